@@ -1,0 +1,229 @@
+//! The pipeline board: stages as columns, deals as cards, with column totals.
+
+use crate::domain::money::Currency;
+use crate::domain::pipeline::{self, ColumnTotals, StageKind};
+use crate::domain::DomainError;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Everything the board shows, for one workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    /// The workspace's display name.
+    pub workspace_name: String,
+    /// The workspace's currency.
+    pub currency: Currency,
+    /// Columns in stage order.
+    pub columns: Vec<BoardColumn>,
+}
+
+/// One stage's column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoardColumn {
+    /// The stage.
+    pub stage: StageSummary,
+    /// Its deals, soonest expected close first.
+    pub cards: Vec<DealCard>,
+    /// Count, value and weighted value of the cards.
+    pub totals: ColumnTotals,
+}
+
+/// A stage as the board needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct StageSummary {
+    /// Stage id.
+    pub id: i64,
+    /// Stage name, e.g. `Proposal`.
+    pub name: String,
+    /// Default win probability in percent.
+    pub probability_pct: i64,
+    /// `open`, `won` or `lost`.
+    pub kind: String,
+    /// Days before a deal here is flagged as rotting.
+    pub rotting_days: Option<i64>,
+}
+
+/// A deal as a card on the board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DealCard {
+    /// Deal id.
+    pub id: i64,
+    /// Deal title.
+    pub title: String,
+    /// Client name.
+    pub client_name: String,
+    /// Value in minor units.
+    pub value_minor: i64,
+    /// Effective win probability in percent.
+    pub probability_pct: i64,
+    /// Owner's name.
+    pub owner_name: String,
+    /// Owner's initials for the avatar.
+    pub owner_initials: String,
+    /// Whole days since the deal entered its stage.
+    pub days_in_stage: i64,
+    /// Whether it has been in an open stage past the stage's limit.
+    pub rotting: bool,
+    /// Expected close date, `YYYY-MM-DD`.
+    pub expected_close_on: Option<String>,
+    /// Row version (for later edits).
+    pub version: i64,
+}
+
+/// A deal row as loaded for the board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct BoardDealRow {
+    /// Deal id.
+    pub id: i64,
+    /// Deal title.
+    pub title: String,
+    /// Client name.
+    pub client_name: String,
+    /// Value in minor units.
+    pub value_minor: i64,
+    /// Stage id.
+    pub stage_id: i64,
+    /// Probability override, if any.
+    pub probability_override_pct: Option<i64>,
+    /// Owner's name.
+    pub owner_name: String,
+    /// When the deal entered its stage, Unix ms.
+    pub stage_entered_at: i64,
+    /// Expected close date.
+    pub expected_close_on: Option<String>,
+    /// Row version.
+    pub version: i64,
+}
+
+impl Board {
+    /// Builds the board from its stages (in order) and deals (in card order) at `now_ms`.
+    pub fn assemble(
+        workspace_name: String,
+        currency: Currency,
+        stages: Vec<StageSummary>,
+        deals: Vec<BoardDealRow>,
+        now_ms: i64,
+    ) -> Result<Self, DomainError> {
+        let mut columns: Vec<BoardColumn> = stages
+            .into_iter()
+            .map(|stage| BoardColumn {
+                stage,
+                cards: Vec::new(),
+                totals: ColumnTotals::default(),
+            })
+            .collect();
+        for deal in deals {
+            let Some(column) = columns.iter_mut().find(|c| c.stage.id == deal.stage_id) else {
+                continue;
+            };
+            let kind = StageKind::parse(&column.stage.kind).unwrap_or(StageKind::Open);
+            let probability = pipeline::effective_probability(
+                kind,
+                column.stage.probability_pct,
+                deal.probability_override_pct,
+            );
+            let days = pipeline::days_in_stage(deal.stage_entered_at, now_ms);
+            column.totals.add(deal.value_minor, probability)?;
+            column.cards.push(DealCard {
+                id: deal.id,
+                owner_initials: pipeline::initials(&deal.owner_name),
+                title: deal.title,
+                client_name: deal.client_name,
+                value_minor: deal.value_minor,
+                probability_pct: probability,
+                owner_name: deal.owner_name,
+                days_in_stage: days,
+                rotting: pipeline::is_rotting(kind, days, column.stage.rotting_days),
+                expected_close_on: deal.expected_close_on,
+                version: deal.version,
+            });
+        }
+        Ok(Self {
+            workspace_name,
+            currency,
+            columns,
+        })
+    }
+}
+
+/// The caller's workspace's pipeline board.
+#[server(endpoint = "list_board")]
+pub async fn list_board() -> Result<Board, AppError> {
+    use crate::server::{board_repo, context};
+
+    let caller = context::caller().await?;
+    let pool = context::pool()?;
+    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
+    let stages = board_repo::stages(&pool, caller.workspace_id).await?;
+    let deals = board_repo::board_deals(&pool, caller.workspace_id).await?;
+    let board = Board::assemble(
+        workspace.name,
+        Currency::new(&workspace.currency),
+        stages,
+        deals,
+        context::now_ms(),
+    )?;
+    Ok(board)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::MS_PER_DAY;
+
+    fn stage(id: i64, name: &str, pct: i64, kind: &str, rot: Option<i64>) -> StageSummary {
+        StageSummary {
+            id,
+            name: name.into(),
+            probability_pct: pct,
+            kind: kind.into(),
+            rotting_days: rot,
+        }
+    }
+
+    fn deal(id: i64, stage_id: i64, value: i64, over: Option<i64>, entered: i64) -> BoardDealRow {
+        BoardDealRow {
+            id,
+            title: format!("Deal {id}"),
+            client_name: "Acme".into(),
+            value_minor: value,
+            stage_id,
+            probability_override_pct: over,
+            owner_name: "Ada Lovelace".into(),
+            stage_entered_at: entered,
+            expected_close_on: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn cards_land_in_their_columns_with_totals() {
+        let stages = vec![
+            stage(1, "Proposal", 50, "open", Some(10)),
+            stage(2, "Won", 100, "won", None),
+        ];
+        let now = 100 * MS_PER_DAY;
+        let deals = vec![
+            deal(10, 1, 1_000_000, None, now - 11 * MS_PER_DAY),
+            deal(11, 1, 500_000, Some(80), now - 2 * MS_PER_DAY),
+            deal(12, 2, 300_000, Some(10), 0),
+            deal(13, 99, 1, None, 0), // a stage not shown is skipped
+        ];
+        let board = Board::assemble("W".into(), Currency::new("EUR"), stages, deals, now).unwrap();
+        let proposal = &board.columns[0];
+        assert_eq!(proposal.cards.len(), 2);
+        assert_eq!(proposal.totals.value_minor, 1_500_000);
+        assert_eq!(proposal.totals.weighted_minor, 500_000 + 400_000);
+        assert!(proposal.cards[0].rotting);
+        assert_eq!(proposal.cards[0].days_in_stage, 11);
+        assert!(!proposal.cards[1].rotting);
+        assert_eq!(proposal.cards[1].owner_initials, "AL");
+        let won = &board.columns[1];
+        assert_eq!(won.cards[0].probability_pct, 100);
+        assert_eq!(won.totals.weighted_minor, 300_000);
+        assert!(!won.cards[0].rotting);
+    }
+}

@@ -1,0 +1,5 @@
+//! Server functions, one domain per file. Each is a public API under `/api/<name>`:
+//! it authorizes the caller, scopes to the caller's workspace, validates its input,
+//! and answers with an [`AppError`](crate::error::AppError) a user can act on.
+
+pub mod board;

@@ -1,0 +1,4 @@
+//! Reusable view pieces.
+
+pub mod board_column;
+pub mod deal_card;

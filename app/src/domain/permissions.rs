@@ -1,0 +1,174 @@
+//! Permissions: named flags, and the built-in role presets made of them.
+
+use serde::{Deserialize, Serialize};
+
+/// One thing a role may allow. Stored by its `as_str` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Permission {
+    /// See the pipeline board and deals.
+    ViewPipeline,
+    /// Create and edit deals and clients.
+    EditDeals,
+    /// Close deals (spawning projects).
+    CloseDeals,
+    /// Close or approve despite a "block" verdict, with a written reason.
+    OverrideChecks,
+    /// See deal values and project budgets.
+    ViewDealValues,
+    /// See cost rates and margins in currency.
+    ViewCostRates,
+    /// Edit allocations and time off in the capacity planner.
+    ManageCapacity,
+    /// Log one's own time.
+    LogOwnTime,
+    /// Edit projects, change requests and status updates.
+    ManageProjects,
+    /// Add and edit people, skills and rates.
+    ManagePeople,
+    /// Add users, assign roles, edit roles.
+    ManageUsers,
+    /// Edit workspace settings and stages.
+    ManageSettings,
+}
+
+impl Permission {
+    /// Every permission, in the order the permission builder shows them.
+    pub const ALL: [Permission; 12] = [
+        Self::ViewPipeline,
+        Self::EditDeals,
+        Self::CloseDeals,
+        Self::OverrideChecks,
+        Self::ViewDealValues,
+        Self::ViewCostRates,
+        Self::ManageCapacity,
+        Self::LogOwnTime,
+        Self::ManageProjects,
+        Self::ManagePeople,
+        Self::ManageUsers,
+        Self::ManageSettings,
+    ];
+
+    /// The stored name, e.g. `view_pipeline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ViewPipeline => "view_pipeline",
+            Self::EditDeals => "edit_deals",
+            Self::CloseDeals => "close_deals",
+            Self::OverrideChecks => "override_checks",
+            Self::ViewDealValues => "view_deal_values",
+            Self::ViewCostRates => "view_cost_rates",
+            Self::ManageCapacity => "manage_capacity",
+            Self::LogOwnTime => "log_own_time",
+            Self::ManageProjects => "manage_projects",
+            Self::ManagePeople => "manage_people",
+            Self::ManageUsers => "manage_users",
+            Self::ManageSettings => "manage_settings",
+        }
+    }
+
+    /// The permission with this stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// A built-in role: a named preset of permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RolePreset {
+    /// Everything.
+    Admin,
+    /// Sales: pipeline, deals, closing, values.
+    AccountManager,
+    /// Delivery: capacity, projects, values.
+    ProjectManager,
+    /// Sees the board and logs time.
+    TeamMember,
+    /// Money: values, cost rates and margins.
+    Finance,
+}
+
+impl RolePreset {
+    /// Every preset.
+    pub const ALL: [RolePreset; 5] = [
+        Self::Admin,
+        Self::AccountManager,
+        Self::ProjectManager,
+        Self::TeamMember,
+        Self::Finance,
+    ];
+
+    /// The stored key, e.g. `account_manager`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::AccountManager => "account_manager",
+            Self::ProjectManager => "project_manager",
+            Self::TeamMember => "team_member",
+            Self::Finance => "finance",
+        }
+    }
+
+    /// The role's display name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Admin => "Admin",
+            Self::AccountManager => "Account manager",
+            Self::ProjectManager => "Project manager",
+            Self::TeamMember => "Team member",
+            Self::Finance => "Finance",
+        }
+    }
+
+    /// The permissions the preset grants.
+    pub fn permissions(self) -> Vec<Permission> {
+        use Permission::*;
+        match self {
+            Self::Admin => Permission::ALL.to_vec(),
+            Self::AccountManager => vec![
+                ViewPipeline,
+                EditDeals,
+                CloseDeals,
+                ViewDealValues,
+                LogOwnTime,
+            ],
+            Self::ProjectManager => vec![
+                ViewPipeline,
+                ViewDealValues,
+                ManageCapacity,
+                LogOwnTime,
+                ManageProjects,
+            ],
+            Self::TeamMember => vec![ViewPipeline, LogOwnTime],
+            Self::Finance => vec![
+                ViewPipeline,
+                ViewDealValues,
+                ViewCostRates,
+                OverrideChecks,
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Permission::parse("root"), None);
+    }
+
+    #[test]
+    fn money_permissions_are_split() {
+        let am = RolePreset::AccountManager.permissions();
+        assert!(am.contains(&Permission::ViewDealValues));
+        assert!(!am.contains(&Permission::ViewCostRates));
+        assert!(RolePreset::Finance
+            .permissions()
+            .contains(&Permission::ViewCostRates));
+        assert_eq!(RolePreset::Admin.permissions().len(), Permission::ALL.len());
+    }
+}

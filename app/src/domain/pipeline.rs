@@ -1,0 +1,199 @@
+//! Pipeline maths for the board: probabilities, weighted values, column totals, rotting.
+
+use super::calendar::MS_PER_DAY;
+use super::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// What a stage means for the deals in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StageKind {
+    /// Still being worked: counts in the weighted pipeline.
+    Open,
+    /// Closed won: the deal has (or will have) its project.
+    Won,
+    /// Closed lost.
+    Lost,
+}
+
+impl StageKind {
+    /// The kind stored in the database (`open`, `won`, `lost`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Self::Open),
+            "won" => Some(Self::Won),
+            "lost" => Some(Self::Lost),
+            _ => None,
+        }
+    }
+
+    /// The database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+        }
+    }
+}
+
+/// A deal's win probability in percent: its override if set, else its stage's.
+/// Won deals are certain and lost deals worthless, whatever was set.
+pub fn effective_probability(kind: StageKind, stage_pct: i64, override_pct: Option<i64>) -> i64 {
+    match kind {
+        StageKind::Won => 100,
+        StageKind::Lost => 0,
+        StageKind::Open => override_pct.unwrap_or(stage_pct).clamp(0, 100),
+    }
+}
+
+/// Value × probability, in minor units, rounded half up.
+pub fn weighted_value(value_minor: i64, probability_pct: i64) -> Result<i64, DomainError> {
+    if !(0..=100).contains(&probability_pct) {
+        return Err(DomainError::OutOfRange {
+            field: "probability".into(),
+            reason: "must be between 0 and 100".into(),
+        });
+    }
+    let product = i128::from(value_minor) * i128::from(probability_pct);
+    let rounded = if product >= 0 {
+        (product + 50) / 100
+    } else {
+        (product - 50) / 100
+    };
+    i64::try_from(rounded).map_err(|_| DomainError::Overflow)
+}
+
+/// The header figures of one board column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnTotals {
+    /// Number of deals in the column.
+    pub count: i64,
+    /// Sum of the deals' values, minor units.
+    pub value_minor: i64,
+    /// Sum of each deal's value × probability, minor units.
+    pub weighted_minor: i64,
+}
+
+impl ColumnTotals {
+    /// Adds one deal of `value_minor` at `probability_pct`.
+    pub fn add(&mut self, value_minor: i64, probability_pct: i64) -> Result<(), DomainError> {
+        let weighted = weighted_value(value_minor, probability_pct)?;
+        self.count += 1;
+        self.value_minor = self
+            .value_minor
+            .checked_add(value_minor)
+            .ok_or(DomainError::Overflow)?;
+        self.weighted_minor = self
+            .weighted_minor
+            .checked_add(weighted)
+            .ok_or(DomainError::Overflow)?;
+        Ok(())
+    }
+
+    /// Totals of `(value_minor, probability_pct)` pairs.
+    pub fn of(deals: impl IntoIterator<Item = (i64, i64)>) -> Result<Self, DomainError> {
+        let mut totals = Self::default();
+        for (value, pct) in deals {
+            totals.add(value, pct)?;
+        }
+        Ok(totals)
+    }
+}
+
+/// Whole days a deal has been in its stage at `now_ms` (never negative).
+pub fn days_in_stage(entered_at_ms: i64, now_ms: i64) -> i64 {
+    (now_ms.saturating_sub(entered_at_ms)).max(0) / MS_PER_DAY
+}
+
+/// Whether a deal has sat in an open stage longer than the stage allows.
+pub fn is_rotting(kind: StageKind, days_in_stage: i64, rotting_days: Option<i64>) -> bool {
+    kind == StageKind::Open && rotting_days.is_some_and(|limit| days_in_stage > limit)
+}
+
+/// Up to two initials of a name, upper-case: `Ada Lovelace` → `AL`, `Cher` → `C`.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let picked = match words.as_slice() {
+        [] => Vec::new(),
+        [only] => vec![*only],
+        [first, .., last] => vec![*first, *last],
+    };
+    picked
+        .iter()
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probability_comes_from_override_then_stage() {
+        assert_eq!(effective_probability(StageKind::Open, 50, None), 50);
+        assert_eq!(effective_probability(StageKind::Open, 50, Some(70)), 70);
+        assert_eq!(effective_probability(StageKind::Won, 0, Some(20)), 100);
+        assert_eq!(effective_probability(StageKind::Lost, 90, Some(90)), 0);
+    }
+
+    #[test]
+    fn weighted_value_rounds_half_up() {
+        assert_eq!(weighted_value(4_800_000, 25), Ok(1_200_000));
+        assert_eq!(weighted_value(10, 25), Ok(3)); // 2.5 -> 3
+        assert_eq!(weighted_value(10, 24), Ok(2)); // 2.4 -> 2
+        assert_eq!(weighted_value(i64::MAX, 100), Ok(i64::MAX));
+        assert!(weighted_value(1, 101).is_err());
+    }
+
+    #[test]
+    fn column_totals_sum_values_and_weighted_values() {
+        let totals = ColumnTotals::of([(1_000_000, 50), (2_000_000, 50), (333, 10)]).unwrap();
+        assert_eq!(totals.count, 3);
+        assert_eq!(totals.value_minor, 3_000_333);
+        assert_eq!(totals.weighted_minor, 500_000 + 1_000_000 + 33);
+    }
+
+    #[test]
+    fn column_totals_report_overflow_instead_of_wrapping() {
+        assert_eq!(
+            ColumnTotals::of([(i64::MAX, 10), (1, 10)]),
+            Err(DomainError::Overflow)
+        );
+    }
+
+    #[test]
+    fn days_and_rotting() {
+        assert_eq!(days_in_stage(0, MS_PER_DAY * 3 - 1), 2);
+        assert_eq!(days_in_stage(MS_PER_DAY, 0), 0);
+        assert!(is_rotting(StageKind::Open, 15, Some(14)));
+        assert!(!is_rotting(StageKind::Open, 14, Some(14)));
+        assert!(!is_rotting(StageKind::Won, 400, Some(14)));
+        assert!(!is_rotting(StageKind::Open, 400, None));
+    }
+
+    #[test]
+    fn initials_of_names() {
+        assert_eq!(initials("Ada Lovelace"), "AL");
+        assert_eq!(initials("  maria de la cruz "), "MC");
+        assert_eq!(initials("Cher"), "C");
+        assert_eq!(initials(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn weighted_never_exceeds_value(value in 0_i64..1_000_000_000_000, pct in 0_i64..=100) {
+            let w = weighted_value(value, pct).unwrap();
+            proptest::prop_assert!(w >= 0 && w <= value);
+        }
+
+        #[test]
+        fn totals_equal_the_sum_of_cards(cards in proptest::collection::vec((0_i64..1_000_000_000_000, 0_i64..=100), 0..50)) {
+            let totals = ColumnTotals::of(cards.iter().copied()).unwrap();
+            proptest::prop_assert_eq!(totals.count, cards.len() as i64);
+            proptest::prop_assert_eq!(totals.value_minor, cards.iter().map(|c| c.0).sum::<i64>());
+            let weighted: i64 = cards.iter().map(|&(v, p)| weighted_value(v, p).unwrap()).sum();
+            proptest::prop_assert_eq!(totals.weighted_minor, weighted);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! `AppError`: the one error every server function answers with.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// An error a user can act on, or `Internal` for everything else (logged with its cause
+/// on the server, shown as a plain sentence).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// The thing does not exist in the caller's workspace.
+    #[error("not found")]
+    NotFound,
+    /// The caller is not signed in.
+    #[error("please sign in")]
+    Unauthorized,
+    /// The caller lacks a permission.
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    /// Input that fails validation, naming the field.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The input field at fault.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Something failed on the server; details are in the server log only.
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+    /// The request never reached the server function, or its answer could not be read.
+    #[error("could not reach Baton: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// An `Invalid` error for `field`.
+    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+impl From<crate::domain::DomainError> for AppError {
+    fn from(value: crate::domain::DomainError) -> Self {
+        match value {
+            crate::domain::DomainError::OutOfRange { field, reason } => {
+                Self::Invalid { field, reason }
+            }
+            crate::domain::DomainError::Overflow => {
+                Self::invalid("amount", "is too large to compute")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            other => {
+                tracing::error!(error = %other, "database error");
+                Self::Internal
+            }
+        }
+    }
+}

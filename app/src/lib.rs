@@ -1,0 +1,22 @@
+//! Baton: the live pipeline-to-project board.
+//!
+//! One crate, two builds: with `hydrate` it is the WebAssembly that runs in the browser;
+//! with `ssr` it is the library the `baton` server renders pages and serves server
+//! functions from. See `docs/ARCHITECTURE.md`.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,55 @@
+//! SQL for the pipeline board. Every query is scoped by `workspace_id`.
+
+use crate::api::board::{BoardDealRow, StageSummary};
+use sqlx::SqlitePool;
+
+/// A workspace's display settings.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkspaceRow {
+    /// Workspace id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// ISO currency code.
+    pub currency: String,
+}
+
+/// The workspace `workspace_id`.
+pub async fn workspace(pool: &SqlitePool, workspace_id: i64) -> Result<WorkspaceRow, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, currency FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// The workspace's stages in board order.
+pub async fn stages(pool: &SqlitePool, workspace_id: i64) -> Result<Vec<StageSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, probability_pct, kind, rotting_days
+         FROM stages WHERE workspace_id = $1
+         ORDER BY position, id",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The workspace's live (not archived) deals, in card order: soonest expected close first.
+pub async fn board_deals(
+    pool: &SqlitePool,
+    workspace_id: i64,
+) -> Result<Vec<BoardDealRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, d.title, c.name AS client_name, d.value_minor, d.stage_id,
+                d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
+                d.expected_close_on, d.version
+         FROM deals d
+         JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
+         JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
+         WHERE d.workspace_id = $1 AND d.archived_at IS NULL
+         ORDER BY d.expected_close_on IS NULL, d.expected_close_on, d.id",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,892 @@
+//! The demo agency: a deterministic generator of realistic data, relative to today.
+//!
+//! `seed_demo` writes two workspaces — Northwind Studio (the demo, with one login per
+//! built-in role) and the small Bluebird Creative (so isolation can be seen and tested).
+//! The same generator scales for benchmarks: `baton seed --people 500 --deals 5000`.
+//! Given the same size and the same day it writes the same rows.
+
+use crate::domain::calendar::{Date, MS_PER_DAY};
+use crate::domain::permissions::RolePreset;
+use serde_json::json;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::BTreeMap;
+
+/// The password of every demo login.
+pub const DEMO_PASSWORD: &str = "baton-demo";
+
+/// How much data to generate for the main workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedSize {
+    /// People (staff) in the workspace.
+    pub people: usize,
+    /// Deals across all stages; every fifth-or-so is won and has a project.
+    pub deals: usize,
+}
+
+impl SeedSize {
+    /// The demo agency's size.
+    pub const DEMO: SeedSize = SeedSize {
+        people: 28,
+        deals: 64,
+    };
+}
+
+/// A demo login: email and the built-in role it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoLogin {
+    /// Sign-in email.
+    pub email: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Its role.
+    pub role: RolePreset,
+}
+
+/// The demo workspace's logins, one per built-in role (plus a second account manager).
+pub const DEMO_LOGINS: [DemoLogin; 6] = [
+    DemoLogin {
+        email: "admin@northwind.test",
+        name: "Nora Lindqvist",
+        role: RolePreset::Admin,
+    },
+    DemoLogin {
+        email: "am@northwind.test",
+        name: "Sofia Marin",
+        role: RolePreset::AccountManager,
+    },
+    DemoLogin {
+        email: "pm@northwind.test",
+        name: "Tomasz Nowak",
+        role: RolePreset::ProjectManager,
+    },
+    DemoLogin {
+        email: "team@northwind.test",
+        name: "Priya Raman",
+        role: RolePreset::TeamMember,
+    },
+    DemoLogin {
+        email: "finance@northwind.test",
+        name: "Felix Okafor",
+        role: RolePreset::Finance,
+    },
+    DemoLogin {
+        email: "daniel@northwind.test",
+        name: "Daniel Brooks",
+        role: RolePreset::AccountManager,
+    },
+];
+
+/// The second workspace's only login.
+pub const BLUEBIRD_ADMIN: DemoLogin = DemoLogin {
+    email: "admin@bluebird.test",
+    name: "Beatriz Costa",
+    role: RolePreset::Admin,
+};
+
+/// What a seed wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Workspaces created.
+    pub workspaces: i64,
+    /// People created.
+    pub people: i64,
+    /// Users created.
+    pub users: i64,
+    /// Clients created.
+    pub clients: i64,
+    /// Deals created.
+    pub deals: i64,
+    /// Projects created.
+    pub projects: i64,
+    /// Allocations created (confirmed and tentative).
+    pub allocations: i64,
+    /// Time entries created.
+    pub time_entries: i64,
+    /// Events appended.
+    pub events: i64,
+}
+
+impl SeedReport {
+    fn absorb(&mut self, other: &SeedReport) {
+        self.workspaces += other.workspaces;
+        self.people += other.people;
+        self.users += other.users;
+        self.clients += other.clients;
+        self.deals += other.deals;
+        self.projects += other.projects;
+        self.allocations += other.allocations;
+        self.time_entries += other.time_entries;
+        self.events += other.events;
+    }
+}
+
+/// Seeds the demo (both workspaces) unless any workspace exists. Returns whether it seeded.
+pub async fn seed_demo_if_empty(pool: &SqlitePool, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(pool)
+        .await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    seed_demo(pool, SeedSize::DEMO, now_ms).await?;
+    Ok(true)
+}
+
+/// Writes Northwind Studio at `size` and Bluebird Creative, in one transaction.
+pub async fn seed_demo(
+    pool: &SqlitePool,
+    size: SeedSize,
+    now_ms: i64,
+) -> Result<SeedReport, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut report = SeedReport::default();
+    let northwind = WorkspaceSpec {
+        slug: "demo",
+        name: "Northwind Studio",
+        currency: "EUR",
+        size,
+        logins: &DEMO_LOGINS,
+        rng_seed: 0x0B47_0D3E,
+    };
+    report.absorb(&seed_workspace(&mut tx, &northwind, now_ms).await?);
+    let bluebird = WorkspaceSpec {
+        slug: "bluebird",
+        name: "Bluebird Creative",
+        currency: "USD",
+        size: SeedSize {
+            people: 6,
+            deals: 10,
+        },
+        logins: std::slice::from_ref(&BLUEBIRD_ADMIN),
+        rng_seed: 0xB1_0EB1_2D,
+    };
+    report.absorb(&seed_workspace(&mut tx, &bluebird, now_ms).await?);
+    tx.commit().await?;
+    Ok(report)
+}
+
+struct WorkspaceSpec<'a> {
+    slug: &'a str,
+    name: &'a str,
+    currency: &'a str,
+    size: SeedSize,
+    logins: &'a [DemoLogin],
+    rng_seed: u64,
+}
+
+/// SplitMix64: small, fast, and the same everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Skill, hourly cost and bill rate (whole currency units), and how many of every 28
+/// people have it as their main skill.
+const SKILLS: [(&str, i64, i64, usize); 7] = [
+    ("Strategy", 70, 150, 3),
+    ("Design", 55, 120, 6),
+    ("Frontend", 55, 120, 6),
+    ("Backend", 60, 130, 5),
+    ("Project management", 50, 110, 3),
+    ("QA", 40, 90, 2),
+    ("Content", 35, 85, 3),
+];
+
+const FIRST_NAMES: [&str; 32] = [
+    "Amara", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas",
+    "Keiko", "Liam", "Mei", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara",
+    "Umar", "Vera", "Wes", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia",
+    "Emil", "Freya",
+];
+
+const LAST_NAMES: [&str; 29] = [
+    "Adeyemi", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Gallo", "Haddad",
+    "Ito", "Jensen", "Kowalski", "Laurent", "Moreau", "Nakamura", "Olsen", "Petrov",
+    "Quintero", "Rossi", "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz",
+    "Zhang", "Alvarez", "Brennan", "Costa",
+];
+
+const CLIENT_PREFIXES: [&str; 10] = [
+    "Harbor", "Lumen", "Kestrel", "Orchid", "Atlas", "Juniper", "Mosaic", "Pioneer", "Quill",
+    "Summit",
+];
+
+const CLIENT_SUFFIXES: [&str; 10] = [
+    "Health", "Logistics", "Bank", "Foods", "Energy", "Museum", "Outdoors", "Labs", "Travel",
+    "Insurance",
+];
+
+/// Deal templates: title and the skills its estimate uses.
+const DEAL_TEMPLATES: [(&str, &[&str]); 12] = [
+    ("Website redesign", &["Strategy", "Design", "Frontend", "Content"]),
+    ("Mobile app MVP", &["Design", "Frontend", "Backend", "QA"]),
+    ("Brand refresh", &["Strategy", "Design", "Content"]),
+    ("E-commerce replatform", &["Design", "Frontend", "Backend", "QA"]),
+    ("Design system", &["Design", "Frontend"]),
+    ("Customer portal", &["Design", "Frontend", "Backend", "Project management"]),
+    ("Campaign microsite", &["Design", "Frontend", "Content"]),
+    ("Data dashboard", &["Design", "Frontend", "Backend"]),
+    ("Accessibility audit", &["Frontend", "QA"]),
+    ("Content strategy", &["Strategy", "Content"]),
+    ("Booking flow rebuild", &["Design", "Frontend", "Backend", "QA"]),
+    ("Annual report site", &["Design", "Frontend", "Content", "Project management"]),
+];
+
+/// Stage name, probability, kind, rotting days.
+const STAGES: [(&str, i64, &str, Option<i64>); 6] = [
+    ("Lead", 10, "open", Some(14)),
+    ("Qualified", 25, "open", Some(21)),
+    ("Proposal", 50, "open", Some(14)),
+    ("Negotiation", 75, "open", Some(10)),
+    ("Won", 100, "won", None),
+    ("Lost", 0, "lost", None),
+];
+
+/// Which stage the i-th deal lands in: a pipeline thick at the top, with wins and losses.
+const STAGE_CYCLE: [usize; 16] = [0, 1, 2, 0, 3, 4, 1, 2, 0, 4, 5, 1, 2, 3, 4, 0];
+
+const LOST_REASONS: [&str; 4] = [
+    "Went with a cheaper agency",
+    "Budget frozen for the year",
+    "Timeline did not work for them",
+    "Decided to build in-house",
+];
+
+struct Person {
+    id: i64,
+    skills: Vec<usize>,
+    capacity: i64,
+}
+
+struct Writer<'t, 'c> {
+    tx: &'t mut Transaction<'c, Sqlite>,
+    workspace_id: i64,
+    seq: i64,
+    report: SeedReport,
+}
+
+impl Writer<'_, '_> {
+    async fn event(
+        &mut self,
+        actor: Option<i64>,
+        entity: &str,
+        entity_id: i64,
+        action: &str,
+        after: serde_json::Value,
+        at: i64,
+    ) -> Result<(), sqlx::Error> {
+        self.seq += 1;
+        sqlx::query(
+            "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action,
+                                 before_json, after_json, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
+        )
+        .bind(self.workspace_id)
+        .bind(self.seq)
+        .bind(actor)
+        .bind(entity)
+        .bind(entity_id)
+        .bind(action)
+        .bind(after.to_string())
+        .bind(at)
+        .execute(&mut **self.tx)
+        .await?;
+        self.report.events += 1;
+        Ok(())
+    }
+}
+
+fn hash_password(password: &str) -> String {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    // OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
+    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::generate(&mut OsRng);
+    argon
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid parameters")
+        .to_string()
+}
+
+async fn insert_id<'q>(
+    tx: &mut Transaction<'_, Sqlite>,
+    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> Result<i64, sqlx::Error> {
+    Ok(query.execute(&mut **tx).await?.last_insert_rowid())
+}
+
+async fn seed_workspace(
+    tx: &mut Transaction<'_, Sqlite>,
+    spec: &WorkspaceSpec<'_>,
+    now_ms: i64,
+) -> Result<SeedReport, sqlx::Error> {
+    let mut rng = Rng(spec.rng_seed);
+    let today = Date::from_unix_ms(now_ms);
+    let this_week = today.week_start(1);
+
+    let workspace_id = insert_id(
+        tx,
+        sqlx::query(
+            "INSERT INTO workspaces (slug, name, currency, week_start, margin_target_bp,
+                                     margin_floor_bp, created_at)
+             VALUES ($1, $2, $3, 1, 3500, 1500, $4)",
+        )
+        .bind(spec.slug)
+        .bind(spec.name)
+        .bind(spec.currency)
+        .bind(now_ms),
+    )
+    .await?;
+    let mut w = Writer {
+        tx,
+        workspace_id,
+        seq: 0,
+        report: SeedReport {
+            workspaces: 1,
+            ..SeedReport::default()
+        },
+    };
+
+    // Roles, from the built-in presets.
+    let mut role_ids = BTreeMap::new();
+    for preset in RolePreset::ALL {
+        let role_id = insert_id(
+            w.tx,
+            sqlx::query("INSERT INTO roles (workspace_id, name, preset) VALUES ($1, $2, $3)")
+                .bind(workspace_id)
+                .bind(preset.name())
+                .bind(preset.key()),
+        )
+        .await?;
+        for permission in preset.permissions() {
+            sqlx::query(
+                "INSERT INTO role_permissions (role_id, workspace_id, permission) VALUES ($1, $2, $3)",
+            )
+            .bind(role_id)
+            .bind(workspace_id)
+            .bind(permission.as_str())
+            .execute(&mut **w.tx)
+            .await?;
+        }
+        role_ids.insert(preset.key(), role_id);
+    }
+
+    // Skills.
+    let mut skill_ids = Vec::new();
+    for (name, ..) in SKILLS {
+        skill_ids.push(
+            insert_id(
+                w.tx,
+                sqlx::query("INSERT INTO skills (workspace_id, name) VALUES ($1, $2)")
+                    .bind(workspace_id)
+                    .bind(name),
+            )
+            .await?,
+        );
+    }
+    let skill_index = |name: &str| SKILLS.iter().position(|s| s.0 == name).unwrap_or(0);
+
+    // People: the logins who deliver come first, then the rest of the studio.
+    let main_skill_cycle: Vec<usize> = SKILLS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| std::iter::repeat_n(i, s.3))
+        .collect();
+    let login_people: Vec<(&str, usize)> = spec
+        .logins
+        .iter()
+        .filter_map(|login| match login.role {
+            RolePreset::Finance => None,
+            RolePreset::TeamMember => Some((login.name, skill_index("Design"))),
+            RolePreset::ProjectManager => Some((login.name, skill_index("Project management"))),
+            _ => Some((login.name, skill_index("Strategy"))),
+        })
+        .collect();
+    let mut people: Vec<Person> = Vec::new();
+    let mut person_by_name = BTreeMap::new();
+    for i in 0..spec.size.people {
+        let (name, main) = match login_people.get(i) {
+            Some(&(name, skill)) => (name.to_string(), skill),
+            None => {
+                let k = i + spec.rng_seed as usize % 7;
+                let first = FIRST_NAMES[k % FIRST_NAMES.len()];
+                let last = LAST_NAMES[(k * 7 + k / FIRST_NAMES.len()) % LAST_NAMES.len()];
+                let name = if k >= FIRST_NAMES.len() * LAST_NAMES.len() {
+                    format!("{first} {last} {}", k / (FIRST_NAMES.len() * LAST_NAMES.len()) + 1)
+                } else {
+                    format!("{first} {last}")
+                };
+                (name, main_skill_cycle[i % main_skill_cycle.len()])
+            }
+        };
+        let mut skills = vec![main];
+        if rng.chance(35) {
+            let second = match SKILLS[main].0 {
+                "Design" => skill_index("Frontend"),
+                "Frontend" => skill_index(if rng.chance(50) { "Backend" } else { "Design" }),
+                "Backend" => skill_index("Frontend"),
+                "Strategy" => skill_index("Content"),
+                "Content" => skill_index("Strategy"),
+                "QA" => skill_index("Frontend"),
+                _ => skill_index("Strategy"),
+            };
+            skills.push(second);
+        }
+        let capacity = if i % 11 == 10 {
+            24 * 60
+        } else if i % 7 == 6 {
+            32 * 60
+        } else {
+            40 * 60
+        };
+        let (_, cost, bill, _) = SKILLS[main];
+        let cost_rate = (cost + rng.range(-8, 12)) * 100;
+        let bill_rate = (bill + rng.range(-10, 15)) * 100;
+        let email = format!(
+            "{}@{}.test",
+            name.to_lowercase().replace(' ', "."),
+            spec.slug
+        );
+        let person_id = insert_id(
+            w.tx,
+            sqlx::query(
+                "INSERT INTO people (workspace_id, name, email, title, weekly_capacity_minutes,
+                                     cost_rate_minor, bill_rate_minor, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(workspace_id)
+            .bind(&name)
+            .bind(&email)
+            .bind(SKILLS[main].0)
+            .bind(capacity)
+            .bind(cost_rate)
+            .bind(bill_rate)
+            .bind(now_ms),
+        )
+        .await?;
+        for &skill in &skills {
+            sqlx::query(
+                "INSERT INTO person_skills (person_id, skill_id, workspace_id) VALUES ($1, $2, $3)",
+            )
+            .bind(person_id)
+            .bind(skill_ids[skill])
+            .bind(workspace_id)
+            .execute(&mut **w.tx)
+            .await?;
+        }
+        // About one in four has time off in the coming weeks.
+        if rng.chance(25) {
+            let start = this_week.add_days(7 * rng.range(0, 9) as i32 + rng.range(0, 2) as i32);
+            let end = start.add_days(rng.range(1, 4) as i32);
+            sqlx::query(
+                "INSERT INTO time_off (workspace_id, person_id, starts_on, ends_on,
+                                       minutes_per_day, reason, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(workspace_id)
+            .bind(person_id)
+            .bind(start.to_string())
+            .bind(end.to_string())
+            .bind(capacity / 5)
+            .bind(if rng.chance(70) { "Holiday" } else { "Conference" })
+            .bind(now_ms)
+            .execute(&mut **w.tx)
+            .await?;
+        }
+        person_by_name.insert(name.clone(), person_id);
+        people.push(Person {
+            id: person_id,
+            skills,
+            capacity,
+        });
+        w.report.people += 1;
+    }
+
+    // Users: one per login, linked to their person where they have one.
+    let mut owner_ids = Vec::new();
+    let mut admin_id = None;
+    for login in spec.logins {
+        let user_id = insert_id(
+            w.tx,
+            sqlx::query(
+                "INSERT INTO users (workspace_id, person_id, email, name, password_hash, role_id,
+                                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(workspace_id)
+            .bind(person_by_name.get(login.name).copied())
+            .bind(login.email)
+            .bind(login.name)
+            .bind(hash_password(DEMO_PASSWORD))
+            .bind(role_ids[login.role.key()])
+            .bind(now_ms),
+        )
+        .await?;
+        if matches!(login.role, RolePreset::Admin | RolePreset::AccountManager) {
+            owner_ids.push(user_id);
+        }
+        if login.role == RolePreset::Admin {
+            admin_id = Some(user_id);
+        }
+        w.report.users += 1;
+    }
+
+    // Clients.
+    let client_count = (spec.size.deals / 6).clamp(3, 400).max(if spec.size.deals >= 48 { 10 } else { 3 });
+    let health = ["good", "good", "good", "watch", "good", "at_risk"];
+    let mut clients = Vec::new();
+    for i in 0..client_count {
+        let base = format!(
+            "{} {}",
+            CLIENT_PREFIXES[i % 10],
+            CLIENT_SUFFIXES[(i / 10 + i * 3) % 10]
+        );
+        let name = if i >= 100 {
+            format!("{base} {}", i / 100 + 1)
+        } else {
+            base
+        };
+        let client_id = insert_id(
+            w.tx,
+            sqlx::query(
+                "INSERT INTO clients (workspace_id, name, owner_user_id, health, contact_name,
+                                      contact_email, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(workspace_id)
+            .bind(&name)
+            .bind(owner_ids[i % owner_ids.len()])
+            .bind(health[i % health.len()])
+            .bind(format!(
+                "{} {}",
+                FIRST_NAMES[(i * 5 + 3) % FIRST_NAMES.len()],
+                LAST_NAMES[(i * 3 + 1) % LAST_NAMES.len()]
+            ))
+            .bind(format!(
+                "hello@{}.example",
+                name.to_lowercase().replace(' ', "-")
+            ))
+            .bind(now_ms),
+        )
+        .await?;
+        w.event(admin_id, "client", client_id, "created", json!({ "name": name }), now_ms)
+            .await?;
+        clients.push((client_id, name));
+        w.report.clients += 1;
+    }
+
+    // Stages.
+    let mut stage_ids = Vec::new();
+    for (position, (name, pct, kind, rot)) in STAGES.iter().enumerate() {
+        stage_ids.push(
+            insert_id(
+                w.tx,
+                sqlx::query(
+                    "INSERT INTO stages (workspace_id, name, position, probability_pct, kind,
+                                         rotting_days)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(workspace_id)
+                .bind(*name)
+                .bind(position as i64)
+                .bind(*pct)
+                .bind(*kind)
+                .bind(*rot),
+            )
+            .await?,
+        );
+    }
+
+    // Load per (person, week) so staffing spreads work instead of piling it on one person.
+    let mut load: BTreeMap<(usize, i32), i64> = BTreeMap::new();
+
+    // Deals, their estimates, and for won deals the project with staffing and time.
+    for i in 0..spec.size.deals {
+        let stage = STAGE_CYCLE[i % STAGE_CYCLE.len()];
+        let (template, template_skills) = DEAL_TEMPLATES[(i * 5 + i / 12) % DEAL_TEMPLATES.len()];
+        let (client_id, client_name) = &clients[(i * 7 + i / 3) % clients.len()];
+        let owner = owner_ids[i % owner_ids.len()];
+        let title = if i / DEAL_TEMPLATES.len() % 3 == 1 {
+            format!("{template} — phase 2")
+        } else {
+            template.to_string()
+        };
+
+        let mut lines: Vec<(usize, i64)> = Vec::new();
+        for (k, skill) in template_skills.iter().enumerate() {
+            if k > 1 && rng.chance(25) {
+                continue;
+            }
+            let hours = rng.range(5, 40) * 8;
+            lines.push((skill_index(skill), hours * 60));
+        }
+        let sell: i64 = lines
+            .iter()
+            .map(|&(s, minutes)| minutes * SKILLS[s].2 * 100 / 60)
+            .sum();
+        let value = (sell * rng.range(90, 125) / 100 / 50_000).max(1) * 50_000;
+        let probability_override = if stage < 4 && rng.chance(12) {
+            Some(rng.range(1, 19) * 5)
+        } else {
+            None
+        };
+        let weeks = rng.range(4, 14);
+        let (kind, entered_at, closed_at, expected_close, start) = match STAGES[stage].2 {
+            "open" => {
+                let entered = now_ms - rng.range(0, 35) * MS_PER_DAY - rng.range(0, 86_000_000);
+                let close = today.add_days(rng.range(3, 75) as i32);
+                let start = close.add_days(rng.range(7, 21) as i32).week_start(1);
+                ("open", entered, None, close, start)
+            }
+            kind => {
+                let closed = now_ms - rng.range(10, 70) * MS_PER_DAY;
+                let close = Date::from_unix_ms(closed);
+                let start = close.add_days(7).week_start(1);
+                (kind, closed, Some(closed), close, start)
+            }
+        };
+        let created_at = entered_at - rng.range(0, 40) * MS_PER_DAY;
+        let goals = format!(
+            "{client_name} wants a {} that lifts conversion and is easy for their team to run.",
+            template.to_lowercase()
+        );
+        let priorities = "1. Launch before the season starts. 2. Accessible (WCAG 2.2 AA). 3. Editable without developers.";
+        let context = format!(
+            "Met through a referral. Decision maker is the head of marketing; procurement needs three quotes. Budget signalled around {}k.",
+            value / 100_000
+        );
+        let deal_id = insert_id(
+            w.tx,
+            sqlx::query(
+                "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
+                                    probability_override_pct, owner_user_id, expected_close_on,
+                                    planned_start_on, planned_weeks, brief_goals,
+                                    brief_priorities, brief_context, notes, stage_entered_at,
+                                    created_at, updated_at, closed_at, lost_reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15,
+                         $16, $17, $18)",
+            )
+            .bind(workspace_id)
+            .bind(client_id)
+            .bind(&title)
+            .bind(value)
+            .bind(stage_ids[stage])
+            .bind(probability_override)
+            .bind(owner)
+            .bind(expected_close.to_string())
+            .bind(start.to_string())
+            .bind(weeks)
+            .bind(&goals)
+            .bind(priorities)
+            .bind(&context)
+            .bind(entered_at)
+            .bind(created_at)
+            .bind(entered_at)
+            .bind(closed_at)
+            .bind((kind == "lost").then(|| LOST_REASONS[i % LOST_REASONS.len()])),
+        )
+        .await?;
+        for &(skill, minutes) in &lines {
+            sqlx::query(
+                "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes)
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(workspace_id)
+            .bind(deal_id)
+            .bind(skill_ids[skill])
+            .bind(minutes)
+            .execute(&mut **w.tx)
+            .await?;
+        }
+        w.event(
+            Some(owner),
+            "deal",
+            deal_id,
+            "created",
+            json!({ "title": title, "value_minor": value, "stage": STAGES[0].0 }),
+            created_at,
+        )
+        .await?;
+        if stage > 0 {
+            w.event(
+                Some(owner),
+                "deal",
+                deal_id,
+                "stage_changed",
+                json!({ "stage": STAGES[stage].0 }),
+                entered_at,
+            )
+            .await?;
+        }
+        w.report.deals += 1;
+
+        // Staffing: confirmed for won deals (on their project), tentative for deals in
+        // negotiation, none before.
+        let staffed = match kind {
+            "won" => {
+                let ends = start.add_days(7 * weeks as i32 - 3);
+                let status = if start <= today { "active" } else { "planned" };
+                let project_id = insert_id(
+                    w.tx,
+                    sqlx::query(
+                        "INSERT INTO projects (workspace_id, deal_id, client_id, name,
+                                               budget_minor, starts_on, ends_on, pm_user_id,
+                                               status, brief_goals, brief_priorities,
+                                               brief_context, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(workspace_id)
+                    .bind(deal_id)
+                    .bind(client_id)
+                    .bind(format!("{client_name} — {title}"))
+                    .bind(value)
+                    .bind(start.to_string())
+                    .bind(ends.to_string())
+                    .bind(status)
+                    .bind(&goals)
+                    .bind(priorities)
+                    .bind(&context)
+                    .bind(closed_at.unwrap_or(now_ms)),
+                )
+                .await?;
+                w.event(
+                    Some(owner),
+                    "project",
+                    project_id,
+                    "created",
+                    json!({ "deal_id": deal_id, "budget_minor": value }),
+                    closed_at.unwrap_or(now_ms),
+                )
+                .await?;
+                w.report.projects += 1;
+                Some((Some(project_id), None))
+            }
+            "open" if stage == 3 => Some((None, Some(deal_id))),
+            _ => None,
+        };
+        let Some((project_id, tentative_deal_id)) = staffed else {
+            continue;
+        };
+        let mut cells: BTreeMap<(usize, i32), i64> = BTreeMap::new();
+        for &(skill, minutes) in &lines {
+            let candidates: Vec<usize> = people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.skills.contains(&skill) && p.capacity > 0)
+                .map(|(ix, _)| ix)
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let per_week = minutes / weeks;
+            let mut remainder = minutes - per_week * weeks;
+            for week_ix in 0..weeks as i32 {
+                let week = start.add_days(7 * week_ix).days();
+                let mut amount = per_week;
+                if remainder > 0 {
+                    amount += remainder;
+                    remainder = 0;
+                }
+                // The least loaded person with the skill this week takes the work.
+                let &who = candidates
+                    .iter()
+                    .min_by_key(|&&ix| {
+                        let used = load.get(&(ix, week)).copied().unwrap_or(0);
+                        (used * 100 / people[ix].capacity, ix)
+                    })
+                    .expect("candidates is not empty");
+                if project_id.is_some() {
+                    *load.entry((who, week)).or_default() += amount;
+                }
+                *cells.entry((who, week)).or_default() += amount;
+            }
+        }
+        for (&(who, week), &minutes) in &cells {
+            let minutes = minutes.min(10_080);
+            sqlx::query(
+                "INSERT INTO allocations (workspace_id, person_id, project_id, deal_id, week,
+                                          minutes, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(workspace_id)
+            .bind(people[who].id)
+            .bind(project_id)
+            .bind(tentative_deal_id)
+            .bind(Date::from_days(week).to_string())
+            .bind(minutes)
+            .bind(now_ms)
+            .execute(&mut **w.tx)
+            .await?;
+            w.report.allocations += 1;
+
+            // Time logged on past weekdays of confirmed work.
+            let Some(project_id) = project_id else {
+                continue;
+            };
+            let daily = minutes / 5;
+            for day in 0..5 {
+                let worked_on = Date::from_days(week).add_days(day);
+                if worked_on >= today || daily < 15 || rng.chance(15) {
+                    continue;
+                }
+                let logged = ((daily + rng.range(-60, 60)).clamp(15, 600) / 15) * 15;
+                sqlx::query(
+                    "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on,
+                                               minutes, note, billable, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(workspace_id)
+                .bind(project_id)
+                .bind(people[who].id)
+                .bind(worked_on.to_string())
+                .bind(logged)
+                .bind("")
+                .bind(i64::from(!rng.chance(10)))
+                .bind(worked_on.unix_ms() + 17 * 3_600_000)
+                .execute(&mut **w.tx)
+                .await?;
+                w.report.time_entries += 1;
+            }
+        }
+    }
+    Ok(w.report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_is_deterministic_and_in_range() {
+        let mut a = Rng(42);
+        let mut b = Rng(42);
+        for _ in 0..1000 {
+            let x = a.range(-3, 7);
+            assert_eq!(x, b.range(-3, 7));
+            assert!((-3..=7).contains(&x));
+        }
+    }
+
+    #[test]
+    fn demo_has_one_login_per_built_in_role() {
+        for preset in RolePreset::ALL {
+            assert!(DEMO_LOGINS.iter().any(|l| l.role == preset), "{preset:?}");
+        }
+    }
+}

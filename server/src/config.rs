@@ -1,0 +1,67 @@
+//! Configuration from the environment, with defaults that run the demo.
+
+use std::net::SocketAddr;
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `DATABASE_URL`: where the SQLite database lives.
+    pub database_url: String,
+    /// `BATON_ADDR`: the address to listen on.
+    pub addr: SocketAddr,
+    /// `BATON_SEED_DEMO`: seed the demo agency into an empty database (default true).
+    pub seed_demo: bool,
+    /// `BATON_WORKSPACE`: the workspace served until sign-in exists (default `demo`).
+    pub workspace: String,
+}
+
+/// The default database: a file under `data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/baton.db";
+
+impl Config {
+    /// Reads the configuration through `var` (the process environment in production).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let addr_text = var("BATON_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr_text
+            .parse()
+            .map_err(|_| format!("BATON_ADDR: `{addr_text}` is not an address like 127.0.0.1:3000"))?;
+        let seed_demo = match var("BATON_SEED_DEMO").as_deref() {
+            None | Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => return Err(format!("BATON_SEED_DEMO: `{other}` is not true or false")),
+        };
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            addr,
+            seed_demo,
+            workspace: var("BATON_WORKSPACE").unwrap_or_else(|| "demo".into()),
+        })
+    }
+
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_the_demo() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert!(config.seed_demo);
+        assert_eq!(config.workspace, "demo");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = Config::from_lookup(|k| (k == "BATON_ADDR").then(|| "nowhere".into())).unwrap_err();
+        assert!(err.starts_with("BATON_ADDR"), "{err}");
+        let err = Config::from_lookup(|k| (k == "BATON_SEED_DEMO").then(|| "maybe".into())).unwrap_err();
+        assert!(err.starts_with("BATON_SEED_DEMO"), "{err}");
+    }
+}

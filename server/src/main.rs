@@ -1,0 +1,155 @@
+//! `baton`: serve the app, or seed a database.
+//!
+//! ```text
+//! baton                                   serve (DATABASE_URL, BATON_ADDR, RUST_LOG)
+//! baton seed [--people N] [--deals N] [--db PATH]
+//!                                         write the demo agency at a chosen size
+//! ```
+
+use app::server::{context, db, seed, state::AppState};
+use baton::config::Config;
+use leptos::config::get_configuration;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve().await,
+        Some("seed") => seed_command(&args[1..]).await,
+        Some("-h" | "--help" | "help") => {
+            println!("usage: baton [serve]\n       baton seed [--people N] [--deals N] [--db PATH]");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`; try `baton --help`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("baton: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), String> {
+    let config = Config::from_env()?;
+    let pool = db::connect_and_migrate(&config.database_url)
+        .await
+        .map_err(|e| format!("DATABASE_URL {}: {e}", config.database_url))?;
+    if config.seed_demo
+        && seed::seed_demo_if_empty(&pool, context::now_ms())
+            .await
+            .map_err(|e| format!("seeding the demo: {e}"))?
+    {
+        tracing::info!("seeded the demo agency");
+    }
+    let mut leptos_options = get_configuration(None)
+        .map_err(|e| format!("leptos configuration: {e}"))?
+        .leptos_options;
+    leptos_options.site_addr = config.addr;
+    let state = AppState {
+        leptos_options,
+        pool,
+        default_workspace: config.workspace.clone().into(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("BATON_ADDR {}: {e}", config.addr))?;
+    print_banner(&config);
+    axum::serve(listener, baton::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))
+}
+
+fn print_banner(config: &Config) {
+    println!();
+    println!("  Baton is running at http://{}/", config.addr);
+    println!("  database: {}", config.database_url);
+    println!();
+    println!("  Demo logins (password: {}):", seed::DEMO_PASSWORD);
+    for login in seed::DEMO_LOGINS {
+        println!("    {:<26} {}", login.email, login.role.name());
+    }
+    println!("    {:<26} {} (second workspace)", seed::BLUEBIRD_ADMIN.email, seed::BLUEBIRD_ADMIN.role.name());
+    println!();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn seed_command(args: &[String]) -> Result<(), String> {
+    let mut size = seed::SeedSize::DEMO;
+    let mut database_url = Config::from_env()?.database_url;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
+            "--people" => {
+                size.people = parse_count("--people", &value("--people")?, 5, 100_000)?;
+            }
+            "--deals" => {
+                size.deals = parse_count("--deals", &value("--deals")?, 1, 1_000_000)?;
+            }
+            "--db" => database_url = format!("sqlite://{}", value("--db")?),
+            other => return Err(format!("unknown option `{other}` for `baton seed`")),
+        }
+    }
+    let pool = db::connect_and_migrate(&database_url)
+        .await
+        .map_err(|e| format!("{database_url}: {e}"))?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Err(format!("{database_url} already holds data; seed an empty database"));
+    }
+    let started = std::time::Instant::now();
+    let report = seed::seed_demo(&pool, size, context::now_ms())
+        .await
+        .map_err(|e| format!("seeding: {e}"))?;
+    println!(
+        "seeded {database_url} in {:.1}s: {} people, {} users, {} clients, {} deals, {} projects, {} allocations, {} time entries, {} events",
+        started.elapsed().as_secs_f64(),
+        report.people,
+        report.users,
+        report.clients,
+        report.deals,
+        report.projects,
+        report.allocations,
+        report.time_entries,
+        report.events
+    );
+    Ok(())
+}
+
+fn parse_count(flag: &str, text: &str, min: usize, max: usize) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| format!("{flag}: `{text}` is not a whole number from {min} to {max}"))
+}
