@@ -3,7 +3,7 @@
 use crate::pages::{not_found::NotFound, pipeline::PipelinePage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Redirect, Route, Router, Routes, A};
+use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
 /// The document around every page (server-side only).
@@ -47,7 +47,6 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/pipeline"/> }/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
                 </Routes>
             </main>

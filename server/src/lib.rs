@@ -8,6 +8,7 @@ use app::app::{shell, App};
 use app::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -18,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        // The dashboard will live at `/`; until then the board is home.
+        .route("/", get(|| async { Redirect::temporary("/pipeline") }))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
