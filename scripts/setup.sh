@@ -33,9 +33,15 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
 fi
 
 if [ "$mode" = test ]; then
-  if [ ! -x /usr/bin/chromium ]; then
-    say "installing Debian's chromium"
+  # Debian's Chromium for Playwright (never a downloaded browser), sqlite3 and curl for the
+  # end-to-end harness.
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v sqlite3 >/dev/null || missing+=(sqlite3)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   fi
 fi

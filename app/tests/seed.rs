@@ -15,17 +15,26 @@ async fn fresh_db() -> (tempfile::TempDir, SqlitePool) {
 }
 
 async fn count(pool: &SqlitePool, sql: &str, workspace: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(workspace).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(workspace)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn demo_seed_writes_a_realistic_agency_once() {
     let (_dir, pool) = fresh_db().await;
     assert!(seed::seed_demo_if_empty(&pool, NOW_MS).await.unwrap());
-    assert!(!seed::seed_demo_if_empty(&pool, NOW_MS).await.unwrap(), "seeds on first start only");
+    assert!(
+        !seed::seed_demo_if_empty(&pool, NOW_MS).await.unwrap(),
+        "seeds on first start only"
+    );
 
     let ws = "demo";
-    let scoped = |table: &str| format!("SELECT COUNT(*) FROM {table} t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1");
+    let scoped = |table: &str| {
+        format!("SELECT COUNT(*) FROM {table} t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1")
+    };
     assert!(count(&pool, &scoped("people"), ws).await >= 25);
     assert!(count(&pool, &scoped("skills"), ws).await >= 6);
     assert!(count(&pool, &scoped("clients"), ws).await >= 8);
@@ -51,9 +60,20 @@ async fn demo_seed_writes_a_realistic_agency_once() {
         ws,
     )
     .await;
-    assert!(running_staffed >= 10, "running staffed projects: {running_staffed}");
+    assert!(
+        running_staffed >= 10,
+        "running staffed projects: {running_staffed}"
+    );
     // Tentative allocations exist for open deals.
-    assert!(count(&pool, &(scoped("allocations") + " AND t.deal_id IS NOT NULL"), ws).await > 0);
+    assert!(
+        count(
+            &pool,
+            &(scoped("allocations") + " AND t.deal_id IS NOT NULL"),
+            ws
+        )
+        .await
+            > 0
+    );
     // One login per built-in role, each with an argon2id hash.
     for preset in RolePreset::ALL {
         let n = count(
@@ -84,7 +104,9 @@ async fn demo_seed_writes_a_realistic_agency_once() {
 #[tokio::test]
 async fn no_row_of_one_workspace_points_into_another() {
     let (_dir, pool) = fresh_db().await;
-    seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS).await.unwrap();
+    seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS)
+        .await
+        .unwrap();
     let crossings: i64 = sqlx::query_scalar(
         "SELECT
            (SELECT COUNT(*) FROM deals d JOIN clients c ON c.id = d.client_id WHERE c.workspace_id <> d.workspace_id)
@@ -104,8 +126,12 @@ async fn no_row_of_one_workspace_points_into_another() {
 async fn the_seed_is_deterministic_for_a_given_day() {
     let (_a, first) = fresh_db().await;
     let (_b, second) = fresh_db().await;
-    seed::seed_demo(&first, seed::SeedSize::DEMO, NOW_MS).await.unwrap();
-    seed::seed_demo(&second, seed::SeedSize::DEMO, NOW_MS).await.unwrap();
+    seed::seed_demo(&first, seed::SeedSize::DEMO, NOW_MS)
+        .await
+        .unwrap();
+    seed::seed_demo(&second, seed::SeedSize::DEMO, NOW_MS)
+        .await
+        .unwrap();
     let sql = "SELECT title || '|' || value_minor || '|' || stage_id || '|' || COALESCE(planned_start_on, '') FROM deals ORDER BY id";
     let a: Vec<String> = sqlx::query_scalar(sql).fetch_all(&first).await.unwrap();
     let b: Vec<String> = sqlx::query_scalar(sql).fetch_all(&second).await.unwrap();
@@ -119,30 +145,51 @@ async fn the_seed_is_deterministic_for_a_given_day() {
 #[tokio::test]
 async fn the_generator_scales() {
     let (_dir, pool) = fresh_db().await;
-    let report = seed::seed_demo(&pool, seed::SeedSize { people: 120, deals: 600 }, NOW_MS)
-        .await
-        .unwrap();
+    let report = seed::seed_demo(
+        &pool,
+        seed::SeedSize {
+            people: 120,
+            deals: 600,
+        },
+        NOW_MS,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.people, 120 + 6);
     assert_eq!(report.deals, 600 + 10);
-    let deals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&pool).await.unwrap();
+    let deals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(deals, report.deals);
 }
 
 #[tokio::test]
 async fn sqlite_runs_durable_with_foreign_keys() {
     let (_dir, pool) = fresh_db().await;
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&pool).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
-    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&pool).await.unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(sync, 2, "synchronous = FULL");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&pool).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(fk, 1);
 }
 
 #[tokio::test]
 async fn constraints_reject_impossible_rows() {
     let (_dir, pool) = fresh_db().await;
-    seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS).await.unwrap();
+    seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS)
+        .await
+        .unwrap();
     let deal: (i64, i64) = sqlx::query_as("SELECT id, workspace_id FROM deals LIMIT 1")
         .fetch_one(&pool)
         .await
@@ -157,8 +204,14 @@ async fn constraints_reject_impossible_rows() {
         assert!(result.is_err(), "accepted: {bad}");
     }
     // Events are append-only.
-    assert!(sqlx::query("UPDATE events SET action = 'x'").execute(&pool).await.is_err());
-    assert!(sqlx::query("DELETE FROM events").execute(&pool).await.is_err());
+    assert!(sqlx::query("UPDATE events SET action = 'x'")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM events")
+        .execute(&pool)
+        .await
+        .is_err());
     // A deal has at most one project.
     let twice = sqlx::query(
         "INSERT INTO projects (workspace_id, deal_id, client_id, name, budget_minor, starts_on, ends_on, created_at)

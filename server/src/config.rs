@@ -22,9 +22,9 @@ impl Config {
     /// Reads the configuration through `var` (the process environment in production).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let addr_text = var("BATON_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let addr = addr_text
-            .parse()
-            .map_err(|_| format!("BATON_ADDR: `{addr_text}` is not an address like 127.0.0.1:3000"))?;
+        let addr = addr_text.parse().map_err(|_| {
+            format!("BATON_ADDR: `{addr_text}` is not an address like 127.0.0.1:3000")
+        })?;
         let seed_demo = match var("BATON_SEED_DEMO").as_deref() {
             None | Some("1" | "true" | "yes") => true,
             Some("0" | "false" | "no") => false,
@@ -59,9 +59,11 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_variable() {
-        let err = Config::from_lookup(|k| (k == "BATON_ADDR").then(|| "nowhere".into())).unwrap_err();
+        let err =
+            Config::from_lookup(|k| (k == "BATON_ADDR").then(|| "nowhere".into())).unwrap_err();
         assert!(err.starts_with("BATON_ADDR"), "{err}");
-        let err = Config::from_lookup(|k| (k == "BATON_SEED_DEMO").then(|| "maybe".into())).unwrap_err();
+        let err =
+            Config::from_lookup(|k| (k == "BATON_SEED_DEMO").then(|| "maybe".into())).unwrap_err();
         assert!(err.starts_with("BATON_SEED_DEMO"), "{err}");
     }
 }

@@ -24,7 +24,9 @@ async fn main() -> ExitCode {
         None | Some("serve") => serve().await,
         Some("seed") => seed_command(&args[1..]).await,
         Some("-h" | "--help" | "help") => {
-            println!("usage: baton [serve]\n       baton seed [--people N] [--deals N] [--db PATH]");
+            println!(
+                "usage: baton [serve]\n       baton seed [--people N] [--deals N] [--db PATH]"
+            );
             Ok(())
         }
         Some(other) => Err(format!("unknown command `{other}`; try `baton --help`")),
@@ -78,7 +80,11 @@ fn print_banner(config: &Config) {
     for login in seed::DEMO_LOGINS {
         println!("    {:<26} {}", login.email, login.role.name());
     }
-    println!("    {:<26} {} (second workspace)", seed::BLUEBIRD_ADMIN.email, seed::BLUEBIRD_ADMIN.role.name());
+    println!(
+        "    {:<26} {} (second workspace)",
+        seed::BLUEBIRD_ADMIN.email,
+        seed::BLUEBIRD_ADMIN.role.name()
+    );
     println!();
 }
 
@@ -87,7 +93,8 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     };
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -126,7 +133,9 @@ async fn seed_command(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if existing > 0 {
-        return Err(format!("{database_url} already holds data; seed an empty database"));
+        return Err(format!(
+            "{database_url} already holds data; seed an empty database"
+        ));
     }
     let started = std::time::Instant::now();
     let report = seed::seed_demo(&pool, size, context::now_ms())

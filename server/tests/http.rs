@@ -45,10 +45,18 @@ fn post_api(name: &str) -> Request<Body> {
 #[tokio::test]
 async fn healthz_checks_the_database() {
     let (_dir, pool, router) = setup("demo").await;
-    let (status, body) = send(&router, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let (status, body) = send(
+        &router,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
     pool.close().await;
-    let (status, _) = send(&router, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let (status, _) = send(
+        &router,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -59,8 +67,22 @@ async fn list_board_returns_every_live_deal_of_the_workspace_with_totals() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let board: Board = serde_json::from_str(&body).unwrap();
     assert_eq!(board.workspace_name, "Northwind Studio");
-    let names: Vec<&str> = board.columns.iter().map(|c| c.stage.name.as_str()).collect();
-    assert_eq!(names, ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]);
+    let names: Vec<&str> = board
+        .columns
+        .iter()
+        .map(|c| c.stage.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Lead",
+            "Qualified",
+            "Proposal",
+            "Negotiation",
+            "Won",
+            "Lost"
+        ]
+    );
     let in_db: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id
          WHERE w.slug = 'demo' AND d.archived_at IS NULL",
@@ -91,7 +113,11 @@ async fn a_workspace_sees_only_its_own_deals() {
     .fetch_all(&pool)
     .await
     .unwrap();
-    let mut shown: Vec<i64> = board.columns.iter().flat_map(|c| c.cards.iter().map(|d| d.id)).collect();
+    let mut shown: Vec<i64> = board
+        .columns
+        .iter()
+        .flat_map(|c| c.cards.iter().map(|d| d.id))
+        .collect();
     shown.sort_unstable();
     assert_eq!(shown, theirs);
 }
@@ -99,10 +125,24 @@ async fn a_workspace_sees_only_its_own_deals() {
 #[tokio::test]
 async fn the_pipeline_page_is_complete_without_javascript() {
     let (_dir, pool, router) = setup("demo").await;
-    let (status, html) = send(&router, Request::get("/pipeline").body(Body::empty()).unwrap()).await;
+    let (status, html) = send(
+        &router,
+        Request::get("/pipeline").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    for stage in ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"] {
-        assert!(html.contains(&format!("aria-label=\"{stage}\"")), "no column {stage}");
+    for stage in [
+        "Lead",
+        "Qualified",
+        "Proposal",
+        "Negotiation",
+        "Won",
+        "Lost",
+    ] {
+        assert!(
+            html.contains(&format!("aria-label=\"{stage}\"")),
+            "no column {stage}"
+        );
     }
     let deals: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id WHERE w.slug = 'demo'",
@@ -117,7 +157,11 @@ async fn the_pipeline_page_is_complete_without_javascript() {
 #[tokio::test]
 async fn unknown_pages_answer_404_and_root_redirects() {
     let (_dir, _pool, router) = setup("demo").await;
-    let (status, html) = send(&router, Request::get("/no-such-page").body(Body::empty()).unwrap()).await;
+    let (status, html) = send(
+        &router,
+        Request::get("/no-such-page").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("Page not found"));
     let response = router

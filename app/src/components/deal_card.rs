@@ -10,7 +10,11 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> impl IntoView {
     let title_id = format!("deal-{}-title", card.id);
     let labelled_by = title_id.clone();
     let owner_label = format!("Owner: {}", card.owner_name);
-    let class = if card.rotting { "deal-card rotting" } else { "deal-card" };
+    let class = if card.rotting {
+        "deal-card rotting"
+    } else {
+        "deal-card"
+    };
     let age = if card.days_in_stage == 1 {
         "1 day in stage".to_string()
     } else {

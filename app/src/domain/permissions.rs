@@ -139,12 +139,7 @@ impl RolePreset {
                 ManageProjects,
             ],
             Self::TeamMember => vec![ViewPipeline, LogOwnTime],
-            Self::Finance => vec![
-                ViewPipeline,
-                ViewDealValues,
-                ViewCostRates,
-                OverrideChecks,
-            ],
+            Self::Finance => vec![ViewPipeline, ViewDealValues, ViewCostRates, OverrideChecks],
         }
     }
 }

@@ -40,7 +40,9 @@ fn BoardView(board: Board) -> impl IntoView {
         .map(|c| c.totals)
         .collect();
     let open_count: i64 = open.iter().map(|t| t.count).sum();
-    let open_value = open.iter().fold(0_i64, |acc, t| acc.saturating_add(t.value_minor));
+    let open_value = open
+        .iter()
+        .fold(0_i64, |acc, t| acc.saturating_add(t.value_minor));
     let open_weighted = open
         .iter()
         .fold(0_i64, |acc, t| acc.saturating_add(t.weighted_minor));

@@ -23,7 +23,10 @@ pub async fn workspace(pool: &SqlitePool, workspace_id: i64) -> Result<Workspace
 }
 
 /// The workspace's stages in board order.
-pub async fn stages(pool: &SqlitePool, workspace_id: i64) -> Result<Vec<StageSummary>, sqlx::Error> {
+pub async fn stages(
+    pool: &SqlitePool,
+    workspace_id: i64,
+) -> Result<Vec<StageSummary>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, name, probability_pct, kind, rotting_days
          FROM stages WHERE workspace_id = $1

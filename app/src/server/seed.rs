@@ -158,7 +158,7 @@ pub async fn seed_demo(
             deals: 10,
         },
         logins: std::slice::from_ref(&BLUEBIRD_ADMIN),
-        rng_seed: 0xB1_0EB1_2D,
+        rng_seed: 0xB10E_B12D,
     };
     report.absorb(&seed_workspace(&mut tx, &bluebird, now_ms).await?);
     tx.commit().await?;
@@ -209,17 +209,16 @@ const SKILLS: [(&str, i64, i64, usize); 7] = [
 ];
 
 const FIRST_NAMES: [&str; 32] = [
-    "Amara", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas",
-    "Keiko", "Liam", "Mei", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara",
-    "Umar", "Vera", "Wes", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia",
-    "Emil", "Freya",
+    "Amara", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Keiko",
+    "Liam", "Mei", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+    "Wes", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia", "Emil", "Freya",
 ];
 
 const LAST_NAMES: [&str; 29] = [
-    "Adeyemi", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Gallo", "Haddad",
-    "Ito", "Jensen", "Kowalski", "Laurent", "Moreau", "Nakamura", "Olsen", "Petrov",
-    "Quintero", "Rossi", "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz",
-    "Zhang", "Alvarez", "Brennan", "Costa",
+    "Adeyemi", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Gallo", "Haddad", "Ito",
+    "Jensen", "Kowalski", "Laurent", "Moreau", "Nakamura", "Olsen", "Petrov", "Quintero", "Rossi",
+    "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Alvarez", "Brennan",
+    "Costa",
 ];
 
 const CLIENT_PREFIXES: [&str; 10] = [
@@ -228,24 +227,47 @@ const CLIENT_PREFIXES: [&str; 10] = [
 ];
 
 const CLIENT_SUFFIXES: [&str; 10] = [
-    "Health", "Logistics", "Bank", "Foods", "Energy", "Museum", "Outdoors", "Labs", "Travel",
+    "Health",
+    "Logistics",
+    "Bank",
+    "Foods",
+    "Energy",
+    "Museum",
+    "Outdoors",
+    "Labs",
+    "Travel",
     "Insurance",
 ];
 
 /// Deal templates: title and the skills its estimate uses.
 const DEAL_TEMPLATES: [(&str, &[&str]); 12] = [
-    ("Website redesign", &["Strategy", "Design", "Frontend", "Content"]),
+    (
+        "Website redesign",
+        &["Strategy", "Design", "Frontend", "Content"],
+    ),
     ("Mobile app MVP", &["Design", "Frontend", "Backend", "QA"]),
     ("Brand refresh", &["Strategy", "Design", "Content"]),
-    ("E-commerce replatform", &["Design", "Frontend", "Backend", "QA"]),
+    (
+        "E-commerce replatform",
+        &["Design", "Frontend", "Backend", "QA"],
+    ),
     ("Design system", &["Design", "Frontend"]),
-    ("Customer portal", &["Design", "Frontend", "Backend", "Project management"]),
+    (
+        "Customer portal",
+        &["Design", "Frontend", "Backend", "Project management"],
+    ),
     ("Campaign microsite", &["Design", "Frontend", "Content"]),
     ("Data dashboard", &["Design", "Frontend", "Backend"]),
     ("Accessibility audit", &["Frontend", "QA"]),
     ("Content strategy", &["Strategy", "Content"]),
-    ("Booking flow rebuild", &["Design", "Frontend", "Backend", "QA"]),
-    ("Annual report site", &["Design", "Frontend", "Content", "Project management"]),
+    (
+        "Booking flow rebuild",
+        &["Design", "Frontend", "Backend", "QA"],
+    ),
+    (
+        "Annual report site",
+        &["Design", "Frontend", "Content", "Project management"],
+    ),
 ];
 
 /// Stage name, probability, kind, rotting days.
@@ -428,7 +450,10 @@ async fn seed_workspace(
                 let first = FIRST_NAMES[k % FIRST_NAMES.len()];
                 let last = LAST_NAMES[(k * 7 + k / FIRST_NAMES.len()) % LAST_NAMES.len()];
                 let name = if k >= FIRST_NAMES.len() * LAST_NAMES.len() {
-                    format!("{first} {last} {}", k / (FIRST_NAMES.len() * LAST_NAMES.len()) + 1)
+                    format!(
+                        "{first} {last} {}",
+                        k / (FIRST_NAMES.len() * LAST_NAMES.len()) + 1
+                    )
                 } else {
                     format!("{first} {last}")
                 };
@@ -504,7 +529,11 @@ async fn seed_workspace(
             .bind(start.to_string())
             .bind(end.to_string())
             .bind(capacity / 5)
-            .bind(if rng.chance(70) { "Holiday" } else { "Conference" })
+            .bind(if rng.chance(70) {
+                "Holiday"
+            } else {
+                "Conference"
+            })
             .bind(now_ms)
             .execute(&mut **w.tx)
             .await?;
@@ -548,7 +577,9 @@ async fn seed_workspace(
     }
 
     // Clients.
-    let client_count = (spec.size.deals / 6).clamp(3, 400).max(if spec.size.deals >= 48 { 10 } else { 3 });
+    let client_count = (spec.size.deals / 6)
+        .clamp(3, 400)
+        .max(if spec.size.deals >= 48 { 10 } else { 3 });
     let health = ["good", "good", "good", "watch", "good", "at_risk"];
     let mut clients = Vec::new();
     for i in 0..client_count {
@@ -585,8 +616,15 @@ async fn seed_workspace(
             .bind(now_ms),
         )
         .await?;
-        w.event(admin_id, "client", client_id, "created", json!({ "name": name }), now_ms)
-            .await?;
+        w.event(
+            admin_id,
+            "client",
+            client_id,
+            "created",
+            json!({ "name": name }),
+            now_ms,
+        )
+        .await?;
         clients.push((client_id, name));
         w.report.clients += 1;
     }

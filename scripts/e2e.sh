@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the app, starts it on a throw-away database and a free port, runs the
+# Playwright suite in Debian's Chromium against it, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+cargo leptos build
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export BATON_DB="$work/e2e.db"
+export BATON_URL="http://127.0.0.1:$port"
+DATABASE_URL="sqlite://$BATON_DB" BATON_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+  target/debug/baton serve >"$work/server.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "$BATON_URL/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log"; echo "the server exited"; exit 1; fi
+  sleep 0.5
+done
+curl -fsS "$BATON_URL/healthz" >/dev/null || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+
+mkdir -p end2end/screenshots
+status=0
+(cd end2end && npx playwright test "$@") || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- server log ---"
+  tail -n 50 "$work/server.log"
+fi
+exit "$status"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing, then every check Baton has, failing on the first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+source scripts/env.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy (ssr)"
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p baton --all-targets -- -D warnings
+
+step "clippy (hydrate, wasm32)"
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo test -p app --features ssr 2>&1 | tee -a "$log"
+cargo test -p baton 2>&1 | tee -a "$log"
+
+step "end-to-end (Playwright + Chromium)"
+scripts/e2e.sh 2>&1 | tee -a "$log"
+
+# One closing line over every suite.
+passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+e2e=$(grep -oE '^ +[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
+echo
+echo "$((passed + e2e)) passed, 0 failed"
