@@ -15,11 +15,12 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> impl IntoView {
     } else {
         "deal-card"
     };
-    let age = if card.days_in_stage == 1 {
-        "1 day in stage".to_string()
+    let age_title = if card.days_in_stage == 1 {
+        "1 day in this stage".to_string()
     } else {
-        format!("{} days in stage", card.days_in_stage)
+        format!("{} days in this stage", card.days_in_stage)
     };
+    let age = format!("{}d in stage", card.days_in_stage);
     view! {
         <article class=class aria-labelledby=labelled_by data-deal-id=card.id data-value-minor=card.value_minor>
             <p class="deal-client">{card.client_name}</p>
@@ -32,8 +33,8 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> impl IntoView {
                 <span class="avatar" title=card.owner_name.clone() aria-label=owner_label>
                     {card.owner_initials}
                 </span>
-                <span class="deal-age" class:is-rotting=card.rotting>
-                    {card.rotting.then(|| view! { <span class="rot-flag">"Rotting · "</span> })}
+                {card.rotting.then(|| view! { <span class="rot-flag" title="Longer in this stage than the stage allows">"Rotting"</span> })}
+                <span class="deal-age" class:is-rotting=card.rotting title=age_title>
                     {age}
                 </span>
             </footer>

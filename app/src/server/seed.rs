@@ -687,7 +687,14 @@ async fn seed_workspace(
         let weeks = rng.range(4, 14);
         let (kind, entered_at, closed_at, expected_close, start) = match STAGES[stage].2 {
             "open" => {
-                let entered = now_ms - rng.range(0, 35) * MS_PER_DAY - rng.range(0, 86_000_000);
+                // Most deals move on in time; about one in five sits past its stage's limit.
+                let limit = STAGES[stage].3.unwrap_or(14);
+                let days = if rng.chance(20) {
+                    rng.range(limit + 1, limit + 20)
+                } else {
+                    rng.range(0, limit - 1)
+                };
+                let entered = now_ms - days * MS_PER_DAY - rng.range(0, 86_000_000);
                 let close = today.add_days(rng.range(3, 75) as i32);
                 let start = close.add_days(rng.range(7, 21) as i32).week_start(1);
                 ("open", entered, None, close, start)
