@@ -4,6 +4,9 @@
 //! with `ssr` it is the library the `baton` server renders pages and serves server
 //! functions from. See `docs/ARCHITECTURE.md`.
 
+// Leptos's typed views nest deeply; the board's page exceeds the default of 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 /// A stage column: a region named after the stage, its totals, its cards.
 #[component]
-pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> impl IntoView {
+pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
     let BoardColumn {
         stage,
         cards,
@@ -58,4 +58,5 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> impl IntoView
             </div>
         </section>
     }
+    .into_any()
 }

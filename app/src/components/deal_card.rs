@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 /// A deal as a card: an article named by its title.
 #[component]
-pub fn DealCardView(card: DealCard, currency: Currency) -> impl IntoView {
+pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     let title_id = format!("deal-{}-title", card.id);
     let labelled_by = title_id.clone();
     let owner_label = format!("Owner: {}", card.owner_name);
@@ -40,4 +40,5 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> impl IntoView {
             </footer>
         </article>
     }
+    .into_any()
 }
