@@ -1,13 +1,25 @@
 //! The HTML shell, the app frame and the routes.
 
-use crate::pages::{not_found::NotFound, pipeline::PipelinePage};
+use crate::api::auth::{current_user, Logout, SignedInUser};
+use crate::domain::permissions::Permission;
+use crate::pages::{
+    audit::AuditPage, invite::InvitePage, login::LoginPage, not_found::NotFound,
+    pipeline::PipelinePage, roles::RolesPage, users::UsersPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
-/// The document around every page (server-side only).
+/// The document around every page (server-side only). It hands the response's CSP nonce
+/// to Leptos so the hydration scripts carry it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(nonce) = crate::server::context::request_parts()
+        .and_then(|p| p.extensions.get::<crate::server::CspNonce>().cloned())
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -26,10 +38,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Bumped whenever this browser signs in or out without a page load, so whatever
+/// depends on who is signed in loads again.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionEpoch(pub RwSignal<u32>);
+
+impl SessionEpoch {
+    /// Bumps the epoch whenever `action` finishes successfully.
+    pub fn follow<A, O>(action: Action<A, Result<O, crate::error::AppError>>)
+    where
+        A: Send + Sync + 'static,
+        O: Send + Sync + 'static,
+    {
+        if let Some(epoch) = use_context::<SessionEpoch>() {
+            Effect::new(move |_| {
+                if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+                    epoch.0.update(|n| *n += 1);
+                }
+            });
+        }
+    }
+}
+
+/// The signed-in user, loaded once per page and shared by the frame and the pages.
+pub type UserResource = Resource<Result<Option<SignedInUser>, crate::error::AppError>>;
+
 /// The application: top bar and routed pages.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let epoch = SessionEpoch(RwSignal::new(0));
+    provide_context(epoch);
+    let user: UserResource = Resource::new(move || epoch.0.get(), |_| current_user());
+    provide_context(user);
     view! {
         <Stylesheet id="leptos" href="/pkg/baton.css"/>
         <Title formatter=|page: String| {
@@ -41,15 +82,51 @@ pub fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"B"</span>
                     <span class="brand-name">"Baton"</span>
                 </A>
-                <nav class="mainnav" aria-label="Main">
-                    <A href="/pipeline">"Pipeline"</A>
-                </nav>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        user.await.ok().flatten().map(|u| view! { <Frame user=u/> })
+                    })}
+                </Suspense>
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/audit") view=AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The signed-in part of the top bar: navigation by permission, who is signed in, sign out.
+#[component]
+fn Frame(user: SignedInUser) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    SessionEpoch::follow(logout.into());
+    let admin = user.permissions.contains(Permission::ManageUsers);
+    let pipeline = user.permissions.contains(Permission::ViewPipeline);
+    view! {
+        <nav class="mainnav" aria-label="Main">
+            {pipeline.then(|| view! { <A href="/pipeline">"Pipeline"</A> })}
+            {admin.then(|| view! {
+                <A href="/settings/users">"Users"</A>
+                <A href="/settings/roles">"Roles"</A>
+                <A href="/settings/audit">"Audit log"</A>
+            })}
+        </nav>
+        <div class="usermenu">
+            <span class="workspace-name">{user.workspace_name}</span>
+            <span class="user-chip" title=user.email>
+                <span class="user-name">{user.name}</span>
+                <span class="user-role">{user.role_name}</span>
+            </span>
+            <ActionForm action=logout>
+                <button type="submit" class="button ghost small">"Sign out"</button>
+            </ActionForm>
+        </div>
     }
 }

@@ -17,6 +17,18 @@ pub enum AppError {
     /// The caller lacks a permission.
     #[error("you do not have permission to do that")]
     Forbidden,
+    /// A sign-in with an unknown email or a wrong password (the same answer for both).
+    #[error("the email or password is not right")]
+    BadCredentials,
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited {
+        /// Seconds until another attempt is accepted.
+        retry_after_secs: i64,
+    },
+    /// The thing changed since the caller loaded it; reload and try again.
+    #[error("{0}")]
+    Conflict(String),
     /// Input that fails validation, naming the field.
     #[error("{field}: {reason}")]
     Invalid {
@@ -39,6 +51,21 @@ impl AppError {
         Self::Invalid {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::Unauthorized | Self::BadCredentials => 401,
+            Self::Forbidden => 403,
+            Self::RateLimited { .. } => 429,
+            Self::Conflict(_) => 409,
+            Self::Invalid { .. } => 422,
+            Self::Internal | Self::Transport(_) => 500,
         }
     }
 }

@@ -1,16 +1,8 @@
 import { test, expect, Page } from "@playwright/test";
 import { scalar } from "./db";
+import { signIn, watchConsole, PASSWORD } from "./helpers";
 
 const STAGES = ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"];
-
-function watchConsole(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(msg.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return errors;
-}
 
 async function checkBoard(page: Page) {
   // One region per stage, in order.
@@ -62,7 +54,8 @@ async function checkBoard(page: Page) {
 
 test("the pipeline board shows every deal in its stage with correct totals", async ({ page }) => {
   const errors = watchConsole(page);
-  await page.goto("/pipeline", { waitUntil: "networkidle" });
+  await signIn(page, "am@northwind.test");
+  await page.waitForLoadState("networkidle");
   await expect(page).toHaveTitle("Pipeline · Baton");
   await checkBoard(page);
   // Hydration ran: the wasm bundle was fetched and instantiated without errors.
@@ -77,7 +70,13 @@ test("the pipeline board shows every deal in its stage with correct totals", asy
 test("the board is complete without JavaScript", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
+  // Signing in works as a plain form post too.
   await page.goto("/pipeline");
+  await expect(page).toHaveURL(/\/login\?next=\/pipeline$/);
+  await page.getByLabel("Email").fill("am@northwind.test");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/pipeline$/);
   await checkBoard(page);
   await page.screenshot({ path: "screenshots/pipeline-no-js.png" });
   await context.close();
@@ -85,6 +84,7 @@ test("the board is complete without JavaScript", async ({ browser }) => {
 
 test("home leads to the board and unknown pages say so", async ({ page }) => {
   const errors = watchConsole(page);
+  await signIn(page, "am@northwind.test");
   await page.goto("/");
   await expect(page).toHaveURL(/\/pipeline$/);
   const response = await page.goto("/no-such-page");

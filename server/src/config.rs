@@ -11,8 +11,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `BATON_SEED_DEMO`: seed the demo agency into an empty database (default true).
     pub seed_demo: bool,
-    /// `BATON_WORKSPACE`: the workspace served until sign-in exists (default `demo`).
-    pub workspace: String,
+    /// `BATON_HTTPS`: served over HTTPS (behind a TLS proxy): `Secure` cookies and HSTS.
+    pub https: bool,
 }
 
 /// The default database: a file under `data/`.
@@ -25,16 +25,19 @@ impl Config {
         let addr = addr_text.parse().map_err(|_| {
             format!("BATON_ADDR: `{addr_text}` is not an address like 127.0.0.1:3000")
         })?;
-        let seed_demo = match var("BATON_SEED_DEMO").as_deref() {
-            None | Some("1" | "true" | "yes") => true,
-            Some("0" | "false" | "no") => false,
-            Some(other) => return Err(format!("BATON_SEED_DEMO: `{other}` is not true or false")),
+        let flag = |name: &str, default: bool| match var(name).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes") => Ok(true),
+            Some("0" | "false" | "no") => Ok(false),
+            Some(other) => Err(format!("{name}: `{other}` is not true or false")),
         };
+        let seed_demo = flag("BATON_SEED_DEMO", true)?;
+        let https = flag("BATON_HTTPS", false)?;
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             addr,
             seed_demo,
-            workspace: var("BATON_WORKSPACE").unwrap_or_else(|| "demo".into()),
+            https,
         })
     }
 
@@ -54,7 +57,7 @@ mod tests {
         assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
         assert!(config.seed_demo);
-        assert_eq!(config.workspace, "demo");
+        assert!(!config.https);
     }
 
     #[test]

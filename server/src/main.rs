@@ -56,16 +56,13 @@ async fn serve() -> Result<(), String> {
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
     leptos_options.site_addr = config.addr;
-    let state = AppState {
-        leptos_options,
-        pool,
-        default_workspace: config.workspace.clone().into(),
-    };
+    let state = AppState::new(leptos_options, pool, config.https);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("BATON_ADDR {}: {e}", config.addr))?;
     print_banner(&config);
-    axum::serve(listener, baton::router(state))
+    let app = baton::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server: {e}"))

@@ -1,71 +1,34 @@
 //! The HTTP surface, driven through the router without a socket.
 
+mod common;
+
 use app::api::board::Board;
-use app::server::{db, seed, state::AppState};
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
-use tower::ServiceExt;
-
-async fn setup(workspace: &str) -> (tempfile::TempDir, SqlitePool, axum::Router) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/baton.db", dir.path().display());
-    let pool = db::connect_and_migrate(&url).await.unwrap();
-    seed::seed_demo(&pool, seed::SeedSize::DEMO, app::server::context::now_ms())
-        .await
-        .unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("baton")
-        .site_root(dir.path().display().to_string())
-        .build();
-    let state = AppState {
-        leptos_options: options,
-        pool: pool.clone(),
-        default_workspace: workspace.into(),
-    };
-    (dir, pool, baton::router(state))
-}
-
-async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, String) {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn post_api(name: &str) -> Request<Body> {
-    Request::post(format!("/api/{name}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .unwrap()
-}
+use axum::http::{header, Request, StatusCode};
+use common::fixture;
 
 #[tokio::test]
 async fn healthz_checks_the_database() {
-    let (_dir, pool, router) = setup("demo").await;
-    let (status, body) = send(
-        &router,
-        Request::get("/healthz").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
-    pool.close().await;
-    let (status, _) = send(
-        &router,
-        Request::get("/healthz").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let f = fixture().await;
+    let answer = f.get("/healthz", None).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "ok")
+    );
+    f.pool.close().await;
+    assert_eq!(
+        f.get("/healthz", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
 async fn list_board_returns_every_live_deal_of_the_workspace_with_totals() {
-    let (_dir, pool, router) = setup("demo").await;
-    let (status, body) = send(&router, post_api("list_board")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let board: Board = serde_json::from_str(&body).unwrap();
+    let f = fixture().await;
+    let cookie = f.login("am@northwind.test").await;
+    let answer = f.call("list_board", "", Some(&cookie)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let board: Board = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(board.workspace_name, "Northwind Studio");
     let names: Vec<&str> = board
         .columns
@@ -83,34 +46,34 @@ async fn list_board_returns_every_live_deal_of_the_workspace_with_totals() {
             "Lost"
         ]
     );
-    let in_db: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id
-         WHERE w.slug = 'demo' AND d.archived_at IS NULL",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let in_db = f
+        .id(
+            "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id
+             WHERE w.slug = 'demo' AND d.archived_at IS NULL",
+        )
+        .await;
     let on_board: usize = board.columns.iter().map(|c| c.cards.len()).sum();
     assert_eq!(on_board as i64, in_db);
     for column in &board.columns {
-        assert_eq!(column.totals.count, column.cards.len() as i64);
-        let sum: i64 = column.cards.iter().map(|c| c.value_minor).sum();
-        assert_eq!(column.totals.value_minor, sum, "{}", column.stage.name);
+        assert_eq!(column.count, column.cards.len() as i64);
+        let sum: i64 = column.cards.iter().map(|c| c.value_minor.unwrap()).sum();
+        assert_eq!(column.value_minor, Some(sum), "{}", column.stage.name);
     }
 }
 
 #[tokio::test]
 async fn a_workspace_sees_only_its_own_deals() {
-    let (_dir, pool, router) = setup("bluebird").await;
-    let (status, body) = send(&router, post_api("list_board")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let board: Board = serde_json::from_str(&body).unwrap();
+    let f = fixture().await;
+    let cookie = f.login("admin@bluebird.test").await;
+    let answer = f.call("list_board", "", Some(&cookie)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let board: Board = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(board.workspace_name, "Bluebird Creative");
     assert_eq!(board.currency.code, "USD");
     let theirs: Vec<i64> = sqlx::query_scalar(
         "SELECT d.id FROM deals d JOIN workspaces w ON w.id = d.workspace_id WHERE w.slug = 'bluebird' ORDER BY d.id",
     )
-    .fetch_all(&pool)
+    .fetch_all(&f.pool)
     .await
     .unwrap();
     let mut shown: Vec<i64> = board
@@ -123,14 +86,36 @@ async fn a_workspace_sees_only_its_own_deals() {
 }
 
 #[tokio::test]
+async fn values_are_masked_for_roles_that_may_not_see_them() {
+    let f = fixture().await;
+    let cookie = f.login("team@northwind.test").await;
+    let answer = f.call("list_board", "", Some(&cookie)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let board: Board = serde_json::from_str(&answer.body).unwrap();
+    assert!(board
+        .columns
+        .iter()
+        .all(|c| c.value_minor.is_none() && c.weighted_minor.is_none()));
+    assert!(board
+        .columns
+        .iter()
+        .flat_map(|c| &c.cards)
+        .all(|d| d.value_minor.is_none()));
+    // Nor in the page.
+    let page = f.get("/pipeline", Some(&cookie)).await;
+    assert!(
+        !page.body.contains("data-value-minor=\""),
+        "values leaked into the page"
+    );
+    assert!(!page.body.contains("class=\"deal-value\""));
+}
+
+#[tokio::test]
 async fn the_pipeline_page_is_complete_without_javascript() {
-    let (_dir, pool, router) = setup("demo").await;
-    let (status, html) = send(
-        &router,
-        Request::get("/pipeline").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let f = fixture().await;
+    let cookie = f.login("am@northwind.test").await;
+    let page = f.get("/pipeline", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
     for stage in [
         "Lead",
         "Qualified",
@@ -140,35 +125,48 @@ async fn the_pipeline_page_is_complete_without_javascript() {
         "Lost",
     ] {
         assert!(
-            html.contains(&format!("aria-label=\"{stage}\"")),
+            page.body.contains(&format!("aria-label=\"{stage}\"")),
             "no column {stage}"
         );
     }
-    let deals: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id WHERE w.slug = 'demo'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(html.matches("<article").count() as i64, deals);
-    assert!(html.contains("Northwind Studio"));
+    let deals = f
+        .id("SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id WHERE w.slug = 'demo'")
+        .await;
+    assert_eq!(page.body.matches("<article").count() as i64, deals);
+    assert!(page.body.contains("Northwind Studio"));
+    assert!(
+        page.body.contains("Sofia Marin"),
+        "the signed-in user is shown"
+    );
 }
 
 #[tokio::test]
 async fn unknown_pages_answer_404_and_root_redirects() {
-    let (_dir, _pool, router) = setup("demo").await;
-    let (status, html) = send(
-        &router,
-        Request::get("/no-such-page").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(html.contains("Page not found"));
-    let response = router
-        .clone()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(response.headers()["location"], "/pipeline");
+    let f = fixture().await;
+    let cookie = f.login("am@northwind.test").await;
+    let answer = f.get("/no-such-page", Some(&cookie)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(answer.body.contains("Page not found"));
+    let answer = f.get("/", Some(&cookie)).await;
+    assert!(answer.status.is_redirection(), "{}", answer.status);
+    assert_eq!(answer.headers["location"], "/pipeline");
+}
+
+#[tokio::test]
+async fn no_server_function_answers_get() {
+    let f = fixture().await;
+    let cookie = f.login("admin@northwind.test").await;
+    assert!(leptos::server_fn::axum::server_fn_paths().count() >= 15);
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        assert_eq!(method, axum::http::Method::POST, "{path} is not POST");
+        let answer = f
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, &cookie)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "GET {path}");
+    }
 }

@@ -25,8 +25,12 @@ pub struct BoardColumn {
     pub stage: StageSummary,
     /// Its deals, soonest expected close first.
     pub cards: Vec<DealCard>,
-    /// Count, value and weighted value of the cards.
-    pub totals: ColumnTotals,
+    /// Number of cards.
+    pub count: i64,
+    /// Sum of the cards' values, minor units; `None` for viewers who may not see values.
+    pub value_minor: Option<i64>,
+    /// Sum of value × probability, minor units; `None` likewise.
+    pub weighted_minor: Option<i64>,
 }
 
 /// A stage as the board needs it.
@@ -54,8 +58,8 @@ pub struct DealCard {
     pub title: String,
     /// Client name.
     pub client_name: String,
-    /// Value in minor units.
-    pub value_minor: i64,
+    /// Value in minor units; `None` for viewers who may not see deal values.
+    pub value_minor: Option<i64>,
     /// Effective win probability in percent.
     pub probability_pct: i64,
     /// Owner's name.
@@ -107,16 +111,22 @@ impl Board {
         deals: Vec<BoardDealRow>,
         now_ms: i64,
     ) -> Result<Self, DomainError> {
-        let mut columns: Vec<BoardColumn> = stages
+        let mut columns: Vec<(BoardColumn, ColumnTotals)> = stages
             .into_iter()
-            .map(|stage| BoardColumn {
-                stage,
-                cards: Vec::new(),
-                totals: ColumnTotals::default(),
+            .map(|stage| {
+                let column = BoardColumn {
+                    stage,
+                    cards: Vec::new(),
+                    count: 0,
+                    value_minor: None,
+                    weighted_minor: None,
+                };
+                (column, ColumnTotals::default())
             })
             .collect();
         for deal in deals {
-            let Some(column) = columns.iter_mut().find(|c| c.stage.id == deal.stage_id) else {
+            let Some((column, totals)) = columns.iter_mut().find(|c| c.0.stage.id == deal.stage_id)
+            else {
                 continue;
             };
             let kind = StageKind::parse(&column.stage.kind).unwrap_or(StageKind::Open);
@@ -126,13 +136,13 @@ impl Board {
                 deal.probability_override_pct,
             );
             let days = pipeline::days_in_stage(deal.stage_entered_at, now_ms);
-            column.totals.add(deal.value_minor, probability)?;
+            totals.add(deal.value_minor, probability)?;
             column.cards.push(DealCard {
                 id: deal.id,
                 owner_initials: pipeline::initials(&deal.owner_name),
                 title: deal.title,
                 client_name: deal.client_name,
-                value_minor: deal.value_minor,
+                value_minor: Some(deal.value_minor),
                 probability_pct: probability,
                 owner_name: deal.owner_name,
                 days_in_stage: days,
@@ -141,31 +151,56 @@ impl Board {
                 version: deal.version,
             });
         }
+        let columns = columns
+            .into_iter()
+            .map(|(mut column, totals)| {
+                column.count = totals.count;
+                column.value_minor = Some(totals.value_minor);
+                column.weighted_minor = Some(totals.weighted_minor);
+                column
+            })
+            .collect();
         Ok(Self {
             workspace_name,
             currency,
             columns,
         })
     }
+
+    /// Removes every deal value and total, for viewers without "view deal values".
+    pub fn hide_values(&mut self) {
+        for column in &mut self.columns {
+            column.value_minor = None;
+            column.weighted_minor = None;
+            for card in &mut column.cards {
+                card.value_minor = None;
+            }
+        }
+    }
 }
 
-/// The caller's workspace's pipeline board.
+/// The caller's workspace's pipeline board. Needs "view pipeline"; values and totals are
+/// left out for callers without "view deal values".
 #[server(endpoint = "list_board")]
 pub async fn list_board() -> Result<Board, AppError> {
+    use crate::domain::permissions::Permission;
     use crate::server::{board_repo, context};
 
-    let caller = context::caller().await?;
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let stages = board_repo::stages(&pool, caller.workspace_id).await?;
     let deals = board_repo::board_deals(&pool, caller.workspace_id).await?;
-    let board = Board::assemble(
+    let mut board = Board::assemble(
         workspace.name,
         Currency::new(&workspace.currency),
         stages,
         deals,
         context::now_ms(),
     )?;
+    if !caller.can(Permission::ViewDealValues) {
+        board.hide_values();
+    }
     Ok(board)
 }
 
@@ -215,15 +250,31 @@ mod tests {
         let board = Board::assemble("W".into(), Currency::new("EUR"), stages, deals, now).unwrap();
         let proposal = &board.columns[0];
         assert_eq!(proposal.cards.len(), 2);
-        assert_eq!(proposal.totals.value_minor, 1_500_000);
-        assert_eq!(proposal.totals.weighted_minor, 500_000 + 400_000);
+        assert_eq!(proposal.count, 2);
+        assert_eq!(proposal.value_minor, Some(1_500_000));
+        assert_eq!(proposal.weighted_minor, Some(500_000 + 400_000));
         assert!(proposal.cards[0].rotting);
         assert_eq!(proposal.cards[0].days_in_stage, 11);
         assert!(!proposal.cards[1].rotting);
         assert_eq!(proposal.cards[1].owner_initials, "AL");
         let won = &board.columns[1];
         assert_eq!(won.cards[0].probability_pct, 100);
-        assert_eq!(won.totals.weighted_minor, 300_000);
+        assert_eq!(won.weighted_minor, Some(300_000));
         assert!(!won.cards[0].rotting);
+    }
+
+    #[test]
+    fn hidden_values_leave_no_amount_behind() {
+        let stages = vec![stage(1, "Lead", 10, "open", None)];
+        let deals = vec![deal(1, 1, 123_456, None, 0)];
+        let mut board =
+            Board::assemble("W".into(), Currency::new("EUR"), stages, deals, 0).unwrap();
+        board.hide_values();
+        let json = serde_json::to_string(&board).unwrap();
+        assert!(
+            !json.contains("123456") && !json.contains("12346"),
+            "{json}"
+        );
+        assert_eq!(board.columns[0].count, 1);
     }
 }

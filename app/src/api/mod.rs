@@ -1,5 +1,9 @@
 //! Server functions, one domain per file. Each is a public API under `/api/<name>`:
-//! it authorizes the caller, scopes to the caller's workspace, validates its input,
-//! and answers with an [`AppError`](crate::error::AppError) a user can act on.
+//! it authorizes the caller from the session, scopes every query to the caller's
+//! workspace, validates its input, and answers with an
+//! [`AppError`](crate::error::AppError) a user can act on.
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
 pub mod board;

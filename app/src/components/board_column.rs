@@ -11,7 +11,9 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
     let BoardColumn {
         stage,
         cards,
-        totals,
+        count,
+        value_minor,
+        weighted_minor,
     } = column;
     let kind_class = format!("column column-{}", stage.kind);
     let heading_id = format!("stage-{}-heading", stage.id);
@@ -20,8 +22,25 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
         "won" => "Closed won".to_string(),
         _ => "Closed lost".to_string(),
     };
-    let value_title = format_money_whole(totals.value_minor, &currency);
-    let weighted_title = format_money_whole(totals.weighted_minor, &currency);
+    let totals = match (value_minor, weighted_minor) {
+        (Some(value), Some(weighted)) => Some(view! {
+            <dl class="column-totals">
+                <div>
+                    <dt>"Value"</dt>
+                    <dd data-testid="column-value" data-minor=value title=format_money_whole(value, &currency)>
+                        {format_money_compact(value, &currency)}
+                    </dd>
+                </div>
+                <div>
+                    <dt>"Weighted"</dt>
+                    <dd data-testid="column-weighted" data-minor=weighted title=format_money_whole(weighted, &currency)>
+                        {format_money_compact(weighted, &currency)}
+                    </dd>
+                </div>
+            </dl>
+        }),
+        _ => None,
+    };
     let empty = cards.is_empty();
     let cards = cards
         .into_iter()
@@ -32,25 +51,12 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
             <header class="column-header">
                 <div class="column-title">
                     <h2 id=heading_id>{stage.name.clone()}</h2>
-                    <span class="count" data-testid="column-count" aria-label=format!("{} deals", totals.count)>
-                        {totals.count}
+                    <span class="count" data-testid="column-count" aria-label=format!("{count} deals")>
+                        {count}
                     </span>
                 </div>
                 <p class="column-probability">{probability}</p>
-                <dl class="column-totals">
-                    <div>
-                        <dt>"Value"</dt>
-                        <dd data-testid="column-value" data-minor=totals.value_minor title=value_title>
-                            {format_money_compact(totals.value_minor, &currency)}
-                        </dd>
-                    </div>
-                    <div>
-                        <dt>"Weighted"</dt>
-                        <dd data-testid="column-weighted" data-minor=totals.weighted_minor title=weighted_title>
-                            {format_money_compact(totals.weighted_minor, &currency)}
-                        </dd>
-                    </div>
-                </dl>
+                {totals}
             </header>
             <div class="column-cards">
                 {cards}

@@ -22,11 +22,11 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     };
     let age = format!("{}d in stage", card.days_in_stage);
     view! {
-        <article class=class aria-labelledby=labelled_by data-deal-id=card.id data-value-minor=card.value_minor>
+        <article class=class aria-labelledby=labelled_by data-deal-id=card.id data-value-minor=card.value_minor.map(|v| v.to_string())>
             <p class="deal-client">{card.client_name}</p>
             <h3 id=title_id class="deal-title">{card.title}</h3>
             <div class="deal-money">
-                <span class="deal-value">{format_money_whole(card.value_minor, &currency)}</span>
+                {card.value_minor.map(|v| view! { <span class="deal-value">{format_money_whole(v, &currency)}</span> })}
                 <span class="deal-probability" title="Win probability">{format!("{} %", card.probability_pct)}</span>
             </div>
             <footer class="deal-meta">

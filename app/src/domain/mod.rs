@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod money;
 pub mod permissions;
 pub mod pipeline;
+pub mod validate;
 
 use serde::{Deserialize, Serialize};
 

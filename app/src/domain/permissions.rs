@@ -144,6 +144,86 @@ impl RolePreset {
     }
 }
 
+/// A set of permissions, as a bit set (cheap to copy, compact on the wire).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PermissionSet(u32);
+
+impl PermissionSet {
+    fn bit(permission: Permission) -> u32 {
+        let index = Permission::ALL
+            .iter()
+            .position(|p| *p == permission)
+            .unwrap_or(0);
+        1 << index
+    }
+
+    /// The empty set.
+    pub fn empty() -> Self {
+        Self(0)
+    }
+
+    /// Whether the set grants `permission`.
+    pub fn contains(self, permission: Permission) -> bool {
+        self.0 & Self::bit(permission) != 0
+    }
+
+    /// Adds `permission`.
+    pub fn insert(&mut self, permission: Permission) {
+        self.0 |= Self::bit(permission);
+    }
+
+    /// Removes `permission`.
+    pub fn remove(&mut self, permission: Permission) {
+        self.0 &= !Self::bit(permission);
+    }
+
+    /// The permissions in the set, in builder order.
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
+    }
+
+    /// The set of the stored names that are known permissions (unknown names are ignored).
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut set = Self::empty();
+        for permission in names.into_iter().filter_map(Permission::parse) {
+            set.insert(permission);
+        }
+        set
+    }
+}
+
+impl FromIterator<Permission> for PermissionSet {
+    fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
+        let mut set = Self::empty();
+        for permission in iter {
+            set.insert(permission);
+        }
+        set
+    }
+}
+
+impl Permission {
+    /// What the permission allows, as the permission builder labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ViewPipeline => "View pipeline",
+            Self::EditDeals => "Edit deals",
+            Self::CloseDeals => "Close deals",
+            Self::OverrideChecks => "Override checks",
+            Self::ViewDealValues => "View deal values and budgets",
+            Self::ViewCostRates => "View cost rates and margins",
+            Self::ManageCapacity => "Manage capacity",
+            Self::LogOwnTime => "Log own time",
+            Self::ManageProjects => "Manage projects",
+            Self::ManagePeople => "Manage people",
+            Self::ManageUsers => "Manage users and roles",
+            Self::ManageSettings => "Manage settings",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +245,21 @@ mod tests {
             .permissions()
             .contains(&Permission::ViewCostRates));
         assert_eq!(RolePreset::Admin.permissions().len(), Permission::ALL.len());
+    }
+
+    #[test]
+    fn sets_hold_exactly_what_was_put_in() {
+        let mut set = PermissionSet::from_names(["view_pipeline", "close_deals", "nonsense"]);
+        assert!(set.contains(Permission::ViewPipeline));
+        assert!(set.contains(Permission::CloseDeals));
+        assert!(!set.contains(Permission::ViewCostRates));
+        set.remove(Permission::CloseDeals);
+        set.insert(Permission::ManageUsers);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Permission::ViewPipeline, Permission::ManageUsers]
+        );
+        let all: PermissionSet = Permission::ALL.into_iter().collect();
+        assert_eq!(all.iter().count(), Permission::ALL.len());
     }
 }

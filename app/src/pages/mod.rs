@@ -1,4 +1,52 @@
 //! Routed pages.
 
+pub mod audit;
+pub mod invite;
+pub mod login;
 pub mod not_found;
 pub mod pipeline;
+pub mod roles;
+pub mod users;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The message box for an error a page could not recover from.
+pub fn error_panel(title: &'static str, err: &AppError) -> AnyView {
+    let text = match err {
+        AppError::Forbidden => {
+            "Your role does not allow this page. Ask an admin if you need it.".to_string()
+        }
+        other => {
+            let mut s = other.to_string();
+            if let Some(first) = s.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            s
+        }
+    };
+    view! {
+        <section class="empty-state" role="alert">
+            <h1>{title}</h1>
+            <p>{text}</p>
+        </section>
+    }
+    .into_any()
+}
+
+/// A sentence for an action's error, shown next to the form.
+pub fn error_text(err: &AppError) -> String {
+    let text = match err {
+        AppError::Invalid { field, reason } => format!("{}: {reason}", field.replace('_', " ")),
+        other => other.to_string(),
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => text,
+    }
+}

@@ -37,15 +37,16 @@ fn BoardView(board: Board) -> impl IntoView {
         .columns
         .iter()
         .filter(|c| c.stage.kind == "open")
-        .map(|c| c.totals)
         .collect();
-    let open_count: i64 = open.iter().map(|t| t.count).sum();
-    let open_value = open
-        .iter()
-        .fold(0_i64, |acc, t| acc.saturating_add(t.value_minor));
-    let open_weighted = open
-        .iter()
-        .fold(0_i64, |acc, t| acc.saturating_add(t.weighted_minor));
+    let open_count: i64 = open.iter().map(|c| c.count).sum();
+    // Values are absent for viewers who may not see them.
+    let sum = |pick: fn(&&crate::api::board::BoardColumn) -> Option<i64>| {
+        open.iter()
+            .map(pick)
+            .try_fold(0_i64, |acc, v| v.map(|v| acc.saturating_add(v)))
+    };
+    let open_value = sum(|c| c.value_minor);
+    let open_weighted = sum(|c| c.weighted_minor);
     let columns = board
         .columns
         .into_iter()
@@ -62,14 +63,18 @@ fn BoardView(board: Board) -> impl IntoView {
                     <dt>"Open deals"</dt>
                     <dd>{open_count}</dd>
                 </div>
-                <div>
-                    <dt>"Open value"</dt>
-                    <dd>{format_money_compact(open_value, &board.currency)}</dd>
-                </div>
-                <div>
-                    <dt>"Weighted forecast"</dt>
-                    <dd>{format_money_compact(open_weighted, &board.currency)}</dd>
-                </div>
+                {open_value.map(|v| view! {
+                    <div>
+                        <dt>"Open value"</dt>
+                        <dd>{format_money_compact(v, &board.currency)}</dd>
+                    </div>
+                })}
+                {open_weighted.map(|v| view! {
+                    <div>
+                        <dt>"Weighted forecast"</dt>
+                        <dd>{format_money_compact(v, &board.currency)}</dd>
+                    </div>
+                })}
             </dl>
         </div>
         <div class="board">

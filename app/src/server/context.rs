@@ -1,18 +1,41 @@
 //! What a server function reaches through Leptos context: the pool, the caller, the clock.
 
+use super::auth::Session;
 use super::state::AppState;
+use crate::domain::permissions::{Permission, PermissionSet};
 use crate::error::AppError;
 use leptos::prelude::*;
 use sqlx::SqlitePool;
 
-/// Who is calling, resolved on the server (never from arguments).
+/// Who is calling, resolved on the server from the session cookie (never from arguments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
+    /// The signed-in user.
+    pub user_id: i64,
     /// The workspace every query of this request is scoped to.
     pub workspace_id: i64,
+    /// What the user's role allows.
+    pub permissions: PermissionSet,
 }
 
-fn state() -> Result<AppState, AppError> {
+impl Caller {
+    /// `Forbidden` unless the caller has `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.permissions.contains(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Whether the caller has `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(permission)
+    }
+}
+
+/// The shared state.
+pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState missing from the Leptos context");
         AppError::Internal
@@ -24,18 +47,32 @@ pub fn pool() -> Result<SqlitePool, AppError> {
     Ok(state()?.pool)
 }
 
-/// The caller of the current request.
-///
-/// Until sign-in lands every visitor reads the configured default workspace
-/// (`BATON_WORKSPACE`); the read-only board is the only thing served.
+/// The request being served (headers, extensions).
+pub fn request_parts() -> Option<axum::http::request::Parts> {
+    use_context::<axum::http::request::Parts>()
+}
+
+/// The signed-in session of the current request, if any.
+pub fn session() -> Option<Session> {
+    request_parts()?.extensions.get::<Session>().cloned()
+}
+
+/// The caller of the current request: `Unauthorized` when nobody is signed in.
 pub async fn caller() -> Result<Caller, AppError> {
-    let state = state()?;
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = $1")
-        .bind(state.default_workspace.as_ref())
-        .fetch_optional(&state.pool)
-        .await?;
-    id.map(|workspace_id| Caller { workspace_id })
-        .ok_or(AppError::NotFound)
+    session()
+        .map(|s| Caller {
+            user_id: s.user_id,
+            workspace_id: s.workspace_id,
+            permissions: s.permissions,
+        })
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The caller, if they have `permission`: `Unauthorized` or `Forbidden` otherwise.
+pub async fn caller_with(permission: Permission) -> Result<Caller, AppError> {
+    let caller = caller().await?;
+    caller.require(permission)?;
+    Ok(caller)
 }
 
 /// The current time as Unix milliseconds.

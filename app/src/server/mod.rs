@@ -1,8 +1,15 @@
-//! Server-only code: context access, the database, repositories, the demo seed.
+//! Server-only code: context access, sessions, the database, repositories, the demo seed.
 //! Compiled with the `ssr` feature only; server functions import it inside their bodies.
 
+pub mod auth;
 pub mod board_repo;
 pub mod context;
 pub mod db;
+pub mod events;
 pub mod seed;
 pub mod state;
+
+/// The nonce of the current response's Content-Security-Policy, put into the request by
+/// the server's header middleware and handed to Leptos by the shell.
+#[derive(Debug, Clone)]
+pub struct CspNonce(pub String);

@@ -5,6 +5,7 @@
 //! The same generator scales for benchmarks: `baton seed --people 500 --deals 5000`.
 //! Given the same size and the same day it writes the same rows.
 
+use super::auth::hash_password;
 use crate::domain::calendar::{Date, MS_PER_DAY};
 use crate::domain::permissions::RolePreset;
 use serde_json::json;
@@ -299,51 +300,64 @@ struct Person {
 struct Writer<'t, 'c> {
     tx: &'t mut Transaction<'c, Sqlite>,
     workspace_id: i64,
-    seq: i64,
+    /// Events of the seeded history, appended in time order at the end.
+    events: Vec<SeedEvent>,
     report: SeedReport,
 }
 
-impl Writer<'_, '_> {
-    async fn event(
-        &mut self,
-        actor: Option<i64>,
-        entity: &str,
-        entity_id: i64,
-        action: &str,
-        after: serde_json::Value,
-        at: i64,
-    ) -> Result<(), sqlx::Error> {
-        self.seq += 1;
-        sqlx::query(
-            "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action,
-                                 before_json, after_json, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
-        )
-        .bind(self.workspace_id)
-        .bind(self.seq)
-        .bind(actor)
-        .bind(entity)
-        .bind(entity_id)
-        .bind(action)
-        .bind(after.to_string())
-        .bind(at)
-        .execute(&mut **self.tx)
-        .await?;
-        self.report.events += 1;
-        Ok(())
-    }
+struct SeedEvent {
+    at: i64,
+    actor: Option<i64>,
+    entity: &'static str,
+    entity_id: i64,
+    action: &'static str,
+    after: serde_json::Value,
 }
 
-fn hash_password(password: &str) -> String {
-    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-    // OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
-    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let salt = SaltString::generate(&mut OsRng);
-    argon
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing cannot fail with valid parameters")
-        .to_string()
+impl Writer<'_, '_> {
+    fn event(
+        &mut self,
+        actor: Option<i64>,
+        entity: &'static str,
+        entity_id: i64,
+        action: &'static str,
+        after: serde_json::Value,
+        at: i64,
+    ) {
+        self.events.push(SeedEvent {
+            at,
+            actor,
+            entity,
+            entity_id,
+            action,
+            after,
+        });
+    }
+
+    /// Appends the collected history, oldest first, numbered 1, 2, 3, ...
+    async fn flush_events(&mut self) -> Result<(), sqlx::Error> {
+        self.events.sort_by_key(|e| e.at);
+        for (i, e) in self.events.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action,
+                                     before_json, after_json, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8)",
+            )
+            .bind(self.workspace_id)
+            .bind(i as i64 + 1)
+            .bind(e.actor)
+            .bind(e.entity)
+            .bind(e.entity_id)
+            .bind(e.action)
+            .bind(e.after.to_string())
+            .bind(e.at)
+            .execute(&mut **self.tx)
+            .await?;
+        }
+        self.report.events += self.events.len() as i64;
+        self.events.clear();
+        Ok(())
+    }
 }
 
 async fn insert_id<'q>(
@@ -378,7 +392,7 @@ async fn seed_workspace(
     let mut w = Writer {
         tx,
         workspace_id,
-        seq: 0,
+        events: Vec::new(),
         report: SeedReport {
             workspaces: 1,
             ..SeedReport::default()
@@ -623,8 +637,7 @@ async fn seed_workspace(
             "created",
             json!({ "name": name }),
             now_ms,
-        )
-        .await?;
+        );
         clients.push((client_id, name));
         w.report.clients += 1;
     }
@@ -766,8 +779,7 @@ async fn seed_workspace(
             "created",
             json!({ "title": title, "value_minor": value, "stage": STAGES[0].0 }),
             created_at,
-        )
-        .await?;
+        );
         if stage > 0 {
             w.event(
                 Some(owner),
@@ -776,8 +788,7 @@ async fn seed_workspace(
                 "stage_changed",
                 json!({ "stage": STAGES[stage].0 }),
                 entered_at,
-            )
-            .await?;
+            );
         }
         w.report.deals += 1;
 
@@ -817,8 +828,7 @@ async fn seed_workspace(
                     "created",
                     json!({ "deal_id": deal_id, "budget_minor": value }),
                     closed_at.unwrap_or(now_ms),
-                )
-                .await?;
+                );
                 w.report.projects += 1;
                 Some((Some(project_id), None))
             }
@@ -910,6 +920,7 @@ async fn seed_workspace(
             }
         }
     }
+    w.flush_events().await?;
     Ok(w.report)
 }
 

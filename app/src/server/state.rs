@@ -1,5 +1,6 @@
 //! The state shared by every request.
 
+use super::auth::LoginLimiter;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
@@ -12,8 +13,22 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The database.
     pub pool: SqlitePool,
-    /// Slug of the workspace served to visitors until sign-in exists.
-    pub default_workspace: Arc<str>,
+    /// Failed sign-in counts, for the login rate limit.
+    pub limiter: Arc<LoginLimiter>,
+    /// Whether Baton is served over HTTPS: cookies get `Secure`, responses get HSTS.
+    pub https: bool,
+}
+
+impl AppState {
+    /// State for `pool` with default limits, served over plain HTTP unless `https`.
+    pub fn new(leptos_options: LeptosOptions, pool: SqlitePool, https: bool) -> Self {
+        Self {
+            leptos_options,
+            pool,
+            limiter: Arc::new(LoginLimiter::default()),
+            https,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,0 +1,218 @@
+//! Signing in and out, accepting an invite, and who is signed in.
+
+use crate::domain::permissions::PermissionSet;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as the app frame shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedInUser {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// The role's name.
+    pub role_name: String,
+    /// The workspace's name.
+    pub workspace_name: String,
+    /// What the role allows (the server checks again on every call).
+    pub permissions: PermissionSet,
+}
+
+/// Who is signed in on this browser, or `None`. Callable anonymously.
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
+    use crate::server::context;
+
+    let Some(session) = context::session() else {
+        return Ok(None);
+    };
+    let workspace_name: String = sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1")
+        .bind(session.workspace_id)
+        .fetch_one(&context::pool()?)
+        .await?;
+    Ok(Some(SignedInUser {
+        id: session.user_id,
+        name: session.name,
+        email: session.email,
+        role_name: session.role_name,
+        workspace_name,
+        permissions: session.permissions,
+    }))
+}
+
+/// Signs in with email and password, replacing any session this browser had, then
+/// redirects to `next` (a path on this site) or the board. Failed attempts are counted per
+/// email and per address; past the limit the answer is 429 for a while. An unknown email
+/// and a wrong password get the same answer.
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::domain::validate;
+    use crate::server::{auth, context, events};
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+
+    let state = context::state()?;
+    let email = validate::email("email", &email)?;
+    if password.is_empty() || password.len() > 1024 {
+        return Err(AppError::invalid(
+            "password",
+            "must be 1 to 1024 characters",
+        ));
+    }
+    let parts = context::request_parts();
+    let address = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let keys = [format!("email:{email}"), format!("address:{address}")];
+    let now = context::now_ms();
+    if let Some(retry_after_secs) = keys
+        .iter()
+        .filter_map(|k| state.limiter.retry_after(k, now))
+        .max()
+    {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+
+    let user: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, workspace_id, password_hash, active FROM users WHERE email = $1",
+    )
+    .bind(&email)
+    .fetch_optional(&state.pool)
+    .await?;
+    let hash = user
+        .as_ref()
+        .filter(|u| u.3 == 1)
+        .and_then(|u| u.2.as_deref());
+    // Verify off the async threads: argon2 takes tens of milliseconds by design.
+    let password_ok = {
+        let hash = hash.map(str::to_owned);
+        tokio::task::spawn_blocking(move || auth::verify_password(hash.as_deref(), &password))
+            .await
+            .map_err(|_| AppError::Internal)?
+    };
+    let Some((user_id, workspace_id, ..)) = user.filter(|_| password_ok) else {
+        for key in &keys {
+            state.limiter.record_failure(key, now);
+        }
+        return Err(AppError::BadCredentials);
+    };
+    for key in &keys {
+        state.limiter.clear(key);
+    }
+
+    // A new session id at every sign-in; the browser's previous session ends.
+    if let Some(old) = context::session() {
+        auth::delete_session(&state.pool, &old.token_hash).await?;
+    }
+    let token = auth::create_session(&state.pool, user_id, workspace_id, now).await?;
+    let mut conn = state.pool.acquire().await?;
+    events::append(
+        &mut conn,
+        events::NewEvent {
+            workspace_id,
+            actor_user_id: Some(user_id),
+            entity: "user",
+            entity_id: user_id,
+            action: "signed_in",
+            before: None,
+            after: Some(serde_json::json!({ "address": address })),
+        },
+        now,
+    )
+    .await?;
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    response.insert_header(
+        axum::http::header::SET_COOKIE,
+        auth::session_cookie(&token, state.https)
+            .parse()
+            .map_err(|_| AppError::Internal)?,
+    );
+    leptos_axum::redirect(&validate::local_path(next.as_deref()));
+    Ok(())
+}
+
+/// Signs out: ends this browser's session (the row is deleted) and goes to the login page.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::{auth, context};
+
+    let state = context::state()?;
+    let session = context::session().ok_or(AppError::Unauthorized)?;
+    auth::delete_session(&state.pool, &session.token_hash).await?;
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    response.insert_header(
+        axum::http::header::SET_COOKIE,
+        auth::clear_session_cookie(state.https)
+            .parse()
+            .map_err(|_| AppError::Internal)?,
+    );
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Sets the password of an invited user from their one-time link, signs them in and goes
+/// to the board. The link stops working once used or after seven days.
+#[server(endpoint = "accept_invite")]
+pub async fn accept_invite(token: String, password: String) -> Result<(), AppError> {
+    use crate::domain::validate;
+    use crate::server::{auth, context, events};
+
+    let state = context::state()?;
+    let password = validate::new_password("password", &password)?;
+    let now = context::now_ms();
+    let user: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, workspace_id FROM users
+         WHERE invite_token_hash = $1 AND invite_expires_at > $2 AND active = 1",
+    )
+    .bind(auth::hash_token(&token))
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    let (user_id, workspace_id) =
+        user.ok_or_else(|| AppError::invalid("token", "this invite link is not valid any more"))?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, invite_token_hash = NULL, invite_expires_at = NULL,
+                          version = version + 1
+         WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(&hash)
+    .bind(user_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id,
+            actor_user_id: Some(user_id),
+            entity: "user",
+            entity_id: user_id,
+            action: "accepted_invite",
+            before: None,
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let session_token = auth::create_session(&state.pool, user_id, workspace_id, now).await?;
+    let response = expect_context::<leptos_axum::ResponseOptions>();
+    response.insert_header(
+        axum::http::header::SET_COOKIE,
+        auth::session_cookie(&session_token, state.https)
+            .parse()
+            .map_err(|_| AppError::Internal)?,
+    );
+    leptos_axum::redirect("/pipeline");
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! Input checks shared by the browser (instant feedback) and the server (the decision).
+//! Each names the field at fault.
+
+use super::DomainError;
+
+fn invalid(field: &str, reason: &str) -> DomainError {
+    DomainError::OutOfRange {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Trimmed text of 1 to `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(invalid(field, &format!("must be at most {max} characters")));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A plausible email address, lower-cased.
+pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
+    let value = required_text(field, value, 254)?.to_lowercase();
+    let (local, domain) = value
+        .split_once('@')
+        .ok_or_else(|| invalid(field, "must be an email address"))?;
+    if local.is_empty()
+        || domain.len() < 3
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || value.contains(char::is_whitespace)
+        || domain.contains('@')
+    {
+        return Err(invalid(field, "must be an email address"));
+    }
+    Ok(value)
+}
+
+/// A new password: 10 to 1024 characters.
+pub fn new_password(field: &str, value: &str) -> Result<String, DomainError> {
+    let n = value.chars().count();
+    if n < 10 {
+        return Err(invalid(field, "must be at least 10 characters"));
+    }
+    if n > 1024 {
+        return Err(invalid(field, "must be at most 1024 characters"));
+    }
+    Ok(value.to_string())
+}
+
+/// Where to go after signing in: a path on this site, else the board.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/pipeline".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(required_text("name", "  Ada ", 10).unwrap(), "Ada");
+        assert!(required_text("name", "   ", 10).is_err());
+        assert!(required_text("name", &"x".repeat(11), 10).is_err());
+        assert!(required_text("name", "a\u{0}b", 10).is_err());
+        let err = required_text("title", "", 5).unwrap_err();
+        assert_eq!(err.to_string(), "title: must not be empty");
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            email("email", " Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "", "ada", "ada@", "@x.io", "ada@x", "a b@x.io", "a@b@c.io", "a@.io",
+        ] {
+            assert!(email("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_and_next_paths() {
+        assert!(new_password("password", "short").is_err());
+        assert!(new_password("password", "long enough!").is_ok());
+        assert_eq!(local_path(Some("/settings/roles")), "/settings/roles");
+        assert_eq!(local_path(Some("//evil.example")), "/pipeline");
+        assert_eq!(local_path(Some("https://evil.example")), "/pipeline");
+        assert_eq!(local_path(None), "/pipeline");
+    }
+}

@@ -1,0 +1,303 @@
+//! Passwords, session tokens, the signed-in session, and the login rate limiter.
+
+use crate::domain::permissions::PermissionSet;
+use argon2::password_hash::{
+    rand_core::OsRng, rand_core::RngCore, PasswordHash, PasswordHasher, PasswordVerifier,
+    SaltString,
+};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "baton_session";
+
+/// How long a session lives without signing in again: 14 days.
+pub const SESSION_TTL_MS: i64 = 14 * 86_400_000;
+
+/// How long an invite link stays valid: 7 days.
+pub const INVITE_TTL_MS: i64 = 7 * 86_400_000;
+
+fn argon() -> argon2::Argon2<'static> {
+    // OWASP's argon2id parameters: m = 19 MiB, t = 2, p = 1.
+    let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// An argon2id PHC string for `password`, with a fresh random salt.
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    argon()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid parameters")
+        .to_string()
+}
+
+/// Whether `password` matches `hash`. With no hash it still does the work of one check,
+/// so an unknown email takes as long to refuse as a wrong password.
+pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("not a real password"));
+    let (hash, real) = match hash {
+        Some(h) => (h, true),
+        None => (dummy.as_str(), false),
+    };
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    argon()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && real
+}
+
+/// A new random token (256 bits, hex).
+pub fn new_token() -> String {
+    let mut bytes = [0_u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stored form of a token: its SHA-256, hex.
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `Set-Cookie` value that stores `token` in the browser.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_TTL_MS / 1000,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
+    cookie_header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// The signed-in user of a request, loaded from the session cookie by the server's
+/// session layer and read by server functions through [`super::context::caller`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Hash of the session token (the `sessions` row).
+    pub token_hash: String,
+    /// The user.
+    pub user_id: i64,
+    /// The user's workspace: every query of the request is scoped to it.
+    pub workspace_id: i64,
+    /// The user's display name.
+    pub name: String,
+    /// The user's email.
+    pub email: String,
+    /// The user's role's name.
+    pub role_name: String,
+    /// What the role allows.
+    pub permissions: PermissionSet,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    workspace_id: i64,
+    name: String,
+    email: String,
+    role_id: i64,
+    role_name: String,
+}
+
+/// The permissions granted to `role_id`.
+pub async fn role_permissions(
+    pool: &SqlitePool,
+    role_id: i64,
+) -> Result<PermissionSet, sqlx::Error> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT permission FROM role_permissions WHERE role_id = $1")
+            .bind(role_id)
+            .fetch_all(pool)
+            .await?;
+    Ok(PermissionSet::from_names(names.iter().map(String::as_str)))
+}
+
+/// The live session for `token` at `now_ms`: unexpired, and its user active.
+pub async fn load_session(
+    pool: &SqlitePool,
+    token: &str,
+    now_ms: i64,
+) -> Result<Option<Session>, sqlx::Error> {
+    let token_hash = hash_token(token);
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT u.id AS user_id, u.workspace_id, u.name, u.email, r.id AS role_id, r.name AS role_name
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id
+         JOIN roles r ON r.id = u.role_id AND r.workspace_id = u.workspace_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+    )
+    .bind(&token_hash)
+    .bind(now_ms)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        token_hash,
+        permissions: role_permissions(pool, row.role_id).await?,
+        user_id: row.user_id,
+        workspace_id: row.workspace_id,
+        name: row.name,
+        email: row.email,
+        role_name: row.role_name,
+    }))
+}
+
+/// Starts a session for a user; returns the token for the cookie.
+pub async fn create_session(
+    pool: &SqlitePool,
+    user_id: i64,
+    workspace_id: i64,
+    now_ms: i64,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, workspace_id, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash_token(&token))
+    .bind(user_id)
+    .bind(workspace_id)
+    .bind(now_ms)
+    .bind(now_ms + SESSION_TTL_MS)
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+/// Ends the session with this token hash.
+pub async fn delete_session(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Counts failed sign-ins per key (an email, an address) in a sliding window and refuses
+/// further attempts once a key has too many. In memory: one server's view.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<i64>>>,
+    /// Failures allowed within the window before attempts are refused.
+    pub max_failures: usize,
+    /// The window, in milliseconds.
+    pub window_ms: i64,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self {
+            failures: Mutex::new(HashMap::new()),
+            max_failures: 5,
+            window_ms: 15 * 60_000,
+        }
+    }
+}
+
+impl LoginLimiter {
+    /// Seconds until `key` may try again, if it is locked out now.
+    pub fn retry_after(&self, key: &str, now_ms: i64) -> Option<i64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let list = map.get_mut(key)?;
+        list.retain(|at| now_ms - at < self.window_ms);
+        if list.len() < self.max_failures {
+            return None;
+        }
+        let oldest = list.iter().copied().min().unwrap_or(now_ms);
+        Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
+    }
+
+    /// Records a failed attempt for `key`.
+    pub fn record_failure(&self, key: &str, now_ms: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        // Bound memory: forget everything once the map grows large.
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.entry(key.to_string()).or_default().push(now_ms);
+    }
+
+    /// Forgets `key`'s failures (after a successful sign-in).
+    pub fn clear(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password(Some(&hash), "correct horse"));
+        assert!(!verify_password(Some(&hash), "wrong horse"));
+        assert!(!verify_password(None, "not a real password"));
+        assert!(!verify_password(Some("garbage"), "x"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(hash_token(&a).len(), 64);
+        assert_ne!(hash_token(&a), a);
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_same_site() {
+        let c = session_cookie("abc", true);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.ends_with("; Secure"));
+        assert!(!session_cookie("abc", false).contains("Secure"));
+        assert_eq!(
+            cookie_value("a=1; baton_session=xyz; b=2", SESSION_COOKIE),
+            Some("xyz")
+        );
+        assert_eq!(cookie_value("a=1", SESSION_COOKIE), None);
+    }
+
+    #[test]
+    fn the_limiter_locks_out_after_repeated_failures_then_forgives() {
+        let limiter = LoginLimiter::default();
+        for i in 0..5 {
+            assert_eq!(limiter.retry_after("k", i), None);
+            limiter.record_failure("k", i);
+        }
+        assert!(limiter.retry_after("k", 10).is_some());
+        assert_eq!(limiter.retry_after("other", 10), None);
+        assert_eq!(limiter.retry_after("k", 15 * 60_000 + 10), None);
+        limiter.record_failure("j", 0);
+        limiter.clear("j");
+        assert_eq!(limiter.retry_after("j", 1), None);
+    }
+}

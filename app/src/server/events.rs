@@ -1,0 +1,49 @@
+//! The append-only event log: every change, with who made it.
+
+use serde_json::Value;
+use sqlx::SqliteConnection;
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent<'a> {
+    /// The workspace it belongs to.
+    pub workspace_id: i64,
+    /// Who acted (`None` for the system).
+    pub actor_user_id: Option<i64>,
+    /// What kind of thing changed: `deal`, `role`, `user`, ...
+    pub entity: &'a str,
+    /// Which one.
+    pub entity_id: i64,
+    /// What happened: `created`, `renamed`, `permissions_changed`, ...
+    pub action: &'a str,
+    /// The changed fields before.
+    pub before: Option<Value>,
+    /// The changed fields after.
+    pub after: Option<Value>,
+}
+
+/// Appends an event in the caller's transaction and returns its sequence number: the next
+/// in the workspace, computed in the same statement so concurrent writers cannot share one.
+pub async fn append(
+    conn: &mut SqliteConnection,
+    event: NewEvent<'_>,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action,
+                             before_json, after_json, created_at)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8
+         FROM events WHERE workspace_id = $1
+         RETURNING seq",
+    )
+    .bind(event.workspace_id)
+    .bind(event.actor_user_id)
+    .bind(event.entity)
+    .bind(event.entity_id)
+    .bind(event.action)
+    .bind(event.before.map(|v| v.to_string()))
+    .bind(event.after.map(|v| v.to_string()))
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await
+}

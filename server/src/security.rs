@@ -1,0 +1,191 @@
+//! Request guards and response hardening, as axum middleware.
+//!
+//! - [`session`]: loads the signed-in user from the session cookie; anonymous visitors
+//!   are sent to `/login` (pages) or answered 401 (API), except on public paths.
+//! - [`csrf`]: state-changing requests from another site are refused with 403.
+//! - [`headers`]: a per-request CSP nonce and the security headers on every response.
+//! - [`api_status`]: server function errors answered with the status they mean.
+
+use app::error::AppError;
+use app::server::auth::{self, Session};
+use app::server::context::now_ms;
+use app::server::state::AppState;
+use app::server::CspNonce;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http_body_util::BodyExt;
+
+/// Paths anyone may open without signing in.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/login"
+            | "/healthz"
+            | "/favicon.ico"
+            | "/favicon.svg"
+            | "/api/login"
+            | "/api/accept_invite"
+            | "/api/current_user"
+    ) || path.starts_with("/pkg/")
+        || path.starts_with("/invite/")
+}
+
+/// An `AppError` response the way a server function would answer it.
+pub fn error_response(err: &AppError) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_string(err).unwrap_or_else(|_| "\"Internal\"".into());
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Loads the session from the cookie into the request; guards non-public paths.
+pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| auth::cookie_value(v, auth::SESSION_COOKIE).map(str::to_owned));
+    let session: Option<Session> = match token {
+        Some(token) => match auth::load_session(&state.pool, &token, now_ms()).await {
+            Ok(s) => s,
+            Err(err) => {
+                tracing::error!(error = %err, "loading the session");
+                return error_response(&AppError::Internal);
+            }
+        },
+        None => None,
+    };
+    let path = request.uri().path().to_owned();
+    match session {
+        Some(session) => {
+            request.extensions_mut().insert(session);
+        }
+        None if is_public(&path) => {}
+        None if path.starts_with("/api/") => return error_response(&AppError::Unauthorized),
+        None => {
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str().to_owned())
+                .unwrap_or_else(|| "/".into());
+            let next = percent_encode(&target);
+            return Redirect::to(&format!("/login?next={next}")).into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Refuses state-changing requests that come from another site: `Sec-Fetch-Site:
+/// cross-site`, or an `Origin` whose host is not this request's `Host`.
+pub async fn csrf(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe {
+        let headers = request.headers();
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let foreign_origin = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|origin| {
+                let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+                origin == "null" || origin_host != host
+            });
+        if cross_site || foreign_origin {
+            tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+            return error_response(&AppError::Forbidden);
+        }
+    }
+    next.run(request).await
+}
+
+/// Adds a fresh CSP nonce to the request, and the security headers to the response.
+pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let nonce = auth::new_token()[..32].to_string();
+    request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set("content-security-policy", &csp);
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "same-origin");
+    set("cross-origin-opener-policy", "same-origin");
+    if state.https {
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+/// Server functions answer every error with 500; this gives each `AppError` its own status
+/// (401, 403, 404, 409, 422, 429) so clients and logs see what happened.
+pub async fn api_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = body.collect().await.map(|b| b.to_bytes()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs } = err {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                parts.headers.insert(header::RETRY_AFTER, v);
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths_are_few() {
+        assert!(is_public("/login"));
+        assert!(is_public("/pkg/baton.wasm"));
+        assert!(is_public("/invite/abc"));
+        assert!(!is_public("/pipeline"));
+        assert!(!is_public("/api/list_board"));
+        assert!(!is_public("/settings/roles"));
+    }
+
+    #[test]
+    fn next_paths_are_encoded() {
+        assert_eq!(percent_encode("/a?b=c d"), "/a%3Fb%3Dc%20d");
+    }
+}

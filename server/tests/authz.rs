@@ -1,0 +1,314 @@
+//! The authorization matrix: every server function of the app, called as anonymous, as a
+//! user lacking the permission, as a user of another workspace (with this workspace's
+//! ids) and as a permitted user. A server function missing from the matrix fails the test.
+
+mod common;
+
+use app::domain::permissions::Permission;
+use axum::http::StatusCode;
+use common::{fixture, Fixture, NOBODY};
+
+/// Who may call a server function.
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users whose role grants the permission.
+    Needs(Permission),
+}
+
+/// Ids from the Northwind workspace that the calls use.
+struct Ids {
+    spare_role: i64,
+    spare_role_version: i64,
+    team_user: i64,
+    team_user_version: i64,
+    admin_user: i64,
+}
+
+struct Case {
+    name: &'static str,
+    access: Access,
+    /// The form body, using Northwind's ids.
+    args: fn(&Ids) -> String,
+    /// Whether the body names a Northwind row, so another workspace must get "not found".
+    names_a_row: bool,
+}
+
+fn cases() -> Vec<Case> {
+    use Access::*;
+    vec![
+        Case {
+            name: "current_user",
+            access: Public,
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "login",
+            access: Public,
+            args: |_| "email=admin%40northwind.test&password=baton-demo".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "accept_invite",
+            access: Public,
+            args: |_| "token=not-a-token&password=long%20enough%20password".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "logout",
+            access: SignedIn,
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "list_board",
+            access: Needs(Permission::ViewPipeline),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "list_roles",
+            access: Needs(Permission::ManageUsers),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "create_role",
+            access: Needs(Permission::ManageUsers),
+            args: |_| "name=Auditors".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "rename_role",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "role_id={}&name=Renamed&version={}",
+                    ids.spare_role, ids.spare_role_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "set_role_permission",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "role_id={}&permission=edit_deals&granted=true&version={}",
+                    ids.spare_role, ids.spare_role_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "delete_role",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "role_id={}&version={}",
+                    ids.spare_role, ids.spare_role_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "list_users",
+            access: Needs(Permission::ManageUsers),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "create_user",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "name=Zed&email=zed%40example.io&role_id={}&password=",
+                    ids.spare_role
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "set_user_role",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "user_id={}&role_id={}&version={}",
+                    ids.team_user, ids.spare_role, ids.team_user_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "set_user_active",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| {
+                format!(
+                    "user_id={}&active=false&version={}",
+                    ids.team_user, ids.team_user_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "list_audit",
+            access: Needs(Permission::ManageUsers),
+            args: |ids| format!("actor_user_id={}", ids.admin_user),
+            names_a_row: false,
+        },
+    ]
+}
+
+async fn ids(f: &Fixture) -> Ids {
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let spare_role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, 'Spare')")
+        .bind(ws)
+        .execute(&f.pool)
+        .await
+        .unwrap()
+        .last_insert_rowid();
+    let (team_user, team_user_version): (i64, i64) =
+        sqlx::query_as("SELECT id, version FROM users WHERE email = 'team@northwind.test'")
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+    Ids {
+        spare_role,
+        spare_role_version: 1,
+        team_user,
+        team_user_version,
+        admin_user: f
+            .id("SELECT id FROM users WHERE email = 'admin@northwind.test'")
+            .await,
+    }
+}
+
+#[test]
+fn every_server_function_is_in_the_matrix() {
+    let known: Vec<&str> = cases().iter().map(|c| c.name).collect();
+    let mut missing = Vec::new();
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        let name = path.trim_start_matches("/api/");
+        if !known.contains(&name) {
+            missing.push(path);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "server functions missing from the authorization matrix: {missing:?}"
+    );
+    let registered = leptos::server_fn::axum::server_fn_paths().count();
+    assert!(
+        registered >= 15,
+        "only {registered} server functions registered"
+    );
+}
+
+#[tokio::test]
+async fn every_server_function_refuses_whom_it_should() {
+    for case in cases() {
+        let f = fixture().await;
+        let ids = ids(&f).await;
+        let args = (case.args)(&ids);
+        let name = case.name;
+
+        // Anonymous.
+        let before = f.fingerprint().await;
+        let anonymous = f.call(name, &args, None).await;
+        match case.access {
+            Access::Public => assert_ne!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "{name} anonymous"
+            ),
+            _ => {
+                assert_eq!(
+                    anonymous.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{name} anonymous: {}",
+                    anonymous.body
+                );
+                assert_eq!(
+                    f.fingerprint().await,
+                    before,
+                    "{name}: anonymous refusal wrote"
+                );
+            }
+        }
+
+        // A user whose role grants everything but the permission needed, and one whose
+        // role grants nothing.
+        if let Access::Needs(permission) = case.access {
+            let almost = f.user_without(permission).await;
+            for email in [almost.as_str(), NOBODY] {
+                let cookie = f.login(email).await;
+                let before = f.fingerprint().await;
+                let answer = f.call(name, &args, Some(&cookie)).await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::FORBIDDEN,
+                    "{name} as {email}: {}",
+                    answer.body
+                );
+                assert_eq!(
+                    f.fingerprint().await,
+                    before,
+                    "{name}: forbidden call wrote"
+                );
+            }
+        }
+
+        // An admin of the other workspace, with Northwind's ids.
+        if !matches!(case.access, Access::Public) {
+            let other = f.login("admin@bluebird.test").await;
+            let before = f.fingerprint().await;
+            let answer = f.call(name, &args, Some(&other)).await;
+            if case.names_a_row {
+                assert_eq!(
+                    answer.status,
+                    StatusCode::NOT_FOUND,
+                    "{name} across workspaces: {}",
+                    answer.body
+                );
+                assert_eq!(
+                    f.fingerprint().await,
+                    before,
+                    "{name}: cross-workspace refusal wrote"
+                );
+            } else {
+                assert!(
+                    answer.status.is_success() || answer.status.is_redirection(),
+                    "{name} as another workspace: {} {}",
+                    answer.status,
+                    answer.body
+                );
+                let lower = answer.body.to_lowercase();
+                assert!(
+                    !lower.contains("northwind"),
+                    "{name} leaked Northwind data: {}",
+                    answer.body
+                );
+            }
+        }
+
+        // A permitted user.
+        let admin = f.login("admin@northwind.test").await;
+        let answer = f.call(name, &args, Some(&admin)).await;
+        match name {
+            // A made-up invite token is a field error for everyone.
+            "accept_invite" => {
+                assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}")
+            }
+            _ => assert!(
+                answer.status.is_success() || answer.status.is_redirection(),
+                "{name} as a permitted user: {} {}",
+                answer.status,
+                answer.body
+            ),
+        }
+    }
+}

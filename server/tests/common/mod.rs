@@ -1,0 +1,216 @@
+//! Shared set-up for the HTTP tests: a seeded database, the router, signing in.
+#![allow(dead_code)]
+
+use app::server::{db, seed, state::AppState};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use tower::ServiceExt;
+
+/// A seeded demo database with its router. The directory lives as long as this does.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub pool: SqlitePool,
+    pub router: axum::Router,
+}
+
+/// An answer: status, headers, body text.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+pub const NOBODY: &str = "nobody@northwind.test";
+pub const PASSWORD: &str = seed::DEMO_PASSWORD;
+
+/// Seeds the demo, plus a Northwind user whose role grants nothing (`NOBODY`).
+pub async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/baton.db", dir.path().display());
+    let pool = db::connect_and_migrate(&url).await.unwrap();
+    seed::seed_demo(&pool, seed::SeedSize::DEMO, app::server::context::now_ms())
+        .await
+        .unwrap();
+    let ws: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'demo'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, 'No access')")
+        .bind(ws)
+        .execute(&pool)
+        .await
+        .unwrap()
+        .last_insert_rowid();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'team@northwind.test'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    sqlx::query(
+        "INSERT INTO users (workspace_id, email, name, password_hash, role_id, created_at)
+         VALUES ($1, $2, 'Nobody Special', $3, $4, 0)",
+    )
+    .bind(ws)
+    .bind(NOBODY)
+    .bind(hash)
+    .bind(role)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("baton")
+        .site_root(dir.path().display().to_string())
+        .build();
+    let state = AppState::new(options, pool.clone(), false);
+    Fixture {
+        dir,
+        pool,
+        router: baton::router(state),
+    }
+}
+
+impl Fixture {
+    /// Sends a request.
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// POSTs a form-encoded body to a server function, with an optional session cookie.
+    pub async fn call(&self, name: &str, form: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::post(format!("/api/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(form.to_string())).unwrap())
+            .await
+    }
+
+    /// GETs a page with an optional session cookie.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Signs in and returns the `Cookie` header value for the new session.
+    pub async fn login(&self, email: &str) -> String {
+        let answer = self
+            .call(
+                "login",
+                &format!("email={}&password={PASSWORD}", encode(email)),
+                None,
+            )
+            .await;
+        assert!(
+            answer.status.is_success() || answer.status.is_redirection(),
+            "login {email}: {} {}",
+            answer.status,
+            answer.body
+        );
+        session_cookie(&answer).unwrap_or_else(|| panic!("no session cookie for {email}"))
+    }
+
+    /// One number that changes whenever any row is written: for "nothing was written".
+    pub async fn fingerprint(&self) -> String {
+        sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM events) || '/' || (SELECT COUNT(*) FROM users) || '/' ||
+                    (SELECT SUM(version) FROM users) || '/' || (SELECT COUNT(*) FROM roles) || '/' ||
+                    (SELECT SUM(version) FROM roles) || '/' || (SELECT COUNT(*) FROM role_permissions) || '/' ||
+                    (SELECT SUM(version) FROM deals) || '/' || (SELECT COUNT(*) FROM deals) || '/' ||
+                    (SELECT COUNT(*) FROM sessions)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Adds a Northwind user whose role grants every permission but `missing`; returns
+    /// their email (password `PASSWORD`).
+    pub async fn user_without(&self, missing: app::domain::permissions::Permission) -> String {
+        use app::domain::permissions::Permission;
+        let ws = self
+            .id("SELECT id FROM workspaces WHERE slug = 'demo'")
+            .await;
+        let role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
+            .bind(ws)
+            .bind(format!("All but {}", missing.as_str()))
+            .execute(&self.pool)
+            .await
+            .unwrap()
+            .last_insert_rowid();
+        for p in Permission::ALL.into_iter().filter(|p| *p != missing) {
+            sqlx::query("INSERT INTO role_permissions (role_id, workspace_id, permission) VALUES ($1, $2, $3)")
+                .bind(role)
+                .bind(ws)
+                .bind(p.as_str())
+                .execute(&self.pool)
+                .await
+                .unwrap();
+        }
+        let email = format!(
+            "without-{}@northwind.test",
+            missing.as_str().replace('_', "-")
+        );
+        let hash: String = sqlx::query_scalar(
+            "SELECT password_hash FROM users WHERE email = 'team@northwind.test'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO users (workspace_id, email, name, password_hash, role_id, created_at)
+             VALUES ($1, $2, 'Almost Everything', $3, $4, 0)",
+        )
+        .bind(ws)
+        .bind(&email)
+        .bind(hash)
+        .bind(role)
+        .execute(&self.pool)
+        .await
+        .unwrap();
+        email
+    }
+
+    /// An id from a query's first row.
+    pub async fn id(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+/// The `name=value` of the session cookie an answer sets.
+pub fn session_cookie(answer: &Answer) -> Option<String> {
+    answer
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("baton_session=") && !v.starts_with("baton_session=;"))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// Form-encodes a value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
