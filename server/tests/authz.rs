@@ -312,3 +312,42 @@ async fn every_server_function_refuses_whom_it_should() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_account_manager_never_receives_cost_data() {
+    let f = fixture().await;
+    let ids = ids(&f).await;
+    let am = f.login("am@northwind.test").await;
+    // Cost rates exist in the database...
+    assert!(
+        f.id("SELECT COUNT(*) FROM people WHERE cost_rate_minor > 0")
+            .await
+            > 0
+    );
+    // ...and reach no answer or page an account manager can get.
+    for case in cases() {
+        if matches!(case.name, "logout" | "login") {
+            continue;
+        }
+        let answer = f.call(case.name, &(case.args)(&ids), Some(&am)).await;
+        let body = answer.body.to_lowercase();
+        assert!(
+            !body.contains("cost_") && !body.contains("margin"),
+            "{}: {}",
+            case.name,
+            answer.body
+        );
+    }
+    for page in [
+        "/pipeline",
+        "/settings/roles",
+        "/settings/users",
+        "/settings/audit",
+    ] {
+        let html = f.get(page, Some(&am)).await.body.to_lowercase();
+        assert!(
+            !html.contains("cost_rate") && !html.contains("margin_bp"),
+            "{page}"
+        );
+    }
+}

@@ -370,3 +370,24 @@ async fn an_invite_link_sets_a_password_once() {
         .await;
     assert!(session_cookie(&login).is_some());
 }
+
+#[tokio::test]
+async fn https_deployments_get_hsts_and_secure_cookies() {
+    let f = common::fixture_with(true).await;
+    let answer = f
+        .call(
+            "login",
+            "email=am%40northwind.test&password=baton-demo",
+            None,
+        )
+        .await;
+    assert!(answer.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+    let page = f.get("/login", None).await;
+    assert!(page.headers["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
+}

@@ -28,6 +28,11 @@ pub const PASSWORD: &str = seed::DEMO_PASSWORD;
 
 /// Seeds the demo, plus a Northwind user whose role grants nothing (`NOBODY`).
 pub async fn fixture() -> Fixture {
+    fixture_with(false).await
+}
+
+/// Like [`fixture`], served as if behind HTTPS when `https`.
+pub async fn fixture_with(https: bool) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/baton.db", dir.path().display());
     let pool = db::connect_and_migrate(&url).await.unwrap();
@@ -64,7 +69,7 @@ pub async fn fixture() -> Fixture {
         .output_name("baton")
         .site_root(dir.path().display().to_string())
         .build();
-    let state = AppState::new(options, pool.clone(), false);
+    let state = AppState::new(options, pool.clone(), https);
     Fixture {
         dir,
         pool,
