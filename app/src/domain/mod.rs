@@ -5,6 +5,8 @@
 //! only: money in minor units (`i64`), durations in minutes, dates as day numbers.
 
 pub mod calendar;
+pub mod capacity;
+pub mod margin;
 pub mod money;
 pub mod permissions;
 pub mod pipeline;
