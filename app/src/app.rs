@@ -3,8 +3,8 @@
 use crate::api::auth::{current_user, Logout, SignedInUser};
 use crate::domain::permissions::Permission;
 use crate::pages::{
-    audit::AuditPage, invite::InvitePage, login::LoginPage, not_found::NotFound,
-    pipeline::PipelinePage, roles::RolesPage, users::UsersPage,
+    audit::AuditPage, bench::EngineBenchPage, invite::InvitePage, login::LoginPage,
+    not_found::NotFound, pipeline::PipelinePage, roles::RolesPage, users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/bench/engine") view=EngineBenchPage/>
                 </Routes>
             </main>
         </Router>

@@ -1,6 +1,7 @@
 //! Routed pages.
 
 pub mod audit;
+pub mod bench;
 pub mod invite;
 pub mod login;
 pub mod not_found;
