@@ -21,6 +21,9 @@ pub const WEEK_MINUTES: Minutes = 168 * 60;
 /// The longest planning horizon, in weeks.
 pub const MAX_HORIZON_WEEKS: u32 = 520;
 
+/// How many weeks ahead the earliest start is looked for unless a caller says otherwise.
+pub const DEFAULT_EARLIEST_START_WITHIN: u32 = 12;
+
 /// The most skills one demand may name.
 pub const MAX_DEMAND_SKILLS: usize = 16;
 

@@ -127,7 +127,8 @@ pub fn full_check(
     let engine = super::capacity::Engine::new(input)?;
     let report = engine.check(demand, start_week)?;
     let margin = super::margin::margin(&engine, &report, value_minor, 3_500, 1_500)?;
-    let earliest_start = engine.earliest_start(demand, 12)?;
+    let earliest_start =
+        engine.earliest_start(demand, super::capacity::DEFAULT_EARLIEST_START_WITHIN)?;
     Ok(FullCheck {
         capacity: report.verdict,
         margin: margin.verdict,
