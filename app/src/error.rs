@@ -29,6 +29,12 @@ pub enum AppError {
     /// The thing changed since the caller loaded it; reload and try again.
     #[error("{0}")]
     Conflict(String),
+    /// The deal changed since the caller loaded it; here it is now.
+    #[error("someone else changed this deal meanwhile; it now shows their change")]
+    DealChanged {
+        /// The deal as it is now.
+        current: Box<crate::api::board::DealCard>,
+    },
     /// Input that fails validation, naming the field.
     #[error("{field}: {reason}")]
     Invalid {
@@ -63,7 +69,7 @@ impl AppError {
             Self::Unauthorized | Self::BadCredentials => 401,
             Self::Forbidden => 403,
             Self::RateLimited { .. } => 429,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::DealChanged { .. } => 409,
             Self::Invalid { .. } => 422,
             Self::Internal | Self::Transport(_) => 500,
         }

@@ -3,6 +3,7 @@
 //! `main.rs` only wires these together; tests drive [`router`] with `oneshot`.
 
 pub mod config;
+pub mod live;
 pub mod security;
 
 use app::app::{shell, App};
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/live", get(live::live))
         // The dashboard will live at `/`; until then the board is home.
         .route("/", get(|| async { Redirect::temporary("/pipeline") }))
         .leptos_routes(&state, routes, {

@@ -21,6 +21,9 @@ enum Access {
 
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
+    lead_deal: i64,
+    lead_deal_version: i64,
+    qualified_stage: i64,
     spare_role: i64,
     spare_role_version: i64,
     team_user: i64,
@@ -155,6 +158,17 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "move_deal",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "deal_id={}&stage_id={}&version={}",
+                    ids.lead_deal, ids.qualified_stage, ids.lead_deal_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -176,7 +190,22 @@ async fn ids(f: &Fixture) -> Ids {
             .fetch_one(&f.pool)
             .await
             .unwrap();
+    let (lead_deal, lead_deal_version): (i64, i64) = sqlx::query_as(
+        "SELECT d.id, d.version FROM deals d JOIN stages s ON s.id = d.stage_id
+         WHERE s.workspace_id = $1 AND s.name = 'Lead' ORDER BY d.id LIMIT 1",
+    )
+    .bind(ws)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
     Ids {
+        lead_deal,
+        lead_deal_version,
+        qualified_stage: f
+            .id(&format!(
+                "SELECT id FROM stages WHERE workspace_id = {ws} AND name = 'Qualified'"
+            ))
+            .await,
         spare_role,
         spare_role_version: 1,
         team_user,

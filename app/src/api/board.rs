@@ -16,6 +16,9 @@ pub struct Board {
     pub currency: Currency,
     /// Columns in stage order.
     pub columns: Vec<BoardColumn>,
+    /// The workspace's latest event number when this was loaded: the live stream resumes
+    /// after it.
+    pub seq: i64,
 }
 
 /// One stage's column.
@@ -50,10 +53,12 @@ pub struct StageSummary {
 }
 
 /// A deal as a card on the board.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DealCard {
     /// Deal id.
     pub id: i64,
+    /// The stage (column) it is in.
+    pub stage_id: i64,
     /// Deal title.
     pub title: String,
     /// Client name.
@@ -102,7 +107,100 @@ pub struct BoardDealRow {
     pub version: i64,
 }
 
+impl DealCard {
+    /// The card of a deal row in `stage` at `now_ms`.
+    pub fn from_row(stage: &StageSummary, deal: BoardDealRow, now_ms: i64) -> Self {
+        let kind = StageKind::parse(&stage.kind).unwrap_or(StageKind::Open);
+        let probability = pipeline::effective_probability(
+            kind,
+            stage.probability_pct,
+            deal.probability_override_pct,
+        );
+        let days = pipeline::days_in_stage(deal.stage_entered_at, now_ms);
+        DealCard {
+            id: deal.id,
+            stage_id: stage.id,
+            owner_initials: pipeline::initials(&deal.owner_name),
+            title: deal.title,
+            client_name: deal.client_name,
+            value_minor: Some(deal.value_minor),
+            probability_pct: probability,
+            owner_name: deal.owner_name,
+            days_in_stage: days,
+            rotting: pipeline::is_rotting(kind, days, stage.rotting_days),
+            expected_close_on: deal.expected_close_on,
+            version: deal.version,
+        }
+    }
+
+    /// The order cards stand in a column: soonest expected close first, undated last.
+    pub fn sort_key(&self) -> (bool, Option<String>, i64) {
+        (
+            self.expected_close_on.is_none(),
+            self.expected_close_on.clone(),
+            self.id,
+        )
+    }
+}
+
+impl BoardColumn {
+    /// Recomputes count and totals from the cards (totals only when every value is known).
+    pub fn recount(&mut self) {
+        self.count = self.cards.len() as i64;
+        let values: Option<Vec<(i64, i64)>> = self
+            .cards
+            .iter()
+            .map(|c| c.value_minor.map(|v| (v, c.probability_pct)))
+            .collect();
+        match values.and_then(|v| ColumnTotals::of(v).ok()) {
+            Some(t) => {
+                self.value_minor = Some(t.value_minor);
+                self.weighted_minor = Some(t.weighted_minor);
+            }
+            None => {
+                self.value_minor = None;
+                self.weighted_minor = None;
+            }
+        }
+    }
+}
+
 impl Board {
+    /// Puts `card` where it now belongs (its stage's column, in order), replacing any older
+    /// copy; cards of stages not on the board are dropped.
+    pub fn upsert(&mut self, card: DealCard) {
+        self.remove(card.id);
+        if let Some(column) = self
+            .columns
+            .iter_mut()
+            .find(|c| c.stage.id == card.stage_id)
+        {
+            let key = card.sort_key();
+            let at = column.cards.partition_point(|c| c.sort_key() < key);
+            column.cards.insert(at, card);
+            column.recount();
+        }
+    }
+
+    /// Takes a deal off the board.
+    pub fn remove(&mut self, deal_id: i64) {
+        for column in &mut self.columns {
+            let before = column.cards.len();
+            column.cards.retain(|c| c.id != deal_id);
+            if column.cards.len() != before {
+                column.recount();
+            }
+        }
+    }
+
+    /// The card of a deal, if it is on the board.
+    pub fn card(&self, deal_id: i64) -> Option<&DealCard> {
+        self.columns
+            .iter()
+            .flat_map(|c| &c.cards)
+            .find(|c| c.id == deal_id)
+    }
+
     /// Builds the board from its stages (in order) and deals (in card order) at `now_ms`.
     pub fn assemble(
         workspace_name: String,
@@ -129,27 +227,9 @@ impl Board {
             else {
                 continue;
             };
-            let kind = StageKind::parse(&column.stage.kind).unwrap_or(StageKind::Open);
-            let probability = pipeline::effective_probability(
-                kind,
-                column.stage.probability_pct,
-                deal.probability_override_pct,
-            );
-            let days = pipeline::days_in_stage(deal.stage_entered_at, now_ms);
-            totals.add(deal.value_minor, probability)?;
-            column.cards.push(DealCard {
-                id: deal.id,
-                owner_initials: pipeline::initials(&deal.owner_name),
-                title: deal.title,
-                client_name: deal.client_name,
-                value_minor: Some(deal.value_minor),
-                probability_pct: probability,
-                owner_name: deal.owner_name,
-                days_in_stage: days,
-                rotting: pipeline::is_rotting(kind, days, column.stage.rotting_days),
-                expected_close_on: deal.expected_close_on,
-                version: deal.version,
-            });
+            let card = DealCard::from_row(&column.stage, deal, now_ms);
+            totals.add(card.value_minor.unwrap_or(0), card.probability_pct)?;
+            column.cards.push(card);
         }
         let columns = columns
             .into_iter()
@@ -164,6 +244,7 @@ impl Board {
             workspace_name,
             currency,
             columns,
+            seq: 0,
         })
     }
 
@@ -188,6 +269,8 @@ pub async fn list_board() -> Result<Board, AppError> {
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
+    // Read the event number first: a change committed while the cards load is replayed.
+    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let stages = board_repo::stages(&pool, caller.workspace_id).await?;
     let deals = board_repo::board_deals(&pool, caller.workspace_id).await?;
@@ -198,6 +281,7 @@ pub async fn list_board() -> Result<Board, AppError> {
         deals,
         context::now_ms(),
     )?;
+    board.seq = seq;
     if !caller.can(Permission::ViewDealValues) {
         board.hide_values();
     }

@@ -7,3 +7,5 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod deals;
+pub mod live;

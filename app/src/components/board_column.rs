@@ -1,20 +1,34 @@
-//! One stage's column on the board.
+//! One stage's column on the board: a drop target for cards of open stages.
 
-use crate::api::board::BoardColumn;
 use crate::components::deal_card::DealCardView;
 use crate::domain::money::{format_money_compact, format_money_whole, Currency};
+use crate::pages::pipeline::BoardContext;
 use leptos::prelude::*;
 
-/// A stage column: a region named after the stage, its totals, its cards.
+/// A stage column: a region named after the stage, its totals, its cards — all following
+/// the board as it changes.
 #[component]
-pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
-    let BoardColumn {
-        stage,
-        cards,
-        count,
-        value_minor,
-        weighted_minor,
-    } = column;
+pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
+    let ctx = expect_context::<BoardContext>();
+    let board = ctx.board;
+    let stage = board
+        .with_untracked(|b| {
+            b.columns
+                .iter()
+                .find(|c| c.stage.id == stage_id)
+                .map(|c| c.stage.clone())
+        })
+        .expect("a column for every stage id");
+    let column = Memo::new(move |_| {
+        board.with(|b| {
+            b.columns
+                .iter()
+                .find(|c| c.stage.id == stage_id)
+                .map(|c| (c.count, c.value_minor, c.weighted_minor, c.cards.clone()))
+                .unwrap_or_default()
+        })
+    });
+    let open = stage.kind == "open";
     let kind_class = format!("column column-{}", stage.kind);
     let heading_id = format!("stage-{}-heading", stage.id);
     let probability = match stage.kind.as_str() {
@@ -22,36 +36,63 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
         "won" => "Closed won".to_string(),
         _ => "Closed lost".to_string(),
     };
-    let totals = match (value_minor, weighted_minor) {
-        (Some(value), Some(weighted)) => Some(view! {
-            <dl class="column-totals">
-                <div>
-                    <dt>"Value"</dt>
-                    <dd data-testid="column-value" data-minor=value title=format_money_whole(value, &currency)>
-                        {format_money_compact(value, &currency)}
-                    </dd>
-                </div>
-                <div>
-                    <dt>"Weighted"</dt>
-                    <dd data-testid="column-weighted" data-minor=weighted title=format_money_whole(weighted, &currency)>
-                        {format_money_compact(weighted, &currency)}
-                    </dd>
-                </div>
-            </dl>
-        }),
-        _ => None,
+    let drop_hover = RwSignal::new(false);
+    let c1 = currency.clone();
+    let totals = move || {
+        let (_, value, weighted, _) = column.get();
+        match (value, weighted) {
+            (Some(value), Some(weighted)) => Some(view! {
+                <dl class="column-totals">
+                    <div>
+                        <dt>"Value"</dt>
+                        <dd data-testid="column-value" data-minor=value title=format_money_whole(value, &c1)>
+                            {format_money_compact(value, &c1)}
+                        </dd>
+                    </div>
+                    <div>
+                        <dt>"Weighted"</dt>
+                        <dd data-testid="column-weighted" data-minor=weighted title=format_money_whole(weighted, &c1)>
+                            {format_money_compact(weighted, &c1)}
+                        </dd>
+                    </div>
+                </dl>
+            }),
+            _ => None,
+        }
     };
-    let empty = cards.is_empty();
-    let cards = cards
-        .into_iter()
-        .map(|card| view! { <DealCardView card currency=currency.clone()/> })
-        .collect_view();
+    let count = move || column.with(|c| c.0);
     view! {
-        <section class=kind_class aria-label=stage.name.clone() data-stage-id=stage.id>
+        <section
+            class=kind_class
+            class:drop-target=move || drop_hover.get()
+            aria-label=stage.name.clone()
+            data-stage-id=stage.id
+            on:dragover=move |ev| {
+                if open {
+                    ev.prevent_default();
+                    drop_hover.set(true);
+                }
+            }
+            on:dragleave=move |_| drop_hover.set(false)
+            on:drop=move |ev| {
+                drop_hover.set(false);
+                if !open {
+                    return;
+                }
+                ev.prevent_default();
+                let id = ev
+                    .data_transfer()
+                    .and_then(|dt| dt.get_data("text/plain").ok())
+                    .and_then(|text| text.parse::<i64>().ok());
+                if let Some(deal_id) = id {
+                    ctx.move_deal.run((deal_id, stage_id));
+                }
+            }
+        >
             <header class="column-header">
                 <div class="column-title">
                     <h2 id=heading_id>{stage.name.clone()}</h2>
-                    <span class="count" data-testid="column-count" aria-label=format!("{count} deals")>
+                    <span class="count" data-testid="column-count" aria-label=move || format!("{} deals", count())>
                         {count}
                     </span>
                 </div>
@@ -59,8 +100,12 @@ pub fn BoardColumnView(column: BoardColumn, currency: Currency) -> AnyView {
                 {totals}
             </header>
             <div class="column-cards">
-                {cards}
-                {empty.then(|| view! { <p class="column-empty">"No deals"</p> })}
+                <For
+                    each=move || column.get().3
+                    key=|card| (card.id, card.version, card.stage_id)
+                    children=move |card| view! { <DealCardView card currency=currency.clone()/> }
+                />
+                {move || (count() == 0).then(|| view! { <p class="column-empty">"No deals"</p> })}
             </div>
         </section>
     }

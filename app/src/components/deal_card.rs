@@ -1,12 +1,14 @@
-//! A deal card on the board.
+//! A deal card on the board: draggable, and movable from its own menu with the keyboard.
 
 use crate::api::board::DealCard;
 use crate::domain::money::{format_money_whole, Currency};
+use crate::pages::pipeline::BoardContext;
 use leptos::prelude::*;
 
 /// A deal as a card: an article named by its title.
 #[component]
 pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
+    let ctx = expect_context::<BoardContext>();
     let title_id = format!("deal-{}-title", card.id);
     let labelled_by = title_id.clone();
     let owner_label = format!("Owner: {}", card.owner_name);
@@ -21,8 +23,36 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
         format!("{} days in this stage", card.days_in_stage)
     };
     let age = format!("{}d in stage", card.days_in_stage);
+    let deal_id = card.id;
+    let current_stage = card.stage_id;
+    // The stages a card can be moved to from its menu: the open ones.
+    let options = ctx.board.with_untracked(|b| {
+        b.columns
+            .iter()
+            .filter(|c| c.stage.kind == "open" || c.stage.id == current_stage)
+            .map(|c| (c.stage.id, c.stage.name.clone()))
+            .collect::<Vec<_>>()
+    });
+    let movable = ctx.board.with_untracked(|b| {
+        b.columns
+            .iter()
+            .any(|c| c.stage.id == current_stage && c.stage.kind != "won")
+    });
+    let move_label = format!("Move {} to stage", card.title);
     view! {
-        <article class=class aria-labelledby=labelled_by data-deal-id=card.id data-value-minor=card.value_minor.map(|v| v.to_string())>
+        <article
+            class=class
+            aria-labelledby=labelled_by
+            data-deal-id=card.id
+            data-value-minor=card.value_minor.map(|v| v.to_string())
+            draggable=if movable { "true" } else { "false" }
+            on:dragstart=move |ev| {
+                if let Some(dt) = ev.data_transfer() {
+                    let _ = dt.set_data("text/plain", &deal_id.to_string());
+                    dt.set_effect_allowed("move");
+                }
+            }
+        >
             <p class="deal-client">{card.client_name}</p>
             <h3 id=title_id class="deal-title">{card.title}</h3>
             <div class="deal-money">
@@ -37,6 +67,19 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
                 <span class="deal-age" class:is-rotting=card.rotting title=age_title>
                     {age}
                 </span>
+                {movable.then(|| {
+                    let options = options
+                        .into_iter()
+                        .map(|(id, name)| view! { <option value=id selected=id == current_stage>{name}</option> })
+                        .collect_view();
+                    view! {
+                        <select class="move-select" aria-label=move_label on:change=move |ev| {
+                            if let Ok(stage_id) = event_target_value(&ev).parse::<i64>() {
+                                ctx.move_deal.run((deal_id, stage_id));
+                            }
+                        }>{options}</select>
+                    }
+                })}
             </footer>
         </article>
     }

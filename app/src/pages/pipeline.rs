@@ -1,13 +1,40 @@
-//! `/pipeline`: the board, one column per stage.
+//! `/pipeline`: the live board, one column per stage.
+//!
+//! The page is rendered whole on the server (complete without JavaScript), then hydrated.
+//! In the browser it listens to `/api/live` and applies every change as it happens; a
+//! card dragged (or moved from its menu) moves at once and rolls back if the server
+//! refuses.
 
-use crate::api::board::{list_board, Board};
+use crate::api::board::{list_board, Board, DealCard};
+use crate::api::deals::move_deal;
+use crate::api::live::LiveEvent;
 use crate::components::board_column::BoardColumnView;
 use crate::domain::money::format_money_compact;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The pipeline board page. Rendered whole on the server (the page is complete without
-/// JavaScript), then hydrated.
+/// The state of the connection to the live stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// Connecting (or not in a browser).
+    Connecting,
+    /// Receiving changes.
+    Live,
+    /// Lost; reconnecting after a pause.
+    Offline,
+}
+
+/// What the board's pieces share: the board, and the way to move a card.
+#[derive(Clone, Copy)]
+pub struct BoardContext {
+    /// The board as this browser shows it.
+    pub board: RwSignal<Board>,
+    /// Moves a deal to a stage (optimistically; rolled back if refused).
+    pub move_deal: Callback<(i64, i64)>,
+}
+
+/// The pipeline board page.
 #[component]
 pub fn PipelinePage() -> impl IntoView {
     let board = Resource::new(|| (), |_| list_board());
@@ -16,69 +43,270 @@ pub fn PipelinePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the pipeline…"</p> }>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(board) => view! { <BoardView board/> }.into_any(),
-                    Err(err) => view! {
-                        <section class="empty-state" role="alert">
-                            <h1>"The pipeline could not be loaded"</h1>
-                            <p>{err.to_string()}</p>
-                        </section>
-                    }.into_any(),
+                    Ok(board) => view! { <LiveBoard initial=board/> }.into_any(),
+                    Err(err) => crate::pages::error_panel("The pipeline could not be loaded", &err),
                 }
             })}
         </Suspense>
     }
 }
 
-/// The loaded board: header with pipeline totals, then the columns.
+/// The board, kept live.
 #[component]
-fn BoardView(board: Board) -> impl IntoView {
-    let currency = board.currency.clone();
-    let open: Vec<_> = board
-        .columns
-        .iter()
-        .filter(|c| c.stage.kind == "open")
-        .collect();
-    let open_count: i64 = open.iter().map(|c| c.count).sum();
-    // Values are absent for viewers who may not see them.
-    let sum = |pick: fn(&&crate::api::board::BoardColumn) -> Option<i64>| {
-        open.iter()
+fn LiveBoard(initial: Board) -> impl IntoView {
+    let board = RwSignal::new(initial);
+    let status = RwSignal::new(LiveStatus::Connecting);
+    let viewers = RwSignal::new(Vec::<String>::new());
+    let notice = RwSignal::new(String::new());
+    let mover = Callback::new(move |(deal_id, stage_id): (i64, i64)| {
+        let Some(before) = board.with_untracked(|b| b.card(deal_id).cloned()) else {
+            return;
+        };
+        if before.stage_id == stage_id {
+            return;
+        }
+        let stage_name = board.with_untracked(|b| {
+            b.columns
+                .iter()
+                .find(|c| c.stage.id == stage_id)
+                .map(|c| c.stage.name.clone())
+                .unwrap_or_default()
+        });
+        board.update(|b| {
+            b.upsert(DealCard {
+                stage_id,
+                ..before.clone()
+            })
+        });
+        notice.set(format!("Moved {} to {stage_name}.", before.title));
+        let version = before.version;
+        leptos::task::spawn_local(async move {
+            // The server's answer: the card as saved, or why it was refused.
+            match move_deal(deal_id, stage_id, version).await {
+                Ok(card) => board.update(|b| b.upsert(card)),
+                Err(AppError::DealChanged { current }) => {
+                    notice.set(
+                        AppError::DealChanged {
+                            current: current.clone(),
+                        }
+                        .to_string(),
+                    );
+                    board.update(|b| b.upsert(*current));
+                }
+                Err(err) => {
+                    notice.set(format!(
+                        "{} was not moved: {}",
+                        before.title,
+                        crate::pages::error_text(&err)
+                    ));
+                    board.update(|b| b.upsert(before));
+                }
+            }
+        });
+    });
+
+    provide_context(BoardContext {
+        board,
+        move_deal: mover,
+    });
+    connect_live(board, status, viewers);
+
+    let open_stages = move || {
+        board.with(|b| {
+            b.columns
+                .iter()
+                .filter(|c| c.stage.kind == "open")
+                .map(|c| (c.count, c.value_minor, c.weighted_minor))
+                .collect::<Vec<_>>()
+        })
+    };
+    let currency = board.with_untracked(|b| b.currency.clone());
+    let stat = move |pick: fn(&(i64, Option<i64>, Option<i64>)) -> Option<i64>| {
+        open_stages()
+            .iter()
             .map(pick)
             .try_fold(0_i64, |acc, v| v.map(|v| acc.saturating_add(v)))
     };
-    let open_value = sum(|c| c.value_minor);
-    let open_weighted = sum(|c| c.weighted_minor);
-    let columns = board
-        .columns
+    let c1 = currency.clone();
+    let c2 = currency.clone();
+    let stage_ids: Vec<i64> =
+        board.with_untracked(|b| b.columns.iter().map(|c| c.stage.id).collect());
+    let columns = stage_ids
         .into_iter()
-        .map(|column| view! { <BoardColumnView column currency=currency.clone()/> })
+        .map(|stage_id| view! { <BoardColumnView stage_id currency=currency.clone()/> })
         .collect_view();
     view! {
         <div class="board-header">
             <div>
-                <p class="eyebrow">{board.workspace_name}</p>
+                <p class="eyebrow">{board.with_untracked(|b| b.workspace_name.clone())}</p>
                 <h1>"Pipeline"</h1>
+            </div>
+            <div class="board-presence" aria-live="polite">
+                <span class=move || match status.get() {
+                    LiveStatus::Live => "live-dot live",
+                    LiveStatus::Offline => "live-dot offline",
+                    LiveStatus::Connecting => "live-dot",
+                } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+                    {move || match status.get() {
+                        LiveStatus::Live => "Live",
+                        LiveStatus::Offline => "Offline — reconnecting",
+                        LiveStatus::Connecting => "Connecting",
+                    }}
+                </span>
+                <span class="viewers" data-testid="viewers">
+                    {move || {
+                        let v = viewers.get();
+                        if v.is_empty() { String::new() } else { format!("Viewing: {}", v.join(", ")) }
+                    }}
+                </span>
             </div>
             <dl class="board-stats">
                 <div>
                     <dt>"Open deals"</dt>
-                    <dd>{open_count}</dd>
+                    <dd>{move || open_stages().iter().map(|s| s.0).sum::<i64>()}</dd>
                 </div>
-                {open_value.map(|v| view! {
+                {move || stat(|s| s.1).map(|v| view! {
                     <div>
                         <dt>"Open value"</dt>
-                        <dd>{format_money_compact(v, &board.currency)}</dd>
+                        <dd>{format_money_compact(v, &c1)}</dd>
                     </div>
                 })}
-                {open_weighted.map(|v| view! {
+                {move || stat(|s| s.2).map(|v| view! {
                     <div>
                         <dt>"Weighted forecast"</dt>
-                        <dd>{format_money_compact(v, &board.currency)}</dd>
+                        <dd>{format_money_compact(v, &c2)}</dd>
                     </div>
                 })}
             </dl>
         </div>
-        <div class="board">
-            {columns}
-        </div>
+        <p class="sr-only" role="status" aria-live="polite" data-testid="board-notice">{move || notice.get()}</p>
+        <div class="board">{columns}</div>
+    }
+}
+
+/// Opens the live stream in the browser and keeps it open: every event is applied to
+/// `board`; a dropped connection reconnects after 1, 2, 4 … 15 seconds and asks for
+/// everything after the last event it applied.
+#[cfg(feature = "hydrate")]
+fn connect_live(
+    board: RwSignal<Board>,
+    status: RwSignal<LiveStatus>,
+    viewers: RwSignal<Vec<String>>,
+) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    struct Live {
+        source: Option<web_sys::EventSource>,
+        attempt: u32,
+        closed: bool,
+        // Keep the callbacks alive as long as the connection.
+        _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    }
+
+    fn open(
+        live: Rc<RefCell<Live>>,
+        board: RwSignal<Board>,
+        status: RwSignal<LiveStatus>,
+        viewers: RwSignal<Vec<String>>,
+    ) {
+        if live.borrow().closed {
+            return;
+        }
+        let since = board.with_untracked(|b| b.seq);
+        let Ok(source) = web_sys::EventSource::new(&format!("/api/live?since={since}")) else {
+            status.set(LiveStatus::Offline);
+            return;
+        };
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let live = live.clone();
+            move |_| {
+                live.borrow_mut().attempt = 0;
+                status.set(LiveStatus::Live);
+            }
+        });
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let Some(data) = event
+                .dyn_ref::<web_sys::MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            else {
+                return;
+            };
+            let Ok(event) = serde_json::from_str::<LiveEvent>(&data) else {
+                return;
+            };
+            apply(event, board, viewers);
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let live = live.clone();
+            move |_| {
+                status.set(LiveStatus::Offline);
+                let delay = {
+                    let mut l = live.borrow_mut();
+                    if let Some(s) = l.source.take() {
+                        s.close();
+                    }
+                    l.attempt += 1;
+                    (1000_u32 << l.attempt.min(4).saturating_sub(1)).min(15_000)
+                };
+                let live = live.clone();
+                gloo_timers::callback::Timeout::new(delay, move || {
+                    open(live, board, status, viewers)
+                })
+                .forget();
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut l = live.borrow_mut();
+        l.source = Some(source);
+        l._handlers = vec![on_open, on_message, on_error];
+    }
+
+    let live = Rc::new(RefCell::new(Live {
+        source: None,
+        attempt: 0,
+        closed: false,
+        _handlers: Vec::new(),
+    }));
+    open(live.clone(), board, status, viewers);
+    on_cleanup({
+        let live = send_wrapper::SendWrapper::new(live);
+        move || {
+            let mut l = live.borrow_mut();
+            l.closed = true;
+            if let Some(s) = l.source.take() {
+                s.close();
+            }
+        }
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn connect_live(_: RwSignal<Board>, _: RwSignal<LiveStatus>, _: RwSignal<Vec<String>>) {}
+
+/// Applies one live event to the board.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>>) {
+    match event {
+        LiveEvent::Deal { seq, card } => board.update(|b| {
+            b.upsert(card);
+            b.seq = b.seq.max(seq);
+        }),
+        LiveEvent::DealRemoved { seq, deal_id } => board.update(|b| {
+            b.remove(deal_id);
+            b.seq = b.seq.max(seq);
+        }),
+        LiveEvent::Reset { .. } => {
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = list_board().await {
+                    board.set(fresh);
+                }
+            });
+        }
+        LiveEvent::Presence { viewers: names } => viewers.set(names),
     }
 }

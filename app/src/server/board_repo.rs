@@ -56,3 +56,47 @@ pub async fn board_deals(
     .fetch_all(pool)
     .await
 }
+
+/// The workspace's latest event number (0 before any event).
+pub async fn latest_seq(pool: &SqlitePool, workspace_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = $1")
+        .bind(workspace_id)
+        .fetch_one(pool)
+        .await
+}
+
+/// The stage `stage_id` of the workspace.
+pub async fn stage<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+    stage_id: i64,
+) -> Result<Option<StageSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name, probability_pct, kind, rotting_days FROM stages WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(stage_id)
+    .bind(workspace_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// One live (not archived) deal of the workspace as the board loads it.
+pub async fn board_deal<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+    deal_id: i64,
+) -> Result<Option<BoardDealRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id, d.title, c.name AS client_name, d.value_minor, d.stage_id,
+                d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
+                d.expected_close_on, d.version
+         FROM deals d
+         JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
+         JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
+         WHERE d.workspace_id = $1 AND d.id = $2 AND d.archived_at IS NULL",
+    )
+    .bind(workspace_id)
+    .bind(deal_id)
+    .fetch_optional(conn)
+    .await
+}

@@ -7,6 +7,7 @@ pub mod capacity_repo;
 pub mod context;
 pub mod db;
 pub mod events;
+pub mod live;
 pub mod seed;
 pub mod state;
 

@@ -1,6 +1,7 @@
 //! The state shared by every request.
 
 use super::auth::LoginLimiter;
+use super::live::LiveHub;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Whether Baton is served over HTTPS: cookies get `Secure`, responses get HSTS.
     pub https: bool,
+    /// The live stream's hub.
+    pub live: Arc<LiveHub>,
 }
 
 impl AppState {
@@ -27,6 +30,7 @@ impl AppState {
             pool,
             limiter: Arc::new(LoginLimiter::default()),
             https,
+            live: Arc::new(LiveHub::new()),
         }
     }
 }

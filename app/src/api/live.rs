@@ -1,0 +1,59 @@
+//! What the live stream (`GET /api/live`, server-sent events) carries.
+
+use crate::api::board::DealCard;
+use serde::{Deserialize, Serialize};
+
+/// One message on the live stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LiveEvent {
+    /// A deal was created or changed: here it is now. `seq` is the workspace's event number.
+    Deal {
+        /// The event's sequence number.
+        seq: i64,
+        /// The deal as the board shows it (values removed for viewers who may not see them).
+        card: DealCard,
+    },
+    /// A deal left the board (archived).
+    DealRemoved {
+        /// The event's sequence number.
+        seq: i64,
+        /// Which deal.
+        deal_id: i64,
+    },
+    /// Too much was missed: load the board again.
+    Reset {
+        /// The latest sequence number.
+        seq: i64,
+    },
+    /// Who has the board open.
+    Presence {
+        /// Their names.
+        viewers: Vec<String>,
+    },
+}
+
+impl LiveEvent {
+    /// The sequence number, for events that change data.
+    pub fn seq(&self) -> Option<i64> {
+        match self {
+            Self::Deal { seq, .. } | Self::DealRemoved { seq, .. } | Self::Reset { seq } => {
+                Some(*seq)
+            }
+            Self::Presence { .. } => None,
+        }
+    }
+
+    /// The event as one viewer may see it.
+    pub fn masked(&self, may_see_values: bool) -> Self {
+        match self {
+            Self::Deal { seq, card } if !may_see_values => Self::Deal {
+                seq: *seq,
+                card: DealCard {
+                    value_minor: None,
+                    ..card.clone()
+                },
+            },
+            other => other.clone(),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `GET /api/live?since=N`: the workspace's changes as server-sent events.
+//!
+//! On connect it first replays what the browser missed after event `since` (each changed
+//! deal as it is now; a `Reset` when more than 100 deals changed), then streams every new
+//! event. Each message's SSE `id` is its sequence number. Events never cross workspaces,
+//! and deal values are removed for viewers without "view deal values".
+
+use app::api::board::DealCard;
+use app::api::live::LiveEvent;
+use app::domain::permissions::Permission;
+use app::error::AppError;
+use app::server::auth::Session;
+use app::server::live::Published;
+use app::server::state::AppState;
+use app::server::{board_repo, context};
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The most deals replayed on reconnect before the browser is told to reload instead.
+pub const MAX_REPLAY: i64 = 100;
+
+/// Query of `/api/live`.
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// The last event number the browser has applied.
+    pub since: Option<i64>,
+}
+
+/// Removes the viewer from the board's presence when their stream ends.
+struct Presence {
+    state: AppState,
+    workspace_id: i64,
+    connection: u64,
+}
+
+impl Drop for Presence {
+    fn drop(&mut self) {
+        self.state.live.leave(self.workspace_id, self.connection);
+    }
+}
+
+struct Connection {
+    receiver: broadcast::Receiver<Arc<Published>>,
+    backlog: VecDeque<LiveEvent>,
+    workspace_id: i64,
+    may_see_values: bool,
+    _presence: Presence,
+}
+
+fn to_sse(event: &LiveEvent) -> Event {
+    let data = serde_json::to_string(event).unwrap_or_else(|_| "null".into());
+    let sse = Event::default().data(data);
+    match event.seq() {
+        Some(seq) => sse.id(seq.to_string()),
+        None => sse,
+    }
+}
+
+/// The SSE handler.
+pub async fn live(
+    State(state): State<AppState>,
+    session: Option<Extension<Session>>,
+    Query(query): Query<LiveQuery>,
+) -> Response {
+    let Some(Extension(session)) = session else {
+        return crate::security::error_response(&AppError::Unauthorized);
+    };
+    if !session.permissions.contains(Permission::ViewPipeline) {
+        return crate::security::error_response(&AppError::Forbidden);
+    }
+    // Subscribe before reading what was missed, so nothing falls between the two.
+    let receiver = state.live.subscribe();
+    let may_see_values = session.permissions.contains(Permission::ViewDealValues);
+    let backlog = match query.since {
+        Some(since) => match replay(&state, session.workspace_id, since, may_see_values).await {
+            Ok(events) => events,
+            Err(err) => return crate::security::error_response(&err),
+        },
+        None => VecDeque::new(),
+    };
+    let connection = state.live.join(session.workspace_id, &session.name);
+    let presence = Presence {
+        state: state.clone(),
+        workspace_id: session.workspace_id,
+        connection,
+    };
+    let first = LiveEvent::Presence {
+        viewers: state.live.viewers(session.workspace_id),
+    };
+    let mut backlog = backlog;
+    backlog.push_back(first);
+    let connection = Connection {
+        receiver,
+        backlog,
+        workspace_id: session.workspace_id,
+        may_see_values,
+        _presence: presence,
+    };
+    Sse::new(events(connection))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible>> {
+    let retry = stream::once(async { Ok(Event::default().retry(Duration::from_millis(1000))) });
+    let rest = stream::unfold(connection, |mut c| async move {
+        if let Some(event) = c.backlog.pop_front() {
+            return Some((Ok(to_sse(&event)), c));
+        }
+        loop {
+            match c.receiver.recv().await {
+                Ok(published) if published.workspace_id == c.workspace_id => {
+                    let event = published.event.masked(c.may_see_values);
+                    return Some((Ok(to_sse(&event)), c));
+                }
+                Ok(_) => continue,
+                // Too slow to keep up: the browser reloads the board.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    return Some((Ok(to_sse(&LiveEvent::Reset { seq: -1 })), c));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    retry.chain(rest)
+}
+
+/// What a browser that last saw event `since` has missed: each deal changed since, as it
+/// is now, or a `Reset` when that is too many.
+async fn replay(
+    state: &AppState,
+    workspace_id: i64,
+    since: i64,
+    may_see_values: bool,
+) -> Result<VecDeque<LiveEvent>, AppError> {
+    let latest = board_repo::latest_seq(&state.pool, workspace_id).await?;
+    if since >= latest {
+        return Ok(VecDeque::new());
+    }
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT entity_id FROM events
+         WHERE workspace_id = $1 AND entity = 'deal' AND seq > $2
+         LIMIT $3",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .bind(MAX_REPLAY + 1)
+    .fetch_all(&state.pool)
+    .await?;
+    if changed.len() as i64 > MAX_REPLAY || since < 0 {
+        return Ok(VecDeque::from([LiveEvent::Reset { seq: latest }]));
+    }
+    let now = context::now_ms();
+    let mut out = VecDeque::new();
+    for deal_id in changed {
+        let event = match board_repo::board_deal(&state.pool, workspace_id, deal_id).await? {
+            Some(row) => match board_repo::stage(&state.pool, workspace_id, row.stage_id).await? {
+                Some(stage) => LiveEvent::Deal {
+                    seq: latest,
+                    card: DealCard::from_row(&stage, row, now),
+                },
+                None => continue,
+            },
+            None => LiveEvent::DealRemoved {
+                seq: latest,
+                deal_id,
+            },
+        };
+        out.push_back(event.masked(may_see_values));
+    }
+    Ok(out)
+}

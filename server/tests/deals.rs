@@ -1,0 +1,281 @@
+//! Moving deals, and the live stream that carries the change to every browser.
+
+mod common;
+
+use app::api::board::DealCard;
+use app::api::live::LiveEvent;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{fixture, Fixture};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn lead_deal(f: &Fixture) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT d.id, d.version FROM deals d JOIN stages s ON s.id = d.stage_id
+         JOIN workspaces w ON w.id = d.workspace_id
+         WHERE w.slug = 'demo' AND s.name = 'Lead' ORDER BY d.id LIMIT 1",
+    )
+    .fetch_one(&f.pool)
+    .await
+    .unwrap()
+}
+
+async fn stage(f: &Fixture, slug: &str, name: &str) -> i64 {
+    f.id(&format!(
+        "SELECT s.id FROM stages s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = '{slug}' AND s.name = '{name}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn moving_a_deal_saves_it_with_an_event() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = lead_deal(&f).await;
+    let qualified = stage(&f, "demo", "Qualified").await;
+    let events_before = f.id("SELECT COUNT(*) FROM events").await;
+    let answer = f
+        .call(
+            "move_deal",
+            &format!("deal_id={deal}&stage_id={qualified}&version={version}"),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let card: DealCard = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        (card.stage_id, card.version, card.days_in_stage),
+        (qualified, version + 1, 0)
+    );
+    assert_eq!(card.probability_pct, 25, "the new stage's probability");
+    let (stage_now, action): (i64, String) = sqlx::query_as(
+        "SELECT d.stage_id, e.action FROM deals d JOIN events e ON e.entity = 'deal' AND e.entity_id = d.id
+         WHERE d.id = $1 ORDER BY e.seq DESC LIMIT 1",
+    )
+    .bind(deal)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!((stage_now, action.as_str()), (qualified, "stage_changed"));
+    assert_eq!(f.id("SELECT COUNT(*) FROM events").await, events_before + 1);
+}
+
+#[tokio::test]
+async fn a_stale_move_is_a_conflict_carrying_the_current_deal() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = lead_deal(&f).await;
+    let qualified = stage(&f, "demo", "Qualified").await;
+    let proposal = stage(&f, "demo", "Proposal").await;
+    let first = f
+        .call(
+            "move_deal",
+            &format!("deal_id={deal}&stage_id={qualified}&version={version}"),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let before = f.fingerprint().await;
+    // A second browser still holding the old version.
+    let stale = f
+        .call(
+            "move_deal",
+            &format!("deal_id={deal}&stage_id={proposal}&version={version}"),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let err: app::error::AppError = serde_json::from_str(&stale.body).unwrap();
+    match err {
+        app::error::AppError::DealChanged { current } => {
+            assert_eq!(
+                (current.stage_id, current.version),
+                (qualified, version + 1)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        f.fingerprint().await,
+        before,
+        "the stale move wrote nothing"
+    );
+}
+
+#[tokio::test]
+async fn bad_moves_get_a_field_error_and_write_nothing() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = lead_deal(&f).await;
+    let won = stage(&f, "demo", "Won").await;
+    let lost = stage(&f, "demo", "Lost").await;
+    let foreign = stage(&f, "bluebird", "Qualified").await;
+    let before = f.fingerprint().await;
+    for (target, expect) in [
+        (won, "Close"),
+        (lost, "reason"),
+        (foreign, "not a stage"),
+        (999_999, "not a stage"),
+    ] {
+        let answer = f
+            .call(
+                "move_deal",
+                &format!("deal_id={deal}&stage_id={target}&version={version}"),
+                Some(&am),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("\"field\":\"stage\"") && answer.body.contains(expect),
+            "{}",
+            answer.body
+        );
+    }
+    let garbage = f
+        .call("move_deal", "deal_id=abc&stage_id=1&version=1", Some(&am))
+        .await;
+    assert!(garbage.status.is_client_error() || garbage.status.is_server_error());
+    assert_ne!(garbage.status, StatusCode::OK);
+    assert_eq!(f.fingerprint().await, before);
+}
+
+/// Reads SSE frames from a live stream until `done` says so (or 3 s passed).
+async fn read_until(body: Body, done: impl Fn(&[LiveEvent]) -> bool) -> Vec<LiveEvent> {
+    let mut body = body;
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    while !done(&events) {
+        let frame = tokio::time::timeout_at(deadline, body.frame()).await;
+        let Ok(Some(Ok(frame))) = frame else { break };
+        if let Some(bytes) = frame.data_ref() {
+            text.push_str(&String::from_utf8_lossy(bytes));
+        }
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            for line in block.lines() {
+                if let Some(data) = line
+                    .strip_prefix("data: ")
+                    .or_else(|| line.strip_prefix("data:"))
+                {
+                    if let Ok(event) = serde_json::from_str::<LiveEvent>(data) {
+                        events.push(event);
+                    }
+                }
+            }
+        }
+    }
+    events
+}
+
+fn has_deal(events: &[LiveEvent]) -> bool {
+    events.iter().any(|e| matches!(e, LiveEvent::Deal { .. }))
+}
+
+#[tokio::test]
+async fn a_move_reaches_every_live_browser_of_the_workspace_only() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let team = f.login("team@northwind.test").await;
+    let other = f.login("admin@bluebird.test").await;
+    let open = |cookie: &str| {
+        f.router.clone().oneshot(
+            Request::get("/api/live")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let team_stream = open(&team).await.unwrap();
+    assert_eq!(team_stream.status(), StatusCode::OK);
+    assert_eq!(
+        team_stream.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let other_stream = open(&other).await.unwrap();
+    let (deal, version) = lead_deal(&f).await;
+    let qualified = stage(&f, "demo", "Qualified").await;
+    let answer = f
+        .call(
+            "move_deal",
+            &format!("deal_id={deal}&stage_id={qualified}&version={version}"),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    // The team member sees the move (presence first), without the deal's value.
+    let events = read_until(team_stream.into_body(), has_deal).await;
+    let moved = events
+        .iter()
+        .find_map(|e| match e {
+            LiveEvent::Deal { card, .. } => Some(card.clone()),
+            _ => None,
+        })
+        .expect("the move arrives");
+    assert_eq!((moved.id, moved.stage_id), (deal, qualified));
+    assert_eq!(moved.value_minor, None, "no values for a team member");
+    // The other workspace sees nothing of it.
+    let theirs = read_until(other_stream.into_body(), has_deal).await;
+    assert!(
+        theirs.iter().all(|e| !matches!(e, LiveEvent::Deal { .. })),
+        "{theirs:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reconnecting_browser_gets_what_it_missed() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let since = f.id("SELECT MAX(seq) FROM events e JOIN workspaces w ON w.id = e.workspace_id WHERE w.slug = 'demo'").await;
+    let (deal, version) = lead_deal(&f).await;
+    let qualified = stage(&f, "demo", "Qualified").await;
+    f.call(
+        "move_deal",
+        &format!("deal_id={deal}&stage_id={qualified}&version={version}"),
+        Some(&am),
+    )
+    .await;
+    let stream = f
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/api/live?since={since}"))
+                .header(header::COOKIE, &am)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let events = read_until(stream.into_body(), |e| !e.is_empty()).await;
+    match &events[0] {
+        LiveEvent::Deal { seq, card } => {
+            assert_eq!((card.id, card.stage_id), (deal, qualified));
+            assert_eq!(*seq, since + 1);
+            assert!(card.value_minor.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    // Far behind: told to reload.
+    let stream = f
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/api/live?since=-5")
+                .header(header::COOKIE, &am)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let events = read_until(stream.into_body(), |e| !e.is_empty()).await;
+    assert!(matches!(events[0], LiveEvent::Reset { .. }), "{events:?}");
+    // Anonymous: 401.
+    let anonymous = f.get("/api/live", None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
