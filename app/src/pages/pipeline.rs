@@ -111,22 +111,32 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     });
     connect_live(board, status, viewers);
 
-    let open_stages = move || {
+    let open_count = move || {
         board.with(|b| {
             b.columns
                 .iter()
                 .filter(|c| c.stage.kind == "open")
-                .map(|c| (c.count, c.value_minor, c.weighted_minor))
-                .collect::<Vec<_>>()
+                .map(|c| c.count)
+                .sum::<i64>()
+        })
+    };
+    // Sums over the open stages; `None` when values are hidden from this viewer.
+    let open_sum = move |weighted: bool| {
+        board.with(|b| {
+            b.columns
+                .iter()
+                .filter(|c| c.stage.kind == "open")
+                .map(|c| {
+                    if weighted {
+                        c.weighted_minor
+                    } else {
+                        c.value_minor
+                    }
+                })
+                .try_fold(0_i64, |acc, v| v.map(|v| acc.saturating_add(v)))
         })
     };
     let currency = board.with_untracked(|b| b.currency.clone());
-    let stat = move |pick: fn(&(i64, Option<i64>, Option<i64>)) -> Option<i64>| {
-        open_stages()
-            .iter()
-            .map(pick)
-            .try_fold(0_i64, |acc, v| v.map(|v| acc.saturating_add(v)))
-    };
     let c1 = currency.clone();
     let c2 = currency.clone();
     let stage_ids: Vec<i64> =
@@ -163,15 +173,15 @@ fn LiveBoard(initial: Board) -> impl IntoView {
             <dl class="board-stats">
                 <div>
                     <dt>"Open deals"</dt>
-                    <dd>{move || open_stages().iter().map(|s| s.0).sum::<i64>()}</dd>
+                    <dd>{open_count}</dd>
                 </div>
-                {move || stat(|s| s.1).map(|v| view! {
+                {move || open_sum(false).map(|v| view! {
                     <div>
                         <dt>"Open value"</dt>
                         <dd>{format_money_compact(v, &c1)}</dd>
                     </div>
                 })}
-                {move || stat(|s| s.2).map(|v| view! {
+                {move || open_sum(true).map(|v| view! {
                     <div>
                         <dt>"Weighted forecast"</dt>
                         <dd>{format_money_compact(v, &c2)}</dd>

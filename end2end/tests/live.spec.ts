@@ -1,0 +1,77 @@
+import { test, expect, Browser, Page } from "@playwright/test";
+import { scalar } from "./db";
+import { signIn, watchConsole } from "./helpers";
+
+async function openBoard(browser: Browser, email: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await signIn(page, email);
+  await expect(page.getByTestId("live-status")).toHaveAttribute("data-status", "live");
+  return { page, errors };
+}
+
+/** The first deal in Lead: its id and title. */
+function firstLead(): { id: string; title: string } {
+  const row = scalar(
+    "SELECT d.id || '|' || d.title FROM deals d JOIN stages s ON s.id = d.stage_id JOIN workspaces w ON w.id = d.workspace_id " +
+      "WHERE w.slug = 'demo' AND s.name = 'Lead' AND d.archived_at IS NULL ORDER BY d.id LIMIT 1",
+  );
+  const [id, title] = row.split("|");
+  return { id, title };
+}
+
+const cardIn = (p: Page, stage: string, id: string) =>
+  p.getByRole("region", { name: stage, exact: true }).locator(`article[data-deal-id="${id}"]`);
+
+test("a card dragged in one browser moves in another without reload", async ({ browser }) => {
+  const a = await openBoard(browser, "am@northwind.test");
+  const b = await openBoard(browser, "daniel@northwind.test");
+  const { id, title } = firstLead();
+  expect(id).not.toBe("");
+  await expect(cardIn(b.page, "Lead", id)).toBeVisible();
+  await expect(cardIn(b.page, "Lead", id)).toHaveAccessibleName(title);
+  // Both are shown as viewing the board.
+  await expect(a.page.getByTestId("viewers")).toContainText("Daniel Brooks");
+
+  await cardIn(a.page, "Lead", id).dragTo(a.page.getByRole("region", { name: "Qualified", exact: true }));
+  await expect(cardIn(a.page, "Qualified", id)).toBeVisible();
+  // The other browser, untouched, sees it arrive.
+  await expect(cardIn(b.page, "Qualified", id)).toBeVisible();
+  await expect(cardIn(b.page, "Lead", id)).toHaveCount(0);
+  await b.page.screenshot({ path: "screenshots/live-moved.png" });
+  // It is saved.
+  const stage = scalar(
+    `SELECT s.name FROM deals d JOIN stages s ON s.id = d.stage_id WHERE d.id = ${Number(id)}`,
+  );
+  expect(stage).toBe("Qualified");
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
+});
+
+test("a card moves with the keyboard from its menu, announced to screen readers", async ({ browser }) => {
+  const a = await openBoard(browser, "am@northwind.test");
+  const { id, title } = firstLead();
+  const menu = cardIn(a.page, "Lead", id).getByRole("combobox", { name: `Move ${title} to stage` });
+  await menu.focus();
+  await menu.selectOption({ label: "Proposal" });
+  await expect(cardIn(a.page, "Proposal", id)).toBeVisible();
+  await expect(a.page.getByTestId("board-notice")).toHaveText(`Moved ${title} to Proposal.`);
+  // Column totals follow: the Proposal column's total is the sum of its cards.
+  const column = a.page.getByRole("region", { name: "Proposal", exact: true });
+  const values = await column
+    .getByRole("article")
+    .evaluateAll((els) => els.map((el) => Number(el.getAttribute("data-value-minor"))));
+  const total = Number(await column.getByTestId("column-value").getAttribute("data-minor"));
+  expect(total).toBe(values.reduce((x, y) => x + y, 0));
+  expect(a.errors).toEqual([]);
+});
+
+test("a team member cannot move deals: the move is rolled back with a message", async ({ browser }) => {
+  const t = await openBoard(browser, "team@northwind.test");
+  const { id } = firstLead();
+  await cardIn(t.page, "Lead", id).getByRole("combobox").selectOption({ label: "Qualified" });
+  await expect(t.page.getByTestId("board-notice")).toContainText("was not moved");
+  await expect(cardIn(t.page, "Lead", id)).toBeVisible();
+  await expect(cardIn(t.page, "Qualified", id)).toHaveCount(0);
+});
