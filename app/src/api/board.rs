@@ -61,8 +61,12 @@ pub struct DealCard {
     pub stage_id: i64,
     /// Deal title.
     pub title: String,
+    /// Client id.
+    pub client_id: i64,
     /// Client name.
     pub client_name: String,
+    /// Owner's user id.
+    pub owner_user_id: i64,
     /// Value in minor units; `None` for viewers who may not see deal values.
     pub value_minor: Option<i64>,
     /// Effective win probability in percent.
@@ -89,8 +93,12 @@ pub struct BoardDealRow {
     pub id: i64,
     /// Deal title.
     pub title: String,
+    /// Client id.
+    pub client_id: i64,
     /// Client name.
     pub client_name: String,
+    /// Owner's user id.
+    pub owner_user_id: i64,
     /// Value in minor units.
     pub value_minor: i64,
     /// Stage id.
@@ -122,7 +130,9 @@ impl DealCard {
             stage_id: stage.id,
             owner_initials: pipeline::initials(&deal.owner_name),
             title: deal.title,
+            client_id: deal.client_id,
             client_name: deal.client_name,
+            owner_user_id: deal.owner_user_id,
             value_minor: Some(deal.value_minor),
             probability_pct: probability,
             owner_name: deal.owner_name,
@@ -165,7 +175,67 @@ impl BoardColumn {
     }
 }
 
+/// An id and the name to show for it.
+pub type Named = (i64, String);
+
+/// What the board is narrowed to; kept in the URL (`?owner=&client=&q=&mine=1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardFilter {
+    /// Only deals owned by this user.
+    pub owner_user_id: Option<i64>,
+    /// Only deals of this client.
+    pub client_id: Option<i64>,
+    /// Only deals whose title or client contains this text (any case).
+    pub text: String,
+}
+
+impl BoardFilter {
+    /// Whether a card passes.
+    pub fn admits(&self, card: &DealCard) -> bool {
+        let text = self.text.trim().to_lowercase();
+        self.owner_user_id.is_none_or(|o| o == card.owner_user_id)
+            && self.client_id.is_none_or(|c| c == card.client_id)
+            && (text.is_empty()
+                || card.title.to_lowercase().contains(&text)
+                || card.client_name.to_lowercase().contains(&text))
+    }
+
+    /// Whether it narrows anything.
+    pub fn is_active(&self) -> bool {
+        self.owner_user_id.is_some() || self.client_id.is_some() || !self.text.trim().is_empty()
+    }
+}
+
 impl Board {
+    /// The board with only the cards `filter` admits, totals recomputed.
+    pub fn filtered(&self, filter: &BoardFilter) -> Board {
+        let mut board = self.clone();
+        if filter.is_active() {
+            for column in &mut board.columns {
+                column.cards.retain(|c| filter.admits(c));
+                column.recount();
+            }
+        }
+        board
+    }
+
+    /// The owners and clients that appear on the board, by name: (id, name).
+    pub fn owners_and_clients(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut owners: Vec<(i64, String)> = Vec::new();
+        let mut clients: Vec<(i64, String)> = Vec::new();
+        for card in self.columns.iter().flat_map(|c| &c.cards) {
+            if !owners.iter().any(|o| o.0 == card.owner_user_id) {
+                owners.push((card.owner_user_id, card.owner_name.clone()));
+            }
+            if !clients.iter().any(|c| c.0 == card.client_id) {
+                clients.push((card.client_id, card.client_name.clone()));
+            }
+        }
+        owners.sort_by(|a, b| a.1.cmp(&b.1));
+        clients.sort_by(|a, b| a.1.cmp(&b.1));
+        (owners, clients)
+    }
+
     /// Puts `card` where it now belongs (its stage's column, in order), replacing any older
     /// copy; cards of stages not on the board are dropped.
     pub fn upsert(&mut self, card: DealCard) {
@@ -307,7 +377,9 @@ mod tests {
         BoardDealRow {
             id,
             title: format!("Deal {id}"),
+            client_id: 1,
             client_name: "Acme".into(),
+            owner_user_id: 1,
             value_minor: value,
             stage_id,
             probability_override_pct: over,
@@ -345,6 +417,51 @@ mod tests {
         assert_eq!(won.cards[0].probability_pct, 100);
         assert_eq!(won.weighted_minor, Some(300_000));
         assert!(!won.cards[0].rotting);
+    }
+
+    #[test]
+    fn filters_narrow_cards_and_totals_follow() {
+        let stages = vec![stage(1, "Lead", 50, "open", None)];
+        let mut a = deal(1, 1, 1_000, None, 0);
+        a.title = "Website redesign".into();
+        let mut b = deal(2, 1, 3_000, None, 0);
+        b.owner_user_id = 7;
+        b.client_name = "Harbor Health".into();
+        let board =
+            Board::assemble("W".into(), Currency::new("EUR"), stages, vec![a, b], 0).unwrap();
+        let only = |f: BoardFilter| {
+            let fb = board.filtered(&f);
+            (fb.columns[0].count, fb.columns[0].value_minor)
+        };
+        assert_eq!(only(BoardFilter::default()), (2, Some(4_000)));
+        assert_eq!(
+            only(BoardFilter {
+                owner_user_id: Some(7),
+                ..Default::default()
+            }),
+            (1, Some(3_000))
+        );
+        assert_eq!(
+            only(BoardFilter {
+                text: "WEBSITE".into(),
+                ..Default::default()
+            }),
+            (1, Some(1_000))
+        );
+        assert_eq!(
+            only(BoardFilter {
+                text: "harbor".into(),
+                ..Default::default()
+            }),
+            (1, Some(3_000))
+        );
+        assert_eq!(
+            only(BoardFilter {
+                client_id: Some(99),
+                ..Default::default()
+            }),
+            (0, Some(0))
+        );
     }
 
     #[test]

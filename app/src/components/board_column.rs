@@ -19,8 +19,9 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
                 .map(|c| c.stage.clone())
         })
         .expect("a column for every stage id");
+    let shown = ctx.shown;
     let column = Memo::new(move |_| {
-        board.with(|b| {
+        shown.with(|b| {
             b.columns
                 .iter()
                 .find(|c| c.stage.id == stage_id)

@@ -5,7 +5,7 @@
 //! card dragged (or moved from its menu) moves at once and rolls back if the server
 //! refuses.
 
-use crate::api::board::{list_board, Board, DealCard};
+use crate::api::board::{list_board, Board, BoardFilter, DealCard};
 use crate::api::deals::move_deal;
 use crate::api::live::LiveEvent;
 use crate::components::board_column::BoardColumnView;
@@ -13,6 +13,8 @@ use crate::domain::money::format_money_compact;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 
 /// The state of the connection to the live stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +30,10 @@ pub enum LiveStatus {
 /// What the board's pieces share: the board, and the way to move a card.
 #[derive(Clone, Copy)]
 pub struct BoardContext {
-    /// The board as this browser shows it.
+    /// The whole board as this browser knows it.
     pub board: RwSignal<Board>,
+    /// The board as shown: narrowed by the filters in the URL, totals following.
+    pub shown: Memo<Board>,
     /// Moves a deal to a stage (optimistically; rolled back if refused).
     pub move_deal: Callback<(i64, i64)>,
 }
@@ -105,14 +109,37 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         });
     });
 
+    let query = use_query_map();
+    let user = use_context::<crate::app::UserResource>();
+    let my_id = move || {
+        user.and_then(|u| u.get())
+            .and_then(|r| r.ok())
+            .flatten()
+            .map(|u| u.id)
+    };
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        let mine = q.get("mine").as_deref() == Some("1");
+        BoardFilter {
+            owner_user_id: if mine {
+                my_id()
+            } else {
+                q.get("owner").and_then(|v| v.parse().ok())
+            },
+            client_id: q.get("client").and_then(|v| v.parse().ok()),
+            text: q.get("q").unwrap_or_default(),
+        }
+    });
+    let shown = Memo::new(move |_| board.with(|b| b.filtered(&filter.get())));
     provide_context(BoardContext {
         board,
+        shown,
         move_deal: mover,
     });
     connect_live(board, status, viewers);
 
     let open_count = move || {
-        board.with(|b| {
+        shown.with(|b| {
             b.columns
                 .iter()
                 .filter(|c| c.stage.kind == "open")
@@ -122,7 +149,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     };
     // Sums over the open stages; `None` when values are hidden from this viewer.
     let open_sum = move |weighted: bool| {
-        board.with(|b| {
+        shown.with(|b| {
             b.columns
                 .iter()
                 .filter(|c| c.stage.kind == "open")
@@ -189,6 +216,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
                 })}
             </dl>
         </div>
+        <Filters board/>
         <p class="sr-only" role="status" aria-live="polite" data-testid="board-notice">{move || notice.get()}</p>
         <div class="board">{columns}</div>
     }
@@ -319,4 +347,98 @@ fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>
         }
         LiveEvent::Presence { viewers: names } => viewers.set(names),
     }
+}
+
+/// The filter bar: owner, client, text, "my deals". A plain GET form (works without
+/// JavaScript); in the browser every change applies at once, the text after a pause.
+#[component]
+fn Filters(board: RwSignal<Board>) -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let (owners, clients) = board.with_untracked(|b| b.owners_and_clients());
+    let get = move |key: &str| query.with_untracked(|q| q.get(key).unwrap_or_default());
+    let apply = Callback::new(move |(key, value): (&'static str, String)| {
+        let mut params: Vec<(String, String)> = ["owner", "client", "q", "mine"]
+            .iter()
+            .filter(|k| **k != key)
+            .map(|k| (k.to_string(), get(k)))
+            .collect();
+        params.push((key.to_string(), value));
+        let encoded: Vec<String> = params
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect();
+        let url = if encoded.is_empty() {
+            "/pipeline".to_string()
+        } else {
+            format!("/pipeline?{}", encoded.join("&"))
+        };
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let typing = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let owner_now = get("owner");
+    let client_now = get("client");
+    let owner_options = owners
+        .into_iter()
+        .map(|(id, name)| view! { <option value=id selected=owner_now == id.to_string()>{name}</option> })
+        .collect_view();
+    let client_options = clients
+        .into_iter()
+        .map(|(id, name)| view! { <option value=id selected=client_now == id.to_string()>{name}</option> })
+        .collect_view();
+    view! {
+        <form class="filters board-filters" method="get" action="/pipeline" role="search" aria-label="Filter deals">
+            <label>
+                <span>"Search"</span>
+                <input type="search" name="q" placeholder="Title or client" value=get("q")
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        let timer = gloo_timers::callback::Timeout::new(250, move || apply.run(("q", value)));
+                        // A new keystroke replaces (and so cancels) the pending search.
+                        typing.set_value(Some(timer));
+                    }/>
+            </label>
+            <label>
+                <span>"Owner"</span>
+                <select name="owner" on:change=move |ev| apply.run(("owner", event_target_value(&ev)))>
+                    <option value="">"Everyone"</option>
+                    {owner_options}
+                </select>
+            </label>
+            <label>
+                <span>"Client"</span>
+                <select name="client" on:change=move |ev| apply.run(("client", event_target_value(&ev)))>
+                    <option value="">"All clients"</option>
+                    {client_options}
+                </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="mine" value="1" checked=get("mine") == "1"
+                    on:change=move |ev| apply.run(("mine", if event_target_checked(&ev) { "1".into() } else { String::new() }))/>
+                <span>"My deals"</span>
+            </label>
+            <noscript><button type="submit" class="button">"Filter"</button></noscript>
+            <a class="button ghost" href="/pipeline">"Clear"</a>
+        </form>
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

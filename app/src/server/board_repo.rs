@@ -43,7 +43,7 @@ pub async fn board_deals(
     workspace_id: i64,
 ) -> Result<Vec<BoardDealRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.id, d.title, c.name AS client_name, d.value_minor, d.stage_id,
+        "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id, d.value_minor, d.stage_id,
                 d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
                 d.expected_close_on, d.version
          FROM deals d
@@ -87,7 +87,7 @@ pub async fn board_deal<'e>(
     deal_id: i64,
 ) -> Result<Option<BoardDealRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.id, d.title, c.name AS client_name, d.value_minor, d.stage_id,
+        "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id, d.value_minor, d.stage_id,
                 d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
                 d.expected_close_on, d.version
          FROM deals d
