@@ -75,3 +75,34 @@ test("a team member cannot move deals: the move is rolled back with a message", 
   await expect(cardIn(t.page, "Lead", id)).toBeVisible();
   await expect(cardIn(t.page, "Qualified", id)).toHaveCount(0);
 });
+
+test("the drawer edits a deal; both browsers show the change and its history", async ({ browser }) => {
+  const a = await openBoard(browser, "am@northwind.test");
+  const b = await openBoard(browser, "daniel@northwind.test");
+  const { id, title } = firstLead();
+  await cardIn(a.page, "Lead", id).getByRole("link", { name: title }).click();
+  await expect(a.page.getByRole("dialog", { name: `Deal: ${title}` })).toBeVisible();
+  // The drawer is renamed once saved: find it by role from here on.
+  const drawer = a.page.getByRole("dialog");
+  await expect(a.page).toHaveURL(new RegExp(`deal=${id}`));
+  await drawer.getByLabel("Title").fill("Spring campaign site");
+  await drawer.getByLabel("Value (EUR)").fill("61,250");
+  await drawer.getByLabel("Goals").fill("Launch before Easter with the new booking flow");
+  await drawer.getByRole("button", { name: "Save" }).click();
+  await expect(drawer.getByText("Saved.")).toBeVisible();
+  await expect(a.page.getByTestId("activity").locator("li").first()).toContainText("edited");
+  await expect(a.page.getByTestId("activity").locator("li").first()).toContainText("Sofia Marin");
+  // The other browser's card changed, live.
+  await expect(cardIn(b.page, "Lead", id)).toHaveAccessibleName("Spring campaign site");
+  await expect(cardIn(b.page, "Lead", id).locator(".deal-value")).toHaveText("€61,250");
+  await a.page.screenshot({ path: "screenshots/drawer.png" });
+  // Bad input: a field error, nothing saved.
+  await drawer.getByLabel("Probability %").fill("140");
+  await drawer.getByRole("button", { name: "Save" }).click();
+  await expect(drawer.getByRole("alert")).toContainText("Probability");
+  expect(scalar(`SELECT COALESCE(probability_override_pct, 'none') FROM deals WHERE id = ${Number(id)}`)).toBe("none");
+  await drawer.getByRole("link", { name: "Close the deal" }).click();
+  await expect(drawer).toHaveCount(0);
+  // The refused save logs its 422 response; nothing else may.
+  expect(a.errors.filter((e) => !e.includes("422"))).toEqual([]);
+});

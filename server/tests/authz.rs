@@ -21,6 +21,7 @@ enum Access {
 
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
+    client: i64,
     lead_deal: i64,
     lead_deal_version: i64,
     qualified_stage: i64,
@@ -169,6 +170,25 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "get_deal",
+            access: Needs(Permission::ViewPipeline),
+            args: |ids| format!("deal_id={}", ids.lead_deal),
+            names_a_row: true,
+        },
+        Case {
+            name: "update_deal",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "deal_id={}&version={}&title=Renamed&client_id={}&value=12%2C500&probability=&owner_user_id={}\
+                     &expected_close_on=&planned_start_on=&planned_weeks=6&brief_goals=&brief_priorities=\
+                     &brief_context=&notes=",
+                    ids.lead_deal, ids.lead_deal_version, ids.client, ids.admin_user
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -199,6 +219,11 @@ async fn ids(f: &Fixture) -> Ids {
     .await
     .unwrap();
     Ids {
+        client: f
+            .id(&format!(
+                "SELECT id FROM clients WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
+            ))
+            .await,
         lead_deal,
         lead_deal_version,
         qualified_stage: f

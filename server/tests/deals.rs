@@ -279,3 +279,171 @@ async fn a_reconnecting_browser_gets_what_it_missed() {
     let anonymous = f.get("/api/live", None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+fn edit_form(deal: i64, version: i64, client: i64, owner: i64, over: &[(&str, &str)]) -> String {
+    let mut fields: Vec<(String, String)> = [
+        ("deal_id", deal.to_string()),
+        ("version", version.to_string()),
+        ("title", "Website relaunch".into()),
+        ("client_id", client.to_string()),
+        ("value", "48,500".into()),
+        ("probability", "".into()),
+        ("owner_user_id", owner.to_string()),
+        ("expected_close_on", "2026-12-31".into()),
+        ("planned_start_on", "2027-01-11".into()),
+        ("planned_weeks", "8".into()),
+        ("brief_goals", "Double online bookings".into()),
+        ("brief_priorities", "Speed".into()),
+        ("brief_context", "Referral".into()),
+        ("notes", "".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in over {
+        fields.iter_mut().find(|(f, _)| f == k).unwrap().1 = v.to_string();
+    }
+    fields
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", common::encode(&v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn ids_for_edit(f: &Fixture) -> (i64, i64, i64, i64, i64, i64) {
+    let (deal, version) = lead_deal(f).await;
+    let client = f.id("SELECT c.id FROM clients c JOIN workspaces w ON w.id = c.workspace_id WHERE w.slug = 'demo' ORDER BY c.id DESC LIMIT 1").await;
+    let owner = f
+        .id("SELECT id FROM users WHERE email = 'daniel@northwind.test'")
+        .await;
+    let foreign_client = f.id("SELECT c.id FROM clients c JOIN workspaces w ON w.id = c.workspace_id WHERE w.slug = 'bluebird' LIMIT 1").await;
+    let foreign_owner = f
+        .id("SELECT id FROM users WHERE email = 'admin@bluebird.test'")
+        .await;
+    (deal, version, client, owner, foreign_client, foreign_owner)
+}
+
+#[tokio::test]
+async fn the_drawer_saves_every_field_with_an_event_and_shows_the_history() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version, client, owner, ..) = ids_for_edit(&f).await;
+    let answer = f
+        .call(
+            "update_deal",
+            &edit_form(deal, version, client, owner, &[("probability", "40")]),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let card: DealCard = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        (
+            card.title.as_str(),
+            card.value_minor,
+            card.probability_pct,
+            card.client_id,
+            card.owner_user_id,
+            card.version
+        ),
+        (
+            "Website relaunch",
+            Some(4_850_000),
+            40,
+            client,
+            owner,
+            version + 1
+        )
+    );
+    let saved: (String, String, i64, String) = sqlx::query_as(
+        "SELECT expected_close_on, planned_start_on, planned_weeks, brief_goals FROM deals WHERE id = $1",
+    )
+    .bind(deal)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        saved,
+        (
+            "2026-12-31".into(),
+            "2027-01-11".into(),
+            8,
+            "Double online bookings".into()
+        )
+    );
+    let detail = f
+        .call("get_deal", &format!("deal_id={deal}"), Some(&am))
+        .await;
+    assert_eq!(detail.status, StatusCode::OK);
+    let detail: app::api::deals::DealDetail = serde_json::from_str(&detail.body).unwrap();
+    assert_eq!(detail.activity[0].action, "edited");
+    assert_eq!(
+        detail.activity[0].actor_name.as_deref(),
+        Some("Sofia Marin")
+    );
+    assert!(detail.activity[0]
+        .after_json
+        .as_deref()
+        .unwrap()
+        .contains("Website relaunch"));
+    assert!(!detail.estimate.is_empty());
+}
+
+#[tokio::test]
+async fn bad_drawer_input_names_the_field_and_writes_nothing() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version, client, owner, foreign_client, foreign_owner) = ids_for_edit(&f).await;
+    let long = "x".repeat(501);
+    let fc = foreign_client.to_string();
+    let fo = foreign_owner.to_string();
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("title", "")], "title"),
+        (vec![("title", long.as_str())], "title"),
+        (vec![("value", "-5")], "value"),
+        (vec![("value", "99999999999999999")], "value"),
+        (vec![("value", "lots")], "value"),
+        (vec![("probability", "101")], "probability"),
+        (vec![("probability", "-1")], "probability"),
+        (vec![("client_id", fc.as_str())], "client"),
+        (vec![("client_id", "999999")], "client"),
+        (vec![("owner_user_id", fo.as_str())], "owner"),
+        (
+            vec![("expected_close_on", "2026-02-30")],
+            "expected_close_on",
+        ),
+        (vec![("planned_start_on", "next week")], "planned_start_on"),
+        (vec![("planned_weeks", "0")], "planned_weeks"),
+    ];
+    let before = f.fingerprint().await;
+    for (over, field) in cases {
+        let answer = f
+            .call(
+                "update_deal",
+                &edit_form(deal, version, client, owner, &over),
+                Some(&am),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{over:?}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(&format!("\"field\":\"{field}\"")),
+            "{over:?}: {}",
+            answer.body
+        );
+    }
+    // A stale version is a conflict carrying the current deal.
+    let stale = f
+        .call(
+            "update_deal",
+            &edit_form(deal, version - 1, client, owner, &[]),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(f.fingerprint().await, before, "nothing was written");
+}

@@ -39,6 +39,21 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             .any(|c| c.stage.id == current_stage && c.stage.kind != "won")
     });
     let move_label = format!("Move {} to stage", card.title);
+    // The drawer opens over the board as it is filtered now.
+    let query = leptos_router::hooks::use_query_map();
+    let open_href = move || {
+        let q = query.read();
+        let mut params: Vec<String> = ["owner", "client", "q", "mine"]
+            .iter()
+            .filter_map(|k| {
+                q.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={v}"))
+            })
+            .collect();
+        params.push(format!("deal={deal_id}"));
+        format!("/pipeline?{}", params.join("&"))
+    };
     view! {
         <article
             class=class
@@ -54,7 +69,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             }
         >
             <p class="deal-client">{card.client_name}</p>
-            <h3 id=title_id class="deal-title">{card.title}</h3>
+            <h3 id=title_id class="deal-title"><a href=open_href>{card.title}</a></h3>
             <div class="deal-money">
                 {card.value_minor.map(|v| view! { <span class="deal-value">{format_money_whole(v, &currency)}</span> })}
                 <span class="deal-probability" title="Win probability">{format!("{} %", card.probability_pct)}</span>

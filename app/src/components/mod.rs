@@ -2,3 +2,4 @@
 
 pub mod board_column;
 pub mod deal_card;
+pub mod deal_drawer;

@@ -25,6 +25,15 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Dom
     Ok(trimmed.to_string())
 }
 
+/// Trimmed text of at most `max` characters (empty allowed).
+pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.chars().count() > max {
+        return Err(invalid(field, &format!("must be at most {max} characters")));
+    }
+    Ok(trimmed.to_string())
+}
+
 /// A plausible email address, lower-cased.
 pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
     let value = required_text(field, value, 254)?.to_lowercase();

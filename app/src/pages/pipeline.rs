@@ -219,6 +219,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         <Filters board/>
         <p class="sr-only" role="status" aria-live="polite" data-testid="board-notice">{move || notice.get()}</p>
         <div class="board">{columns}</div>
+        <crate::components::deal_drawer::DealDrawer currency=board.with_untracked(|b| b.currency.clone())/>
     }
 }
 

@@ -1,0 +1,162 @@
+//! The deal drawer (`/pipeline?deal=ID`): edit everything about a deal, and see its history.
+
+use crate::api::deals::{get_deal, DealDetail, UpdateDeal};
+use crate::domain::calendar::Date;
+use crate::domain::money::{format_money, Currency};
+use crate::pages::{error_panel, error_text};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The drawer for the deal named in the URL, if any.
+#[component]
+pub fn DealDrawer(currency: Currency) -> impl IntoView {
+    let query = use_query_map();
+    let deal_id = Memo::new(move |_| query.read().get("deal").and_then(|v| v.parse::<i64>().ok()));
+    let save = ServerAction::<UpdateDeal>::new();
+    let detail = Resource::new(
+        move || (deal_id.get(), save.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_deal(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let close_href = move || {
+        let q = query.read();
+        let rest: Vec<String> = ["owner", "client", "q", "mine"]
+            .iter()
+            .filter_map(|k| {
+                q.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={v}"))
+            })
+            .collect();
+        if rest.is_empty() {
+            "/pipeline".to_string()
+        } else {
+            format!("/pipeline?{}", rest.join("&"))
+        }
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let currency = currency.clone();
+                Suspend::new(async move {
+                    match detail.await {
+                        Ok(Some(d)) => view! { <Drawer detail=d save currency close_href=close_href()/> }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(err) => view! {
+                            <aside class="drawer" role="dialog" aria-label="Deal">
+                                {error_panel("This deal could not be opened", &err)}
+                                <a class="button ghost" href=close_href()>"Close"</a>
+                            </aside>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Drawer(
+    detail: DealDetail,
+    save: ServerAction<UpdateDeal>,
+    currency: Currency,
+    close_href: String,
+) -> impl IntoView {
+    let d = detail;
+    let card = d.card.clone();
+    let value_text = card
+        .value_minor
+        .map(|v| {
+            format_money(v, &currency)
+                .trim_start_matches(|c: char| !c.is_ascii_digit())
+                .to_string()
+        })
+        .unwrap_or_default();
+    let error = move || {
+        save.value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| error_text(&e))
+    };
+    let saved = move || save.value().get().is_some_and(|r| r.is_ok());
+    let clients = d
+        .clients
+        .iter()
+        .map(|(id, name)| view! { <option value=*id selected=*id == card.client_id>{name.clone()}</option> })
+        .collect_view();
+    let owners = d
+        .owners
+        .iter()
+        .map(|(id, name)| view! { <option value=*id selected=*id == card.owner_user_id>{name.clone()}</option> })
+        .collect_view();
+    let estimate = d
+        .estimate
+        .iter()
+        .map(|(skill, hours)| view! { <li><span>{skill.clone()}</span><span class="mono">{format!("{hours} h")}</span></li> })
+        .collect_view();
+    let activity = d
+        .activity
+        .iter()
+        .map(|a| {
+            let when = Date::from_unix_ms(a.created_at);
+            let change = [a.before_json.clone(), a.after_json.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" → ");
+            view! {
+                <li>
+                    <span class="activity-when">{when.to_string()}</span>
+                    <span class="activity-who">{a.actor_name.clone().unwrap_or_else(|| "System".into())}</span>
+                    <span class="activity-what">{a.action.replace('_', " ")}</span>
+                    <span class="mono activity-change">{change}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let title = card.title.clone();
+    view! {
+        <aside class="drawer" role="dialog" aria-label=format!("Deal: {title}")>
+            <header class="drawer-header">
+                <div>
+                    <p class="eyebrow">{card.client_name.clone()}</p>
+                    <h2>{card.title.clone()}</h2>
+                </div>
+                <a class="button ghost small" href=close_href aria-label="Close the deal">"Close"</a>
+            </header>
+            <ActionForm action=save attr:class="drawer-form">
+                <input type="hidden" name="deal_id" value=card.id/>
+                <input type="hidden" name="version" value=card.version/>
+                <label class="wide"><span>"Title"</span><input type="text" name="title" value=card.title.clone() maxlength="200" required/></label>
+                <label><span>"Client"</span><select name="client_id">{clients}</select></label>
+                <label><span>"Owner"</span><select name="owner_user_id">{owners}</select></label>
+                <label><span>{format!("Value ({})", currency.code)}</span><input type="text" name="value" value=value_text inputmode="decimal"/></label>
+                <label><span>"Probability %"</span><input type="text" name="probability" placeholder="From the stage" value=d.probability_override_pct.map(|p| p.to_string()).unwrap_or_default() inputmode="numeric"/></label>
+                <label><span>"Expected close"</span><input type="date" name="expected_close_on" value=card.expected_close_on.clone().unwrap_or_default()/></label>
+                <label><span>"Planned start"</span><input type="date" name="planned_start_on" value=d.planned_start_on.clone().unwrap_or_default()/></label>
+                <label><span>"Weeks"</span><input type="number" name="planned_weeks" min="1" max="104" value=d.planned_weeks/></label>
+                <label class="wide"><span>"Goals"</span><textarea name="brief_goals" rows="2">{d.brief_goals.clone()}</textarea></label>
+                <label class="wide"><span>"Priorities"</span><textarea name="brief_priorities" rows="2">{d.brief_priorities.clone()}</textarea></label>
+                <label class="wide"><span>"Context"</span><textarea name="brief_context" rows="2">{d.brief_context.clone()}</textarea></label>
+                <label class="wide"><span>"Notes"</span><textarea name="notes" rows="2">{d.notes.clone()}</textarea></label>
+                <p class="form-error wide" role="alert" aria-live="polite">{error}</p>
+                <div class="wide drawer-actions">
+                    <button type="submit" class="button primary">"Save"</button>
+                    <span class="muted" role="status">{move || saved().then_some("Saved.")}</span>
+                </div>
+            </ActionForm>
+            <section class="drawer-section">
+                <h3>"Estimate"</h3>
+                <ul class="estimate">{estimate}</ul>
+            </section>
+            <section class="drawer-section">
+                <h3>"Activity"</h3>
+                <ul class="activity" data-testid="activity">{activity}</ul>
+            </section>
+        </aside>
+    }
+}
