@@ -99,10 +99,35 @@ test("the drawer edits a deal; both browsers show the change and its history", a
   // Bad input: a field error, nothing saved.
   await drawer.getByLabel("Probability %").fill("140");
   await drawer.getByRole("button", { name: "Save" }).click();
-  await expect(drawer.getByRole("alert")).toContainText("Probability");
+  await expect(drawer.getByRole("alert").filter({ hasText: "Probability" })).toBeVisible();
   expect(scalar(`SELECT COALESCE(probability_override_pct, 'none') FROM deals WHERE id = ${Number(id)}`)).toBe("none");
   await drawer.getByRole("link", { name: "Close the deal" }).click();
   await expect(drawer).toHaveCount(0);
   // The refused save logs its 422 response; nothing else may.
   expect(a.errors.filter((e) => !e.includes("422"))).toEqual([]);
+});
+
+test("quick add puts a new deal on every board; marking it lost moves it to Lost", async ({ browser }) => {
+  const a = await openBoard(browser, "am@northwind.test");
+  const b = await openBoard(browser, "daniel@northwind.test");
+  const qualified = (p: Page) => p.getByRole("region", { name: "Qualified", exact: true });
+  await qualified(a.page).getByText("+ Add a deal").click();
+  const form = a.page.getByRole("form", { name: "Add a deal to Qualified" });
+  await form.getByLabel("Deal title").fill("Podcast studio launch");
+  await form.getByLabel("Client").selectOption({ label: "Lumen Foods" });
+  await form.getByLabel("Value").fill("24,000");
+  await form.getByRole("button", { name: "Add" }).click();
+  await expect(qualified(a.page).getByRole("article", { name: "Podcast studio launch" })).toBeVisible();
+  await expect(qualified(b.page).getByRole("article", { name: "Podcast studio launch" })).toBeVisible();
+  await expect(qualified(b.page).getByRole("article", { name: "Podcast studio launch" }).locator(".deal-value")).toHaveText("€24,000");
+
+  await qualified(a.page).getByRole("link", { name: "Podcast studio launch" }).click();
+  const drawer = a.page.getByRole("dialog");
+  await drawer.getByLabel("Reason lost").fill("They hired in-house");
+  await drawer.getByRole("button", { name: "Mark lost" }).click();
+  await expect(drawer.getByText("Lost: They hired in-house")).toBeVisible();
+  await expect(b.page.getByRole("region", { name: "Lost", exact: true }).getByRole("article", { name: "Podcast studio launch" })).toBeVisible();
+  await a.page.screenshot({ path: "screenshots/quick-add-lost.png" });
+  expect(a.errors).toEqual([]);
+  expect(b.errors).toEqual([]);
 });

@@ -170,6 +170,40 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "create_deal",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "stage_id={}&title=New&client_id={}&value=1000",
+                    ids.qualified_stage, ids.client
+                )
+            },
+            // Another workspace's stage is, to the caller, not a stage of their pipeline.
+            names_a_row: false,
+        },
+        Case {
+            name: "mark_deal_lost",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "deal_id={}&version={}&reason=Budget%20cut",
+                    ids.lead_deal, ids.lead_deal_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "archive_deal",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "deal_id={}&version={}",
+                    ids.lead_deal, ids.lead_deal_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
             name: "get_deal",
             access: Needs(Permission::ViewPipeline),
             args: |ids| format!("deal_id={}", ids.lead_deal),
@@ -321,7 +355,25 @@ async fn every_server_function_refuses_whom_it_should() {
             let other = f.login("admin@bluebird.test").await;
             let before = f.fingerprint().await;
             let answer = f.call(name, &args, Some(&other)).await;
-            if case.names_a_row {
+            if case.name == "create_deal" {
+                // Northwind's stage and client are, to Bluebird, not theirs: a field error.
+                assert_eq!(
+                    answer.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{name}: {}",
+                    answer.body
+                );
+                assert!(
+                    answer.body.contains("\"field\":\"stage\""),
+                    "{}",
+                    answer.body
+                );
+                assert_eq!(
+                    f.fingerprint().await,
+                    before,
+                    "{name}: cross-workspace refusal wrote"
+                );
+            } else if case.names_a_row {
                 assert_eq!(
                     answer.status,
                     StatusCode::NOT_FOUND,

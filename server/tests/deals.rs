@@ -447,3 +447,119 @@ async fn bad_drawer_input_names_the_field_and_writes_nothing() {
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(f.fingerprint().await, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn quick_add_lost_and_archive_follow_the_rules() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (_, _, client, ..) = ids_for_edit(&f).await;
+    let lead = stage(&f, "demo", "Lead").await;
+    let won = stage(&f, "demo", "Won").await;
+    let before = f.fingerprint().await;
+    for (form, field) in [
+        (
+            format!("stage_id={lead}&title=&client_id={client}&value=100"),
+            "title",
+        ),
+        (
+            format!("stage_id={lead}&title=X&client_id={client}&value=-1"),
+            "value",
+        ),
+        (
+            format!("stage_id={won}&title=X&client_id={client}&value=100"),
+            "stage",
+        ),
+        (
+            format!("stage_id={lead}&title=X&client_id=999999&value=100"),
+            "client",
+        ),
+    ] {
+        let answer = f.call("create_deal", &form, Some(&am)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(&format!("\"field\":\"{field}\"")),
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(f.fingerprint().await, before);
+
+    let created = f
+        .call(
+            "create_deal",
+            &format!("stage_id={lead}&title=Podcast%20studio&client_id={client}&value=12%2C000"),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let card: DealCard = serde_json::from_str(&created.body).unwrap();
+    assert_eq!(
+        (card.stage_id, card.value_minor, card.version),
+        (lead, Some(1_200_000), 1)
+    );
+    let owner: String = sqlx::query_scalar(
+        "SELECT u.email FROM deals d JOIN users u ON u.id = d.owner_user_id WHERE d.id = $1",
+    )
+    .bind(card.id)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(owner, "am@northwind.test");
+
+    // Lost needs a reason.
+    let no_reason = f
+        .call(
+            "mark_deal_lost",
+            &format!("deal_id={}&version=1&reason=", card.id),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let lost = f
+        .call(
+            "mark_deal_lost",
+            &format!(
+                "deal_id={}&version=1&reason=Chose%20a%20freelancer",
+                card.id
+            ),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(lost.status, StatusCode::OK, "{}", lost.body);
+    let (stage_name, reason, closed): (String, String, Option<i64>) = sqlx::query_as(
+        "SELECT s.name, d.lost_reason, d.closed_at FROM deals d JOIN stages s ON s.id = d.stage_id WHERE d.id = $1",
+    )
+    .bind(card.id)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stage_name.as_str(), reason.as_str()),
+        ("Lost", "Chose a freelancer")
+    );
+    assert!(closed.is_some());
+
+    // Archived deals leave the board.
+    let archived = f
+        .call(
+            "archive_deal",
+            &format!("deal_id={}&version=2", card.id),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(archived.status, StatusCode::OK, "{}", archived.body);
+    let board = f.call("list_board", "", Some(&am)).await;
+    let board: app::api::board::Board = serde_json::from_str(&board.body).unwrap();
+    assert!(board.card(card.id).is_none());
+    assert_eq!(
+        f.call("get_deal", &format!("deal_id={}", card.id), Some(&am))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

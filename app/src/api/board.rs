@@ -19,6 +19,8 @@ pub struct Board {
     /// The workspace's latest event number when this was loaded: the live stream resumes
     /// after it.
     pub seq: i64,
+    /// Every client of the workspace, for adding deals: (id, name).
+    pub clients: Vec<Named>,
 }
 
 /// One stage's column.
@@ -315,6 +317,7 @@ impl Board {
             currency,
             columns,
             seq: 0,
+            clients: Vec::new(),
         })
     }
 
@@ -352,6 +355,7 @@ pub async fn list_board() -> Result<Board, AppError> {
         context::now_ms(),
     )?;
     board.seq = seq;
+    board.clients = board_repo::clients(&pool, caller.workspace_id).await?;
     if !caller.can(Permission::ViewDealValues) {
         board.hide_values();
     }

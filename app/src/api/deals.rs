@@ -426,3 +426,232 @@ pub async fn update_deal(
     );
     Ok(mask(card, caller.can(Permission::ViewDealValues)))
 }
+
+/// Adds a deal to an open stage (quick add): title, client and value; the caller owns it.
+#[server(endpoint = "create_deal")]
+pub async fn create_deal(
+    stage_id: i64,
+    title: String,
+    client_id: i64,
+    value: String,
+) -> Result<DealCard, AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::money::{parse_money, Currency};
+    use crate::domain::permissions::Permission;
+    use crate::domain::validate;
+    use crate::server::{board_repo, context, events};
+
+    let caller = context::caller_with(Permission::EditDeals).await?;
+    let state = context::state()?;
+    let title = validate::required_text("title", &title, 200)?;
+    let now = context::now_ms();
+    let mut tx = state.pool.begin().await?;
+    let currency: String = sqlx::query_scalar("SELECT currency FROM workspaces WHERE id = $1")
+        .bind(caller.workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let value_minor = parse_money(&value, &Currency::new(&currency))
+        .filter(|v| *v <= 1_000_000_000_000)
+        .ok_or_else(|| AppError::invalid("value", "must be an amount from 0 to 10,000,000,000"))?;
+    let stage = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
+        .await?
+        .filter(|s| s.kind == "open")
+        .ok_or_else(|| AppError::invalid("stage", "is not an open stage of this pipeline"))?;
+    let client_ok: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
+            .bind(client_id)
+            .bind(caller.workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    client_ok.ok_or_else(|| AppError::invalid("client", "is not a client of this workspace"))?;
+    let deal_id = sqlx::query(
+        "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
+                            stage_entered_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+    )
+    .bind(caller.workspace_id)
+    .bind(client_id)
+    .bind(&title)
+    .bind(value_minor)
+    .bind(stage.id)
+    .bind(caller.user_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+    let seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "deal",
+            entity_id: deal_id,
+            action: "created",
+            before: None,
+            after: Some(serde_json::json!({ "title": title, "value_minor": value_minor, "stage": stage.name })),
+        },
+        now,
+    )
+    .await?;
+    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    let card = DealCard::from_row(&stage, row, now);
+    state.live.publish(
+        caller.workspace_id,
+        LiveEvent::Deal {
+            seq,
+            card: card.clone(),
+        },
+    );
+    Ok(mask(card, caller.can(Permission::ViewDealValues)))
+}
+
+/// Marks an open deal lost, with the reason (kept on the deal and in its history).
+#[server(endpoint = "mark_deal_lost")]
+pub async fn mark_deal_lost(
+    deal_id: i64,
+    version: i64,
+    reason: String,
+) -> Result<DealCard, AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::permissions::Permission;
+    use crate::domain::validate;
+    use crate::server::{board_repo, context, events};
+
+    let caller = context::caller_with(Permission::EditDeals).await?;
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.pool.begin().await?;
+    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let from = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reason = validate::required_text("reason", &reason, 500)?;
+    if row.version != version {
+        return Err(AppError::DealChanged {
+            current: Box::new(mask(
+                DealCard::from_row(&from, row, now),
+                caller.can(Permission::ViewDealValues),
+            )),
+        });
+    }
+    if from.kind != "open" {
+        return Err(AppError::invalid(
+            "stage",
+            "only an open deal can be marked lost",
+        ));
+    }
+    let lost_id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'lost' ORDER BY position LIMIT 1",
+    )
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let lost = board_repo::stage(
+        &mut *tx,
+        caller.workspace_id,
+        lost_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?,
+    )
+    .await?
+    .ok_or(AppError::Internal)?;
+    sqlx::query(
+        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
+                          lost_reason = $3, version = version + 1
+         WHERE id = $4 AND workspace_id = $5 AND version = $6",
+    )
+    .bind(lost.id)
+    .bind(now)
+    .bind(&reason)
+    .bind(deal_id)
+    .bind(caller.workspace_id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    let seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "deal",
+            entity_id: deal_id,
+            action: "lost",
+            before: Some(serde_json::json!({ "stage": from.name })),
+            after: Some(serde_json::json!({ "stage": lost.name, "reason": reason })),
+        },
+        now,
+    )
+    .await?;
+    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    let card = DealCard::from_row(&lost, row, now);
+    state.live.publish(
+        caller.workspace_id,
+        LiveEvent::Deal {
+            seq,
+            card: card.clone(),
+        },
+    );
+    Ok(mask(card, caller.can(Permission::ViewDealValues)))
+}
+
+/// Takes a deal off the board (archived, kept with its history).
+#[server(endpoint = "archive_deal")]
+pub async fn archive_deal(deal_id: i64, version: i64) -> Result<(), AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context, events};
+
+    let caller = context::caller_with(Permission::EditDeals).await?;
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.pool.begin().await?;
+    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.version != version {
+        let stage = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(AppError::DealChanged {
+            current: Box::new(mask(
+                DealCard::from_row(&stage, row, now),
+                caller.can(Permission::ViewDealValues),
+            )),
+        });
+    }
+    sqlx::query(
+        "UPDATE deals SET archived_at = $1, updated_at = $1, version = version + 1
+         WHERE id = $2 AND workspace_id = $3 AND version = $4",
+    )
+    .bind(now)
+    .bind(deal_id)
+    .bind(caller.workspace_id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    let seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "deal",
+            entity_id: deal_id,
+            action: "archived",
+            before: None,
+            after: None,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state
+        .live
+        .publish(caller.workspace_id, LiveEvent::DealRemoved { seq, deal_id });
+    Ok(())
+}

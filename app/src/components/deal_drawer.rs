@@ -1,6 +1,6 @@
 //! The deal drawer (`/pipeline?deal=ID`): edit everything about a deal, and see its history.
 
-use crate::api::deals::{get_deal, DealDetail, UpdateDeal};
+use crate::api::deals::{get_deal, ArchiveDeal, DealDetail, MarkDealLost, UpdateDeal};
 use crate::domain::calendar::Date;
 use crate::domain::money::{format_money, Currency};
 use crate::pages::{error_panel, error_text};
@@ -13,9 +13,18 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
     let query = use_query_map();
     let deal_id = Memo::new(move |_| query.read().get("deal").and_then(|v| v.parse::<i64>().ok()));
     let save = ServerAction::<UpdateDeal>::new();
+    let lose = ServerAction::<MarkDealLost>::new();
+    let archive = ServerAction::<ArchiveDeal>::new();
     let detail = Resource::new(
-        move || (deal_id.get(), save.version().get()),
-        |(id, _)| async move {
+        move || {
+            (
+                deal_id.get(),
+                save.version().get(),
+                lose.version().get(),
+                archive.version().get(),
+            )
+        },
+        |(id, ..)| async move {
             match id {
                 Some(id) => get_deal(id).await.map(Some),
                 None => Ok(None),
@@ -44,7 +53,7 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
                 let currency = currency.clone();
                 Suspend::new(async move {
                     match detail.await {
-                        Ok(Some(d)) => view! { <Drawer detail=d save currency close_href=close_href()/> }.into_any(),
+                        Ok(Some(d)) => view! { <Drawer detail=d save lose archive currency close_href=close_href()/> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(err) => view! {
                             <aside class="drawer" role="dialog" aria-label="Deal">
@@ -63,6 +72,8 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
 fn Drawer(
     detail: DealDetail,
     save: ServerAction<UpdateDeal>,
+    lose: ServerAction<MarkDealLost>,
+    archive: ServerAction<ArchiveDeal>,
     currency: Currency,
     close_href: String,
 ) -> impl IntoView {
@@ -149,6 +160,27 @@ fn Drawer(
                     <span class="muted" role="status">{move || saved().then_some("Saved.")}</span>
                 </div>
             </ActionForm>
+            <section class="drawer-section drawer-close-out">
+                <h3>"Lost or done with"</h3>
+                {d.lost_reason.clone().map(|r| view! { <p class="lost-reason">"Lost: " {r}</p> })}
+                {(d.lost_reason.is_none()).then(|| view! {
+                    <ActionForm action=lose attr:class="inline-form">
+                        <input type="hidden" name="deal_id" value=card.id/>
+                        <input type="hidden" name="version" value=card.version/>
+                        <input type="text" name="reason" placeholder="Why was it lost?" aria-label="Reason lost" maxlength="500" required/>
+                        <button type="submit" class="button small">"Mark lost"</button>
+                    </ActionForm>
+                })}
+                <ActionForm action=archive attr:class="inline-form">
+                    <input type="hidden" name="deal_id" value=card.id/>
+                    <input type="hidden" name="version" value=card.version/>
+                    <button type="submit" class="button ghost small">"Archive"</button>
+                </ActionForm>
+                <p class="form-error" role="alert">{move || {
+                    lose.value().get().and_then(|r| r.err()).or_else(|| archive.value().get().and_then(|r| r.err())).map(|e| error_text(&e))
+                }}</p>
+                {move || archive.value().get().is_some_and(|r| r.is_ok()).then(|| view! { <p role="status">"Archived: it is off the board."</p> })}
+            </section>
             <section class="drawer-section">
                 <h3>"Estimate"</h3>
                 <ul class="estimate">{estimate}</ul>

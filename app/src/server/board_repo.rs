@@ -100,3 +100,14 @@ pub async fn board_deal<'e>(
     .fetch_optional(conn)
     .await
 }
+
+/// The workspace's clients by name: (id, name).
+pub async fn clients(
+    pool: &SqlitePool,
+    workspace_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name FROM clients WHERE workspace_id = $1 ORDER BY name")
+        .bind(workspace_id)
+        .fetch_all(pool)
+        .await
+}
