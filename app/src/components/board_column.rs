@@ -119,34 +119,39 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
 fn QuickAdd(stage_id: i64, stage_name: String) -> impl IntoView {
     let ctx = expect_context::<BoardContext>();
     let add = ServerAction::<crate::api::deals::CreateDeal>::new();
-    let clients = ctx
-        .board
-        .with_untracked(|b| b.clients.clone())
-        .into_iter()
-        .map(|(id, name)| view! { <option value=id>{name}</option> })
-        .collect_view();
+    let clients = ctx.board.with_untracked(|b| b.clients.clone());
+    let added = RwSignal::new(0_u32);
     Effect::new(move |_| {
         if let Some(Ok(card)) = add.value().get() {
             ctx.board.update(|b| b.upsert(card));
+            added.update(|n| *n += 1);
         }
     });
-    let error = move || {
-        add.value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| crate::pages::error_text(&e))
-    };
-    view! {
-        <details class="quick-add">
-            <summary>"+ Add a deal"</summary>
-            <ActionForm action=add attr:class="quick-add-form" attr:aria-label=format!("Add a deal to {stage_name}")>
-                <input type="hidden" name="stage_id" value=stage_id/>
-                <input type="text" name="title" placeholder="Deal title" aria-label="Deal title" maxlength="200" required/>
-                <select name="client_id" aria-label="Client">{clients}</select>
-                <input type="text" name="value" placeholder="Value" aria-label="Value" inputmode="decimal" required/>
-                <p class="form-error" role="alert">{error}</p>
-                <button type="submit" class="button primary small">"Add"</button>
-            </ActionForm>
-        </details>
+    // Drawn again after each successful add, so the form starts empty (and closed).
+    move || {
+        added.get();
+        let options = clients
+            .iter()
+            .map(|(id, name)| view! { <option value=*id>{name.clone()}</option> })
+            .collect_view();
+        let error = move || {
+            add.value()
+                .get()
+                .and_then(|r| r.err())
+                .map(|e| crate::pages::error_text(&e))
+        };
+        view! {
+            <details class="quick-add">
+                <summary>"+ Add a deal"</summary>
+                <ActionForm action=add attr:class="quick-add-form" attr:aria-label=format!("Add a deal to {stage_name}")>
+                    <input type="hidden" name="stage_id" value=stage_id/>
+                    <input type="text" name="title" placeholder="Deal title" aria-label="Deal title" maxlength="200" required/>
+                    <select name="client_id" aria-label="Client">{options}</select>
+                    <input type="text" name="value" placeholder="Value" aria-label="Value" inputmode="decimal" required/>
+                    <p class="form-error" role="alert">{error}</p>
+                    <button type="submit" class="button primary small">"Add"</button>
+                </ActionForm>
+            </details>
+        }
     }
 }
