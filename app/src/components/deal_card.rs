@@ -41,19 +41,8 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     let move_label = format!("Move {} to stage", card.title);
     // The drawer opens over the board as it is filtered now.
     let query = leptos_router::hooks::use_query_map();
-    let open_href = move || {
-        let q = query.read();
-        let mut params: Vec<String> = ["owner", "client", "q", "mine"]
-            .iter()
-            .filter_map(|k| {
-                q.get(k)
-                    .filter(|v| !v.is_empty())
-                    .map(|v| format!("{k}={v}"))
-            })
-            .collect();
-        params.push(format!("deal={deal_id}"));
-        format!("/pipeline?{}", params.join("&"))
-    };
+    let open_href =
+        move || query.with(|q| crate::pages::pipeline::board_href(q, None, Some(deal_id)));
     view! {
         <article
             class=class

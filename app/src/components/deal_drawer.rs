@@ -31,22 +31,7 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
             }
         },
     );
-    let close_href = move || {
-        let q = query.read();
-        let rest: Vec<String> = ["owner", "client", "q", "mine"]
-            .iter()
-            .filter_map(|k| {
-                q.get(k)
-                    .filter(|v| !v.is_empty())
-                    .map(|v| format!("{k}={v}"))
-            })
-            .collect();
-        if rest.is_empty() {
-            "/pipeline".to_string()
-        } else {
-            format!("/pipeline?{}", rest.join("&"))
-        }
-    };
+    let close_href = move || query.with(|q| crate::pages::pipeline::board_href(q, None, None));
     view! {
         <Transition fallback=|| ()>
             {move || {

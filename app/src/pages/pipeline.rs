@@ -359,22 +359,7 @@ fn Filters(board: RwSignal<Board>) -> impl IntoView {
     let (owners, clients) = board.with_untracked(|b| b.owners_and_clients());
     let get = move |key: &str| query.with_untracked(|q| q.get(key).unwrap_or_default());
     let apply = Callback::new(move |(key, value): (&'static str, String)| {
-        let mut params: Vec<(String, String)> = ["owner", "client", "q", "mine"]
-            .iter()
-            .filter(|k| **k != key)
-            .map(|k| (k.to_string(), get(k)))
-            .collect();
-        params.push((key.to_string(), value));
-        let encoded: Vec<String> = params
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect();
-        let url = if encoded.is_empty() {
-            "/pipeline".to_string()
-        } else {
-            format!("/pipeline?{}", encoded.join("&"))
-        };
+        let url = query.with_untracked(|q| board_href(q, Some((key, &value)), None));
         navigate(
             &url,
             NavigateOptions {
@@ -429,6 +414,35 @@ fn Filters(board: RwSignal<Board>) -> impl IntoView {
             <noscript><button type="submit" class="button">"Filter"</button></noscript>
             <a class="button ghost" href="/pipeline">"Clear"</a>
         </form>
+    }
+}
+
+/// The board's address with the filters of `query` (one of them replaced by `set`, when
+/// given) and, when given, the deal whose drawer is open.
+pub fn board_href(
+    query: &leptos_router::params::ParamsMap,
+    set: Option<(&str, &str)>,
+    deal: Option<i64>,
+) -> String {
+    let mut params: Vec<String> = ["owner", "client", "q", "mine"]
+        .iter()
+        .filter_map(|k| {
+            let value = match set {
+                Some((key, value)) if key == *k => Some(value.to_string()),
+                _ => query.get(k),
+            };
+            value
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(&v)))
+        })
+        .collect();
+    if let Some(id) = deal {
+        params.push(format!("deal={id}"));
+    }
+    if params.is_empty() {
+        "/pipeline".to_string()
+    } else {
+        format!("/pipeline?{}", params.join("&"))
     }
 }
 
