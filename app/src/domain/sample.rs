@@ -26,25 +26,9 @@ impl SampleSize {
     };
 }
 
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// A deterministic agency of `size` with 8 skills, and a 12-week deal needing 5 of them.
 pub fn sample(size: SampleSize, seed: u64) -> (CapacityInput, Demand) {
-    let mut rng = SplitMix(seed);
+    let mut rng = super::rng::SplitMix::new(seed);
     let people = (0..size.people)
         .map(|i| {
             let main = (i % 8) as i64;

@@ -8,6 +8,7 @@
 use super::auth::hash_password;
 use crate::domain::calendar::{Date, MS_PER_DAY};
 use crate::domain::permissions::RolePreset;
+use crate::domain::rng::SplitMix;
 use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
@@ -173,28 +174,6 @@ struct WorkspaceSpec<'a> {
     size: SeedSize,
     logins: &'a [DemoLogin],
     rng_seed: u64,
-}
-
-/// SplitMix64: small, fast, and the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
 }
 
 /// Skill, hourly cost and bill rate (whole currency units), and how many of every 28
@@ -372,7 +351,7 @@ async fn seed_workspace(
     spec: &WorkspaceSpec<'_>,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
-    let mut rng = Rng(spec.rng_seed);
+    let mut rng = SplitMix::new(spec.rng_seed);
     let today = Date::from_unix_ms(now_ms);
     let this_week = today.week_start(1);
 
@@ -927,17 +906,6 @@ async fn seed_workspace(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rng_is_deterministic_and_in_range() {
-        let mut a = Rng(42);
-        let mut b = Rng(42);
-        for _ in 0..1000 {
-            let x = a.range(-3, 7);
-            assert_eq!(x, b.range(-3, 7));
-            assert!((-3..=7).contains(&x));
-        }
-    }
 
     #[test]
     fn demo_has_one_login_per_built_in_role() {
