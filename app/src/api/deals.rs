@@ -13,7 +13,6 @@ use leptos::prelude::*;
 /// closing, which checks capacity and margin; losing needs a reason.
 #[server(endpoint = "move_deal")]
 pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<DealCard, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
     use crate::server::{board_repo, context, events};
 
@@ -21,21 +20,10 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.pool.begin().await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let from = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (row, from) = current_deal(&mut tx, &caller, deal_id, version, now).await?;
     let to = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "is not a stage of this pipeline"))?;
-    if row.version != version {
-        let current = DealCard::from_row(&from, row, now);
-        return Err(AppError::DealChanged {
-            current: Box::new(mask(current, caller.can(Permission::ViewDealValues))),
-        });
-    }
     match (from.kind.as_str(), to.kind.as_str()) {
         (_, "won") => {
             return Err(AppError::invalid(
@@ -87,12 +75,64 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
         now,
     )
     .await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+    commit_and_publish(tx, &caller, &to, deal_id, seq, now).await
+}
+
+/// The deal as it is now, with its stage, if it still has `version`; otherwise the
+/// conflict that carries it (as the caller may see it).
+#[cfg(feature = "ssr")]
+async fn current_deal(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &crate::server::context::Caller,
+    deal_id: i64,
+    version: i64,
+    now: i64,
+) -> Result<
+    (
+        crate::api::board::BoardDealRow,
+        crate::api::board::StageSummary,
+    ),
+    AppError,
+> {
+    use crate::domain::permissions::Permission;
+    use crate::server::board_repo;
+
+    let row = board_repo::board_deal(&mut *conn, caller.workspace_id, deal_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let stage = board_repo::stage(&mut *conn, caller.workspace_id, row.stage_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.version != version {
+        let current = DealCard::from_row(&stage, row, now);
+        return Err(AppError::DealChanged {
+            current: Box::new(mask(current, caller.can(Permission::ViewDealValues))),
+        });
+    }
+    Ok((row, stage))
+}
+
+/// Commits the change of `deal_id` (event `seq`, now in `stage`), announces its card to
+/// every board of the workspace, and answers the card as the caller may see it.
+#[cfg(feature = "ssr")]
+async fn commit_and_publish(
+    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    caller: &crate::server::context::Caller,
+    stage: &crate::api::board::StageSummary,
+    deal_id: i64,
+    seq: i64,
+    now: i64,
+) -> Result<DealCard, AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context};
+
+    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::Internal)?;
     tx.commit().await?;
-    let card = DealCard::from_row(&to, row, now);
-    state.live.publish(
+    let card = DealCard::from_row(stage, row, now);
+    context::state()?.live.publish(
         caller.workspace_id,
         LiveEvent::Deal {
             seq,
@@ -271,12 +311,11 @@ pub async fn update_deal(
     brief_context: String,
     notes: String,
 ) -> Result<DealCard, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::calendar::Date;
     use crate::domain::money::{parse_money, Currency};
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{context, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
@@ -321,9 +360,7 @@ pub async fn update_deal(
         .bind(caller.workspace_id)
         .fetch_one(&mut *tx)
         .await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (row, stage) = current_deal(&mut tx, &caller, deal_id, version, now).await?;
     // Empty keeps the value (a viewer who may not see values sends none).
     let value_minor = if value.trim().is_empty() {
         row.value_minor
@@ -334,17 +371,6 @@ pub async fn update_deal(
                 AppError::invalid("value", "must be an amount from 0 to 10,000,000,000")
             })?
     };
-    let stage = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if row.version != version {
-        return Err(AppError::DealChanged {
-            current: Box::new(mask(
-                DealCard::from_row(&stage, row, now),
-                caller.can(Permission::ViewDealValues),
-            )),
-        });
-    }
     let client_ok: Option<i64> =
         sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
             .bind(client_id)
@@ -412,19 +438,7 @@ pub async fn update_deal(
         now,
     )
     .await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    let card = DealCard::from_row(&stage, row, now);
-    state.live.publish(
-        caller.workspace_id,
-        LiveEvent::Deal {
-            seq,
-            card: card.clone(),
-        },
-    );
-    Ok(mask(card, caller.can(Permission::ViewDealValues)))
+    commit_and_publish(tx, &caller, &stage, deal_id, seq, now).await
 }
 
 /// Adds a deal to an open stage (quick add): title, client and value; the caller owns it.
@@ -435,7 +449,6 @@ pub async fn create_deal(
     client_id: i64,
     value: String,
 ) -> Result<DealCard, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::money::{parse_money, Currency};
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
@@ -493,19 +506,7 @@ pub async fn create_deal(
         now,
     )
     .await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::Internal)?;
-    tx.commit().await?;
-    let card = DealCard::from_row(&stage, row, now);
-    state.live.publish(
-        caller.workspace_id,
-        LiveEvent::Deal {
-            seq,
-            card: card.clone(),
-        },
-    );
-    Ok(mask(card, caller.can(Permission::ViewDealValues)))
+    commit_and_publish(tx, &caller, &stage, deal_id, seq, now).await
 }
 
 /// Marks an open deal lost, with the reason (kept on the deal and in its history).
@@ -515,7 +516,6 @@ pub async fn mark_deal_lost(
     version: i64,
     reason: String,
 ) -> Result<DealCard, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
     use crate::server::{board_repo, context, events};
@@ -524,21 +524,8 @@ pub async fn mark_deal_lost(
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.pool.begin().await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let from = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let reason = validate::required_text("reason", &reason, 500)?;
-    if row.version != version {
-        return Err(AppError::DealChanged {
-            current: Box::new(mask(
-                DealCard::from_row(&from, row, now),
-                caller.can(Permission::ViewDealValues),
-            )),
-        });
-    }
+    let (_, from) = current_deal(&mut tx, &caller, deal_id, version, now).await?;
     if from.kind != "open" {
         return Err(AppError::invalid(
             "stage",
@@ -585,19 +572,7 @@ pub async fn mark_deal_lost(
         now,
     )
     .await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::Internal)?;
-    tx.commit().await?;
-    let card = DealCard::from_row(&lost, row, now);
-    state.live.publish(
-        caller.workspace_id,
-        LiveEvent::Deal {
-            seq,
-            card: card.clone(),
-        },
-    );
-    Ok(mask(card, caller.can(Permission::ViewDealValues)))
+    commit_and_publish(tx, &caller, &lost, deal_id, seq, now).await
 }
 
 /// Takes a deal off the board (archived, kept with its history).
@@ -605,26 +580,13 @@ pub async fn mark_deal_lost(
 pub async fn archive_deal(deal_id: i64, version: i64) -> Result<(), AppError> {
     use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{context, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.pool.begin().await?;
-    let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if row.version != version {
-        let stage = board_repo::stage(&mut *tx, caller.workspace_id, row.stage_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return Err(AppError::DealChanged {
-            current: Box::new(mask(
-                DealCard::from_row(&stage, row, now),
-                caller.can(Permission::ViewDealValues),
-            )),
-        });
-    }
+    current_deal(&mut tx, &caller, deal_id, version, now).await?;
     sqlx::query(
         "UPDATE deals SET archived_at = $1, updated_at = $1, version = version + 1
          WHERE id = $2 AND workspace_id = $3 AND version = $4",
