@@ -63,6 +63,9 @@ test("the pipeline board shows every deal in its stage with correct totals", asy
     performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")),
   );
   expect(wasmLoaded).toBe(true);
+  // Open deals show whether they fit the team's capacity; closed ones do not.
+  await expect(page.getByRole("region", { name: "Proposal", exact: true }).getByTestId("fit").first()).toHaveText(/^(Fits|Tight|Short)$/);
+  await expect(page.getByRole("region", { name: "Won", exact: true }).getByTestId("fit")).toHaveCount(0);
   await page.screenshot({ path: "screenshots/pipeline.png", fullPage: false });
   expect(errors).toEqual([]);
 });

@@ -170,3 +170,26 @@ async fn no_server_function_answers_get() {
         assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED, "GET {path}");
     }
 }
+
+#[tokio::test]
+async fn open_deals_carry_their_capacity_fit() {
+    let f = fixture().await;
+    let cookie = f.login("pm@northwind.test").await;
+    let answer = f.call("list_board", "", Some(&cookie)).await;
+    let board: Board = serde_json::from_str(&answer.body).unwrap();
+    for column in &board.columns {
+        for card in &column.cards {
+            match column.stage.kind.as_str() {
+                "open" => assert!(card.fit.is_some(), "{} has no fit", card.title),
+                _ => assert!(card.fit.is_none(), "{} is closed", card.title),
+            }
+        }
+    }
+    let verdicts: std::collections::BTreeSet<String> = board
+        .columns
+        .iter()
+        .flat_map(|c| &c.cards)
+        .filter_map(|c| c.fit.map(|v| format!("{v:?}")))
+        .collect();
+    assert!(!verdicts.is_empty());
+}

@@ -85,6 +85,10 @@ pub struct DealCard {
     pub expected_close_on: Option<String>,
     /// Row version (for later edits).
     pub version: i64,
+    /// Whether the deal's estimate fits the team's free capacity at its planned start
+    /// (open deals with an estimate and a start; confirmed work only).
+    #[serde(default)]
+    pub fit: Option<crate::domain::capacity::CapacityVerdict>,
 }
 
 /// A deal row as loaded for the board.
@@ -142,6 +146,7 @@ impl DealCard {
             rotting: pipeline::is_rotting(kind, days, stage.rotting_days),
             expected_close_on: deal.expected_close_on,
             version: deal.version,
+            fit: None,
         }
     }
 
@@ -355,6 +360,18 @@ pub async fn list_board() -> Result<Board, AppError> {
         context::now_ms(),
     )?;
     board.seq = seq;
+    let fits = crate::server::capacity_repo::capacity_fits(
+        &pool,
+        caller.workspace_id,
+        None,
+        context::now_ms(),
+    )
+    .await?;
+    for column in &mut board.columns {
+        for card in &mut column.cards {
+            card.fit = fits.iter().find(|(id, _)| *id == card.id).map(|(_, v)| *v);
+        }
+    }
     board.clients = board_repo::clients(&pool, caller.workspace_id).await?;
     if !caller.can(Permission::ViewDealValues) {
         board.hide_values();

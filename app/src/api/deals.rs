@@ -131,7 +131,13 @@ async fn commit_and_publish(
         .await?
         .ok_or(AppError::Internal)?;
     tx.commit().await?;
-    let card = DealCard::from_row(stage, row, now);
+    let mut card = DealCard::from_row(stage, row, now);
+    let pool = context::pool()?;
+    card.fit =
+        crate::server::capacity_repo::capacity_fits(&pool, caller.workspace_id, Some(deal_id), now)
+            .await?
+            .first()
+            .map(|(_, verdict)| *verdict);
     context::state()?.live.publish(
         caller.workspace_id,
         LiveEvent::Deal {

@@ -67,6 +67,15 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
                 <span class="avatar" title=card.owner_name.clone() aria-label=owner_label>
                     {card.owner_initials}
                 </span>
+                {card.fit.map(|fit| {
+                    use crate::domain::capacity::CapacityVerdict::*;
+                    let (class, text, title) = match fit {
+                        Fits => ("fit fit-fits", "Fits", "The team has the hours at the planned start"),
+                        Tight => ("fit fit-tight", "Tight", "It fits, with less than 10 % to spare somewhere"),
+                        Short => ("fit fit-short", "Short", "Some skill is short at the planned start"),
+                    };
+                    view! { <span class=class title=title data-testid="fit">{text}</span> }
+                })}
                 {card.rotting.then(|| view! { <span class="rot-flag" title="Longer in this stage than the stage allows">"Rotting"</span> })}
                 <span class="deal-age" class:is-rotting=card.rotting title=age_title>
                     {age}
