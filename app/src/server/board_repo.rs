@@ -37,21 +37,31 @@ pub async fn stages(
     .await
 }
 
+/// The one query a board card is loaded with — the live deals of workspace `$1`, with
+/// client and owner names — followed by `$tail` (an extra condition or the order).
+macro_rules! board_deal_sql {
+    ($tail:literal) => {
+        concat!(
+            "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id,
+                    d.value_minor, d.stage_id, d.probability_override_pct, u.name AS owner_name,
+                    d.stage_entered_at, d.expected_close_on, d.version
+             FROM deals d
+             JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
+             JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
+             WHERE d.workspace_id = $1 AND d.archived_at IS NULL",
+            $tail
+        )
+    };
+}
+
 /// The workspace's live (not archived) deals, in card order: soonest expected close first.
 pub async fn board_deals(
     pool: &SqlitePool,
     workspace_id: i64,
 ) -> Result<Vec<BoardDealRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id, d.value_minor, d.stage_id,
-                d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
-                d.expected_close_on, d.version
-         FROM deals d
-         JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
-         JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
-         WHERE d.workspace_id = $1 AND d.archived_at IS NULL
-         ORDER BY d.expected_close_on IS NULL, d.expected_close_on, d.id",
-    )
+    sqlx::query_as(board_deal_sql!(
+        " ORDER BY d.expected_close_on IS NULL, d.expected_close_on, d.id"
+    ))
     .bind(workspace_id)
     .fetch_all(pool)
     .await
@@ -86,19 +96,11 @@ pub async fn board_deal<'e>(
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Option<BoardDealRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id, d.value_minor, d.stage_id,
-                d.probability_override_pct, u.name AS owner_name, d.stage_entered_at,
-                d.expected_close_on, d.version
-         FROM deals d
-         JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
-         JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
-         WHERE d.workspace_id = $1 AND d.id = $2 AND d.archived_at IS NULL",
-    )
-    .bind(workspace_id)
-    .bind(deal_id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(board_deal_sql!(" AND d.id = $2"))
+        .bind(workspace_id)
+        .bind(deal_id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The workspace's clients by name: (id, name).
