@@ -11,6 +11,8 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export BATON_DB="$work/e2e.db"
 export BATON_URL="http://127.0.0.1:$port"
+# For specs that start servers of their own (restarts): the binary and where to run it.
+export BATON_BIN="$PWD/target/debug/baton" BATON_ROOT="$PWD"
 DATABASE_URL="sqlite://$BATON_DB" BATON_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   target/debug/baton serve >"$work/server.log" 2>&1 &
 server=$!

@@ -3,8 +3,15 @@
 use crate::api::auth::{current_user, Logout, SignedInUser};
 use crate::domain::permissions::Permission;
 use crate::pages::{
-    audit::AuditPage, bench::EngineBenchPage, invite::InvitePage, login::LoginPage,
-    not_found::NotFound, pipeline::PipelinePage, roles::RolesPage, users::UsersPage,
+    audit::AuditPage,
+    bench::EngineBenchPage,
+    clients::{ClientPage, ClientsPage},
+    invite::InvitePage,
+    login::LoginPage,
+    not_found::NotFound,
+    pipeline::PipelinePage,
+    roles::RolesPage,
+    users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -93,6 +100,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/audit") view=AuditPage ssr=SsrMode::Async/>
@@ -112,7 +121,10 @@ fn Frame(user: SignedInUser) -> impl IntoView {
     let pipeline = user.permissions.contains(Permission::ViewPipeline);
     view! {
         <nav class="mainnav" aria-label="Main">
-            {pipeline.then(|| view! { <A href="/pipeline">"Pipeline"</A> })}
+            {pipeline.then(|| view! {
+                <A href="/pipeline">"Pipeline"</A>
+                <A href="/clients">"Clients"</A>
+            })}
             {admin.then(|| view! {
                 <A href="/settings/users">"Users"</A>
                 <A href="/settings/roles">"Roles"</A>

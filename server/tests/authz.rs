@@ -22,6 +22,7 @@ enum Access {
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
     client: i64,
+    client_version: i64,
     lead_deal: i64,
     lead_deal_version: i64,
     qualified_stage: i64,
@@ -223,6 +224,35 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "list_clients",
+            access: Needs(Permission::ViewPipeline),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "get_client",
+            access: Needs(Permission::ViewPipeline),
+            args: |ids| format!("client_id={}", ids.client),
+            names_a_row: true,
+        },
+        Case {
+            name: "create_client",
+            access: Needs(Permission::EditDeals),
+            args: |_| "name=Globex&contact_name=&contact_email=".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "update_client",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "client_id={}&version={}&name=Renamed&health=watch&owner_user_id={}&contact_name=&contact_email=",
+                    ids.client, ids.client_version, ids.admin_user
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -252,12 +282,16 @@ async fn ids(f: &Fixture) -> Ids {
     .fetch_one(&f.pool)
     .await
     .unwrap();
+    let (client, client_version): (i64, i64) = sqlx::query_as(
+        "SELECT id, version FROM clients WHERE workspace_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(ws)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
     Ids {
-        client: f
-            .id(&format!(
-                "SELECT id FROM clients WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
-            ))
-            .await,
+        client,
+        client_version,
         lead_deal,
         lead_deal_version,
         qualified_stage: f

@@ -301,7 +301,10 @@ fn edit_form(deal: i64, version: i64, client: i64, owner: i64, over: &[(&str, &s
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     for (k, v) in over {
-        fields.iter_mut().find(|(f, _)| f == k).unwrap().1 = v.to_string();
+        match fields.iter_mut().find(|(f, _)| f == k) {
+            Some(field) => field.1 = v.to_string(),
+            None => fields.push((k.to_string(), v.to_string())),
+        }
     }
     fields
         .into_iter()
@@ -381,12 +384,132 @@ async fn the_drawer_saves_every_field_with_an_event_and_shows_the_history() {
         detail.activity[0].actor_name.as_deref(),
         Some("Sofia Marin")
     );
+    let changes = &detail.activity[0].changes;
+    let change = |field: &str| changes.iter().find(|c| c.field == field).cloned();
+    assert_eq!(change("Title").unwrap().to, "Website relaunch");
+    assert_eq!(change("Value").unwrap().to, "€48,500");
+    assert_eq!(change("Owner").unwrap().to, "Daniel Brooks");
+    assert!(
+        changes.iter().all(|c| c.from != c.to),
+        "unchanged fields are left out: {changes:?}"
+    );
+    assert!(detail.estimate.iter().any(|line| line.minutes > 0));
+
+    // Someone who may not see values sees the change without the amounts.
+    let team = f.login("team@northwind.test").await;
+    let detail = f
+        .call("get_deal", &format!("deal_id={deal}"), Some(&team))
+        .await;
+    assert!(!detail.body.contains("48500"), "{}", detail.body);
+    let detail: app::api::deals::DealDetail = serde_json::from_str(&detail.body).unwrap();
     assert!(detail.activity[0]
-        .after_json
-        .as_deref()
-        .unwrap()
-        .contains("Website relaunch"));
-    assert!(!detail.estimate.is_empty());
+        .changes
+        .iter()
+        .all(|c| c.field != "Value"));
+    assert!(detail.activity[0]
+        .changes
+        .iter()
+        .any(|c| c.field == "Title"));
+}
+
+async fn skill(f: &Fixture, slug: &str, name: &str) -> i64 {
+    f.id(&format!(
+        "SELECT s.id FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = '{slug}' AND s.name = '{name}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_drawer_edits_the_estimate_and_creates_a_client_inline() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version, client, owner, ..) = ids_for_edit(&f).await;
+    let design = skill(&f, "demo", "Design").await;
+    let strategy = skill(&f, "demo", "Strategy").await;
+    let (design_key, strategy_key) = (
+        format!("estimate[{design}]"),
+        format!("estimate[{strategy}]"),
+    );
+    let clients_before = f.id("SELECT COUNT(*) FROM clients").await;
+    let answer = f
+        .call(
+            "update_deal",
+            &edit_form(
+                deal,
+                version,
+                client,
+                owner,
+                &[
+                    ("client_id", "0"),
+                    ("new_client", "  Acme Studio "),
+                    (&design_key, "12.5"),
+                    (&strategy_key, ""),
+                ],
+            ),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let card: DealCard = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(card.client_name, "Acme Studio");
+    assert_eq!(
+        f.id("SELECT COUNT(*) FROM clients").await,
+        clients_before + 1
+    );
+    let lines: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
+    )
+    .bind(deal)
+    .fetch_all(&f.pool)
+    .await
+    .unwrap();
+    assert!(lines.contains(&(design, 750)), "{lines:?}");
+    assert!(!lines.iter().any(|(s, _)| *s == strategy), "{lines:?}");
+    let (created, edited): (String, String) = sqlx::query_as(
+        "SELECT (SELECT action FROM events WHERE entity = 'client' ORDER BY seq DESC LIMIT 1),
+                (SELECT after_json FROM events WHERE entity = 'deal' AND entity_id = $1 ORDER BY seq DESC LIMIT 1)",
+    )
+    .bind(deal)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(created, "created");
+    assert!(edited.contains("\"Design\":\"12.5\""), "{edited}");
+
+    // The same name again, in other case, picks the existing client.
+    let again = f
+        .call(
+            "update_deal",
+            &edit_form(
+                deal,
+                card.version,
+                client,
+                owner,
+                &[("client_id", "0"), ("new_client", "acme studio")],
+            ),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(
+        f.id("SELECT COUNT(*) FROM clients").await,
+        clients_before + 1
+    );
+    // Skills not sent keep their lines.
+    assert_eq!(
+        f.id(&format!("SELECT minutes FROM deal_estimate_lines WHERE deal_id = {deal} AND skill_id = {design}")).await,
+        750
+    );
+    let detail = f
+        .call("get_deal", &format!("deal_id={deal}"), Some(&am))
+        .await;
+    let detail: app::api::deals::DealDetail = serde_json::from_str(&detail.body).unwrap();
+    let skills = f.id("SELECT COUNT(*) FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'demo'").await;
+    assert_eq!(detail.estimate.len() as i64, skills, "one line per skill");
+    assert!(detail
+        .estimate
+        .iter()
+        .any(|l| l.skill_id == design && l.minutes == 750));
 }
 
 #[tokio::test]
@@ -397,6 +520,8 @@ async fn bad_drawer_input_names_the_field_and_writes_nothing() {
     let long = "x".repeat(501);
     let fc = foreign_client.to_string();
     let fo = foreign_owner.to_string();
+    let design_key = format!("estimate[{}]", skill(&f, "demo", "Design").await);
+    let foreign_key = format!("estimate[{}]", f.id("SELECT s.id FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'bluebird' LIMIT 1").await);
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (vec![("title", "")], "title"),
         (vec![("title", long.as_str())], "title"),
@@ -414,6 +539,16 @@ async fn bad_drawer_input_names_the_field_and_writes_nothing() {
         ),
         (vec![("planned_start_on", "next week")], "planned_start_on"),
         (vec![("planned_weeks", "0")], "planned_weeks"),
+        (vec![("client_id", "0")], "client"),
+        (
+            vec![("client_id", "0"), ("new_client", long.as_str())],
+            "new_client",
+        ),
+        (vec![(design_key.as_str(), "-3")], "estimate"),
+        (vec![(design_key.as_str(), "20000")], "estimate"),
+        (vec![(design_key.as_str(), "lots")], "estimate"),
+        (vec![("estimate[design]", "5")], "estimate"),
+        (vec![(foreign_key.as_str(), "5")], "estimate"),
     ];
     let before = f.fingerprint().await;
     for (over, field) in cases {

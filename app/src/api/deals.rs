@@ -182,8 +182,8 @@ pub struct DealDetail {
     pub notes: String,
     /// Why it was lost, if it was.
     pub lost_reason: Option<String>,
-    /// Estimate lines: (skill, hours).
-    pub estimate: Vec<(String, i64)>,
+    /// Estimate: one line per skill of the workspace (0 minutes where none is estimated).
+    pub estimate: Vec<EstimateLine>,
     /// History, newest first.
     pub activity: Vec<Activity>,
     /// Clients to choose from: (id, name).
@@ -192,9 +192,20 @@ pub struct DealDetail {
     pub owners: Vec<(i64, String)>,
 }
 
-/// One entry of a deal's history.
+/// The estimated time of one skill on a deal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct EstimateLine {
+    /// The skill's id (the drawer's field is `estimate[<skill_id>]`).
+    pub skill_id: i64,
+    /// The skill's name.
+    pub skill: String,
+    /// Estimated minutes, 0 for none.
+    pub minutes: i64,
+}
+
+/// One entry of a deal's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Activity {
     /// When, Unix ms.
     pub created_at: i64,
@@ -202,10 +213,107 @@ pub struct Activity {
     pub actor_name: Option<String>,
     /// What happened.
     pub action: String,
-    /// The changed fields before (JSON).
-    pub before_json: Option<String>,
-    /// The changed fields after (JSON).
-    pub after_json: Option<String>,
+    /// What changed, field by field, as the caller may see it.
+    pub changes: Vec<Change>,
+}
+
+/// One field of a change: its label, and its value before and after, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Change {
+    /// The field, e.g. "Stage", "Value".
+    pub field: String,
+    /// Before ("" when it did not exist).
+    pub from: String,
+    /// After.
+    pub to: String,
+}
+
+/// An event row as stored.
+#[cfg(feature = "ssr")]
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    created_at: i64,
+    actor_name: Option<String>,
+    action: String,
+    before_json: Option<String>,
+    after_json: Option<String>,
+}
+
+/// Names and formats for turning stored event fields into readable changes.
+#[cfg(feature = "ssr")]
+struct ChangeContext<'a> {
+    currency: crate::domain::money::Currency,
+    clients: &'a [(i64, String)],
+    users: &'a [(i64, String)],
+    may_see_values: bool,
+}
+
+/// The fields that differ between an event's before and after, labelled and formatted,
+/// without amounts the caller may not see.
+#[cfg(feature = "ssr")]
+fn describe_changes(
+    before: Option<&str>,
+    after: Option<&str>,
+    ctx: &ChangeContext<'_>,
+) -> Vec<Change> {
+    use serde_json::Value;
+    let parse = |text: Option<&str>| {
+        text.and_then(|t| serde_json::from_str::<serde_json::Map<String, Value>>(t).ok())
+            .unwrap_or_default()
+    };
+    let (before, after) = (parse(before), parse(after));
+    let name_of = |list: &[(i64, String)], v: &Value| {
+        v.as_i64()
+            .and_then(|id| list.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone()))
+            .unwrap_or_else(|| "—".into())
+    };
+    let show = |key: &str, v: Option<&Value>| -> String {
+        let Some(v) = v else { return String::new() };
+        match (key, v) {
+            (_, Value::Null) => "—".into(),
+            ("value_minor", v) => v
+                .as_i64()
+                .map(|m| crate::domain::money::format_money(m, &ctx.currency))
+                .unwrap_or_default(),
+            ("client_id", v) => name_of(ctx.clients, v),
+            ("owner_user_id", v) => name_of(ctx.users, v),
+            ("probability_override_pct", v) => format!("{v} %"),
+            ("estimate_hours", Value::Object(lines)) if lines.is_empty() => "none".into(),
+            ("estimate_hours", Value::Object(lines)) => lines
+                .iter()
+                .map(|(skill, h)| format!("{skill} {} h", h.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        }
+    };
+    fn label(key: &str) -> &str {
+        match key {
+            "value_minor" => "Value",
+            "client_id" => "Client",
+            "owner_user_id" => "Owner",
+            "probability_override_pct" => "Probability",
+            "estimate_hours" => "Estimate",
+            "stage" => "Stage",
+            "title" => "Title",
+            "reason" => "Reason",
+            other => other,
+        }
+    }
+    let mut keys: Vec<&String> = after.keys().chain(before.keys()).collect();
+    keys.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    keys.into_iter()
+        .filter(|k| seen.insert(k.as_str()))
+        .filter(|k| ctx.may_see_values || k.as_str() != "value_minor")
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| Change {
+            field: label(k).to_string(),
+            from: show(k, before.get(k)),
+            to: show(k, after.get(k)),
+        })
+        .collect()
 }
 
 /// The drawer's fields beyond the card.
@@ -250,15 +358,16 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
     .bind(caller.workspace_id)
     .fetch_one(&pool)
     .await?;
-    let estimate: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT s.name, l.minutes / 60 FROM deal_estimate_lines l JOIN skills s ON s.id = l.skill_id
-         WHERE l.deal_id = $1 AND l.workspace_id = $2 ORDER BY s.name",
+    let estimate: Vec<EstimateLine> = sqlx::query_as(
+        "SELECT s.id AS skill_id, s.name AS skill, COALESCE(l.minutes, 0) AS minutes
+         FROM skills s LEFT JOIN deal_estimate_lines l ON l.skill_id = s.id AND l.deal_id = $1
+         WHERE s.workspace_id = $2 ORDER BY s.name",
     )
     .bind(deal_id)
     .bind(caller.workspace_id)
     .fetch_all(&pool)
     .await?;
-    let activity = sqlx::query_as(
+    let events: Vec<EventRow> = sqlx::query_as(
         "SELECT e.created_at, u.name AS actor_name, e.action, e.before_json, e.after_json
          FROM events e LEFT JOIN users u ON u.id = e.actor_user_id
          WHERE e.workspace_id = $1 AND e.entity = 'deal' AND e.entity_id = $2
@@ -268,17 +377,41 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
     .bind(deal_id)
     .fetch_all(&pool)
     .await?;
-    let clients =
+    let clients: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM clients WHERE workspace_id = $1 ORDER BY name")
             .bind(caller.workspace_id)
             .fetch_all(&pool)
             .await?;
-    let owners = sqlx::query_as(
-        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let users: Vec<(i64, String, bool)> =
+        sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
+            .bind(caller.workspace_id)
+            .fetch_all(&pool)
+            .await?;
+    let owners: Vec<(i64, String)> = users
+        .iter()
+        .filter(|u| u.2)
+        .map(|u| (u.0, u.1.clone()))
+        .collect();
+    let all_users: Vec<(i64, String)> = users.into_iter().map(|u| (u.0, u.1)).collect();
+    let ctx = ChangeContext {
+        currency: crate::domain::money::Currency::new(
+            &board_repo::workspace(&pool, caller.workspace_id)
+                .await?
+                .currency,
+        ),
+        clients: &clients,
+        users: &all_users,
+        may_see_values: caller.can(Permission::ViewDealValues),
+    };
+    let activity = events
+        .into_iter()
+        .map(|e| Activity {
+            changes: describe_changes(e.before_json.as_deref(), e.after_json.as_deref(), &ctx),
+            created_at: e.created_at,
+            actor_name: e.actor_name,
+            action: e.action,
+        })
+        .collect();
     Ok(DealDetail {
         card,
         probability_override_pct: extra.probability_override_pct,
@@ -297,9 +430,12 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
 }
 
 /// Saves the deal drawer: title, client, value, probability override, owner, dates, weeks,
-/// the brief and notes. `value` is in major units as typed ("48,500"); empty
-/// `probability` means "the stage's". Refused with a field error on bad input, and with
-/// the current deal when someone else saved first.
+/// the brief, notes and estimate. `value` is in major units as typed ("48,500"); empty
+/// `probability` means "the stage's". A non-empty `new_client` names the client instead
+/// of `client_id`: an existing one of that name (ignoring case) or a new one, created in
+/// the same transaction. `estimate[<skill_id>]` sets that skill's hours (empty or 0
+/// removes it); skills not sent keep their line. Refused with a field error on bad
+/// input, and with the current deal when someone else saved first.
 #[server(endpoint = "update_deal")]
 pub async fn update_deal(
     deal_id: i64,
@@ -316,12 +452,14 @@ pub async fn update_deal(
     brief_priorities: String,
     brief_context: String,
     notes: String,
+    #[server(default)] new_client: String,
+    #[server(default)] estimate: std::collections::BTreeMap<String, String>,
 ) -> Result<DealCard, AppError> {
     use crate::domain::calendar::Date;
     use crate::domain::money::{parse_money, Currency};
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{context, events};
+    use crate::server::{client_repo, context, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
@@ -359,6 +497,20 @@ pub async fn update_deal(
     let brief_priorities = validate::optional_text("brief_priorities", &brief_priorities, 4000)?;
     let brief_context = validate::optional_text("brief_context", &brief_context, 4000)?;
     let notes = validate::optional_text("notes", &notes, 8000)?;
+    let new_client = validate::optional_text("new_client", &new_client, 200)?;
+    if new_client.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "new_client",
+            "must not contain control characters",
+        ));
+    }
+    let mut estimate_minutes = Vec::with_capacity(estimate.len());
+    for (skill, hours) in &estimate {
+        let skill_id = skill.parse::<i64>().map_err(|_| {
+            AppError::invalid("estimate", "names a skill this workspace does not have")
+        })?;
+        estimate_minutes.push((skill_id, validate::hours("estimate", hours, 10_000)?));
+    }
 
     let now = context::now_ms();
     let mut tx = state.pool.begin().await?;
@@ -377,13 +529,52 @@ pub async fn update_deal(
                 AppError::invalid("value", "must be an amount from 0 to 10,000,000,000")
             })?
     };
-    let client_ok: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
-            .bind(client_id)
+    let client_id = if new_client.is_empty() {
+        let client_ok: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
+                .bind(client_id)
+                .bind(caller.workspace_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        client_ok.ok_or_else(|| {
+            AppError::invalid(
+                "client",
+                "is not a client of this workspace: pick one or type a new client's name",
+            )
+        })?
+    } else {
+        match client_repo::by_name(&mut tx, caller.workspace_id, &new_client).await? {
+            Some((id, _)) => id,
+            None => {
+                let created = client_repo::NewClient {
+                    name: &new_client,
+                    contact_name: "",
+                    contact_email: "",
+                };
+                client_repo::insert(&mut tx, &caller, created, now).await?
+            }
+        }
+    };
+    let skills: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
             .bind(caller.workspace_id)
-            .fetch_optional(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
-    client_ok.ok_or_else(|| AppError::invalid("client", "is not a client of this workspace"))?;
+    if estimate_minutes
+        .iter()
+        .any(|(id, _)| !skills.iter().any(|(s, _)| s == id))
+    {
+        return Err(AppError::invalid(
+            "estimate",
+            "names a skill this workspace does not have",
+        ));
+    }
+    let estimate_before: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
+    )
+    .bind(deal_id)
+    .fetch_all(&mut *tx)
+    .await?;
     let owner_ok: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
     )
@@ -424,6 +615,58 @@ pub async fn update_deal(
     .bind(version)
     .execute(&mut *tx)
     .await?;
+    for (skill_id, minutes) in &estimate_minutes {
+        if *minutes == 0 {
+            sqlx::query("DELETE FROM deal_estimate_lines WHERE deal_id = $1 AND skill_id = $2")
+                .bind(deal_id)
+                .bind(skill_id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query(
+                "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (deal_id, skill_id) DO UPDATE SET minutes = excluded.minutes",
+            )
+            .bind(caller.workspace_id)
+            .bind(deal_id)
+            .bind(skill_id)
+            .bind(minutes)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let estimate_after: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
+    )
+    .bind(deal_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut before_json = serde_json::json!({
+        "title": before.0, "value_minor": before.1, "client_id": before.2,
+        "owner_user_id": before.3, "probability_override_pct": before.4,
+    });
+    let mut after_json = serde_json::json!({
+        "title": title, "value_minor": value_minor, "client_id": client_id,
+        "owner_user_id": owner_user_id, "probability_override_pct": probability,
+    });
+    if estimate_before != estimate_after {
+        let hours = |lines: &[(i64, i64)]| {
+            lines
+                .iter()
+                .map(|(skill, minutes)| {
+                    let name = skills
+                        .iter()
+                        .find(|(id, _)| id == skill)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_default();
+                    (name, serde_json::json!(validate::hours_text(*minutes)))
+                })
+                .collect::<serde_json::Map<_, _>>()
+        };
+        before_json["estimate_hours"] = hours(&estimate_before).into();
+        after_json["estimate_hours"] = hours(&estimate_after).into();
+    }
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -432,14 +675,8 @@ pub async fn update_deal(
             entity: "deal",
             entity_id: deal_id,
             action: "edited",
-            before: Some(serde_json::json!({
-                "title": before.0, "value_minor": before.1, "client_id": before.2,
-                "owner_user_id": before.3, "probability_override_pct": before.4,
-            })),
-            after: Some(serde_json::json!({
-                "title": title, "value_minor": value_minor, "client_id": client_id,
-                "owner_user_id": owner_user_id, "probability_override_pct": probability,
-            })),
+            before: Some(before_json),
+            after: Some(after_json),
         },
         now,
     )
@@ -622,4 +859,45 @@ pub async fn archive_deal(deal_id: i64, version: i64) -> Result<(), AppError> {
         .live
         .publish(caller.workspace_id, LiveEvent::DealRemoved { seq, deal_id });
     Ok(())
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_named_formatted_and_masked() {
+        let clients = [(1, "Acme".to_string()), (2, "Globex".to_string())];
+        let users = [(7, "Ada".to_string())];
+        let mut ctx = ChangeContext {
+            currency: crate::domain::money::Currency::new("EUR"),
+            clients: &clients,
+            users: &users,
+            may_see_values: true,
+        };
+        let before = r#"{"title":"A","value_minor":100000,"client_id":1,"owner_user_id":7,"probability_override_pct":null}"#;
+        let after = r#"{"title":"A","value_minor":250000,"client_id":2,"owner_user_id":7,"probability_override_pct":40,"estimate_hours":{"QA":"7.5"}}"#;
+        let changes = describe_changes(Some(before), Some(after), &ctx);
+        let fields: Vec<(&str, &str, &str)> = changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.from.as_str(), c.to.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("Client", "Acme", "Globex"),
+                ("Estimate", "", "QA 7.5 h"),
+                ("Probability", "—", "40 %"),
+                ("Value", "€1,000", "€2,500"),
+            ]
+        );
+        ctx.may_see_values = false;
+        let masked = describe_changes(Some(before), Some(after), &ctx);
+        assert!(masked.iter().all(|c| c.field != "Value"));
+        assert_eq!(masked.len(), 3);
+        // A created event has only an "after".
+        let created = describe_changes(None, Some(r#"{"stage":"Lead"}"#), &ctx);
+        assert_eq!(created[0].from, "");
+        assert_eq!(created[0].to, "Lead");
+    }
 }

@@ -7,5 +7,6 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod clients;
 pub mod deals;
 pub mod live;

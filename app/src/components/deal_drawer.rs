@@ -3,6 +3,7 @@
 use crate::api::deals::{get_deal, ArchiveDeal, DealDetail, MarkDealLost, UpdateDeal};
 use crate::domain::calendar::Date;
 use crate::domain::money::{format_money, Currency};
+use crate::domain::validate::hours_text;
 use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -84,32 +85,56 @@ fn Drawer(
         .iter()
         .map(|(id, name)| view! { <option value=*id selected=*id == card.client_id>{name.clone()}</option> })
         .collect_view();
+    // "New client…" (value 0) reveals a name field; the server creates the client with the save.
+    let new_client = RwSignal::new(false);
     let owners = d
         .owners
         .iter()
         .map(|(id, name)| view! { <option value=*id selected=*id == card.owner_user_id>{name.clone()}</option> })
         .collect_view();
+    let total_minutes: i64 = d.estimate.iter().map(|l| l.minutes).sum();
     let estimate = d
         .estimate
         .iter()
-        .map(|(skill, hours)| view! { <li><span>{skill.clone()}</span><span class="mono">{format!("{hours} h")}</span></li> })
+        .map(|line| {
+            let value = if line.minutes == 0 { String::new() } else { hours_text(line.minutes) };
+            view! {
+                <label class="estimate-line">
+                    <span>{line.skill.clone()}</span>
+                    <input type="text" inputmode="decimal" name=format!("estimate[{}]", line.skill_id)
+                        value=value placeholder="0" size="5" aria-label=format!("{} hours", line.skill)/>
+                    <span class="muted">"h"</span>
+                </label>
+            }
+        })
         .collect_view();
     let activity = d
         .activity
         .iter()
         .map(|a| {
             let when = Date::from_unix_ms(a.created_at);
-            let change = [a.before_json.clone(), a.after_json.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" → ");
+            let changes = a
+                .changes
+                .iter()
+                .map(|c| {
+                    let arrow = (!c.from.is_empty()).then(|| {
+                        view! { <span class="change-from">{c.from.clone()}</span>" → " }
+                    });
+                    view! {
+                        <li>
+                            <span class="change-field">{c.field.clone()}": "</span>
+                            {arrow}
+                            <span class="change-to">{c.to.clone()}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
             view! {
                 <li>
                     <span class="activity-when">{when.to_string()}</span>
                     <span class="activity-who">{a.actor_name.clone().unwrap_or_else(|| "System".into())}</span>
                     <span class="activity-what">{a.action.replace('_', " ")}</span>
-                    <span class="mono activity-change">{change}</span>
+                    <ul class="activity-changes">{changes}</ul>
                 </li>
             }
         })
@@ -119,7 +144,7 @@ fn Drawer(
         <aside class="drawer" role="dialog" aria-label=format!("Deal: {title}")>
             <header class="drawer-header">
                 <div>
-                    <p class="eyebrow">{card.client_name.clone()}</p>
+                    <p class="eyebrow"><a href=format!("/clients/{}", card.client_id)>{card.client_name.clone()}</a></p>
                     <h2>{card.title.clone()}</h2>
                 </div>
                 <a class="button ghost small" href=close_href aria-label="Close the deal">"Close"</a>
@@ -128,7 +153,17 @@ fn Drawer(
                 <input type="hidden" name="deal_id" value=card.id/>
                 <input type="hidden" name="version" value=card.version/>
                 <label class="wide"><span>"Title"</span><input type="text" name="title" value=card.title.clone() maxlength="200" required/></label>
-                <label><span>"Client"</span><select name="client_id">{clients}</select></label>
+                <label><span>"Client"</span>
+                    <select name="client_id" on:change=move |ev| new_client.set(event_target_value(&ev) == "0")>
+                        {clients}
+                        <option value="0">"New client…"</option>
+                    </select>
+                </label>
+                <Show when=move || new_client.get()>
+                    <label><span>"New client's name"</span>
+                        <input type="text" name="new_client" maxlength="200" required autofocus placeholder="e.g. Acme Studio"/>
+                    </label>
+                </Show>
                 <label><span>"Owner"</span><select name="owner_user_id">{owners}</select></label>
                 <label><span>{format!("Value ({})", currency.code)}</span><input type="text" name="value" value=value_text inputmode="decimal"/></label>
                 <label><span>"Probability %"</span><input type="text" name="probability" placeholder="From the stage" value=d.probability_override_pct.map(|p| p.to_string()).unwrap_or_default() inputmode="numeric"/></label>
@@ -139,6 +174,12 @@ fn Drawer(
                 <label class="wide"><span>"Priorities"</span><textarea name="brief_priorities" rows="2">{d.brief_priorities.clone()}</textarea></label>
                 <label class="wide"><span>"Context"</span><textarea name="brief_context" rows="2">{d.brief_context.clone()}</textarea></label>
                 <label class="wide"><span>"Notes"</span><textarea name="notes" rows="2">{d.notes.clone()}</textarea></label>
+                <fieldset class="wide estimate">
+                    <legend>"Estimate by skill, hours"
+                        <span class="muted">{format!(" · {} h in all", hours_text(total_minutes))}</span>
+                    </legend>
+                    {estimate}
+                </fieldset>
                 <p class="form-error wide" role="alert" aria-live="polite">{error}</p>
                 <div class="wide drawer-actions">
                     <button type="submit" class="button primary">"Save"</button>
@@ -165,10 +206,6 @@ fn Drawer(
                     lose.value().get().and_then(|r| r.err()).or_else(|| archive.value().get().and_then(|r| r.err())).map(|e| error_text(&e))
                 }}</p>
                 {move || archive.value().get().is_some_and(|r| r.is_ok()).then(|| view! { <p role="status">"Archived: it is off the board."</p> })}
-            </section>
-            <section class="drawer-section">
-                <h3>"Estimate"</h3>
-                <ul class="estimate">{estimate}</ul>
             </section>
             <section class="drawer-section">
                 <h3>"Activity"</h3>

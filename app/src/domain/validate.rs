@@ -65,6 +65,51 @@ pub fn new_password(field: &str, value: &str) -> Result<String, DomainError> {
     Ok(value.to_string())
 }
 
+/// Hours as typed ("40", "12.5", "7,25", empty = 0) in whole minutes, from 0 to
+/// `max_hours`; at most two decimals.
+pub fn hours(field: &str, value: &str, max_hours: i64) -> Result<i64, DomainError> {
+    let text = value.trim().trim_end_matches('h').trim().replace(',', ".");
+    if text.is_empty() {
+        return Ok(0);
+    }
+    let bad = || {
+        invalid(
+            field,
+            &format!("must be a number of hours from 0 to {max_hours}"),
+        )
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > 2
+        || whole.len() > 9
+    {
+        return Err(bad());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let hundredths: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    if whole > max_hours || (whole == max_hours && hundredths > 0) {
+        return Err(bad());
+    }
+    // Hundredths of an hour to minutes, to the nearest minute.
+    Ok(whole * 60 + (hundredths * 60 + 50) / 100)
+}
+
+/// Minutes as hours for a form field: "40", "12.5", "7.25".
+pub fn hours_text(minutes: i64) -> String {
+    let hundredths = (minutes * 100 + 30) / 60;
+    match hundredths % 100 {
+        0 => (hundredths / 100).to_string(),
+        f if f % 10 == 0 => format!("{}.{}", hundredths / 100, f / 10),
+        f => format!("{}.{f:02}", hundredths / 100),
+    }
+}
+
 /// Where to go after signing in: a path on this site, else the board.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
@@ -76,6 +121,35 @@ pub fn local_path(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_become_minutes() {
+        assert_eq!(hours("h", "", 100).unwrap(), 0);
+        assert_eq!(hours("h", "40", 100).unwrap(), 2400);
+        assert_eq!(hours("h", "12.5", 100).unwrap(), 750);
+        assert_eq!(hours("h", "7,25", 100).unwrap(), 435);
+        assert_eq!(hours("h", ".5 h", 100).unwrap(), 30);
+        assert_eq!(hours("h", "100", 100).unwrap(), 6000);
+        for bad in [
+            "-1",
+            "100.01",
+            "1.234",
+            "abc",
+            "1e3",
+            ".",
+            "1.2.3",
+            "99999999999",
+        ] {
+            assert!(hours("h", bad, 100).is_err(), "{bad}");
+        }
+        for minutes in [0, 30, 60, 435, 750, 2400, 59, 1] {
+            let text = hours_text(minutes);
+            let back = hours("h", &text, 10_000).unwrap();
+            assert!((back - minutes).abs() <= 1, "{minutes} -> {text} -> {back}");
+        }
+        assert_eq!(hours_text(750), "12.5");
+        assert_eq!(hours_text(2400), "40");
+    }
 
     #[test]
     fn text_is_trimmed_and_bounded() {

@@ -137,7 +137,11 @@ impl Fixture {
                     (SELECT SUM(version) FROM users) || '/' || (SELECT COUNT(*) FROM roles) || '/' ||
                     (SELECT SUM(version) FROM roles) || '/' || (SELECT COUNT(*) FROM role_permissions) || '/' ||
                     (SELECT SUM(version) FROM deals) || '/' || (SELECT COUNT(*) FROM deals) || '/' ||
-                    (SELECT COUNT(*) FROM sessions)",
+                    (SELECT COUNT(*) FROM sessions) || '/' || (SELECT COUNT(*) FROM clients) || '/' ||
+                    (SELECT SUM(version) FROM clients) || '/' ||
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM deal_estimate_lines) || '/' ||
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM projects) || '/' ||
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) || ':' || COALESCE(SUM(version), 0) FROM allocations)",
         )
         .fetch_one(&self.pool)
         .await
