@@ -159,8 +159,25 @@ pub struct CapacityReport {
     pub cells: Vec<SkillWeek>,
     /// Fits, tight or short.
     pub verdict: CapacityVerdict,
-    /// The suggested staffing.
+    /// The suggested staffing (or the staffing that was evaluated).
     pub staffing: Vec<StaffingLine>,
+    /// People given more than their free time in a week (only when evaluating a staffing
+    /// someone edited; the suggestion never overbooks).
+    #[serde(default)]
+    pub overbooked: Vec<Overbooked>,
+}
+
+/// A person given more than their free time in a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overbooked {
+    /// Person id.
+    pub person_id: i64,
+    /// Week index.
+    pub week: u32,
+    /// Minutes given.
+    pub given: Minutes,
+    /// Minutes free.
+    pub free: Minutes,
 }
 
 impl CapacityReport {
@@ -505,7 +522,146 @@ impl Engine {
             cells,
             verdict,
             staffing,
+            overbooked: Vec::new(),
         })
+    }
+
+    /// Checks a given staffing of `demand` from `start_week` (the suggestion as someone
+    /// edited it: a person swapped, hours changed). Each line must name a person of the
+    /// team with the skill, a skill the demand needs and one of its weeks. Short when a
+    /// skill is under-covered in a week or a person is given more than their free time;
+    /// otherwise tight or fits exactly as [`Engine::check`] would say, so evaluating the
+    /// suggestion agrees with the check.
+    pub fn evaluate(
+        &self,
+        demand: &Demand,
+        start_week: u32,
+        staffing: &[StaffingLine],
+    ) -> Result<CapacityReport, DomainError> {
+        let prepared = self.prepare(demand, Some(start_week))?;
+        let n = prepared.lines.len();
+        let weeks = prepared.weeks;
+        let mut covered = vec![0 as Minutes; n * weeks as usize];
+        let mut merged: Vec<StaffingLine> = Vec::with_capacity(staffing.len());
+        let mut load: Vec<(usize, u32, Minutes)> = Vec::new();
+        for line in staffing {
+            if !(0..=WEEK_MINUTES).contains(&line.minutes) {
+                return Err(out_of_range(
+                    "staffing",
+                    "hours must be between 0 and 168 a week",
+                ));
+            }
+            if line.week < start_week || line.week >= start_week + weeks {
+                return Err(out_of_range(
+                    "staffing",
+                    "names a week outside the deal's weeks",
+                ));
+            }
+            let Some(s) = prepared
+                .lines
+                .iter()
+                .position(|(skill, _)| *skill == line.skill)
+            else {
+                return Err(out_of_range(
+                    "staffing",
+                    "names a skill the deal's estimate does not need",
+                ));
+            };
+            let Ok(p) = self.people.binary_search_by_key(&line.person_id, |p| p.id) else {
+                return Err(out_of_range(
+                    "staffing",
+                    "names someone who is not on the team",
+                ));
+            };
+            if prepared.masks[p] & (1 << s) == 0 {
+                return Err(out_of_range(
+                    "staffing",
+                    "gives someone work of a skill they do not have",
+                ));
+            }
+            if line.minutes == 0 {
+                continue;
+            }
+            covered[s * weeks as usize + (line.week - start_week) as usize] += line.minutes;
+            match load.iter_mut().find(|(q, w, _)| *q == p && *w == line.week) {
+                Some((_, _, m)) => *m += line.minutes,
+                None => load.push((p, line.week, line.minutes)),
+            }
+            match merged
+                .iter_mut()
+                .find(|l| (l.person_id, l.skill, l.week) == (line.person_id, line.skill, line.week))
+            {
+                Some(l) => l.minutes += line.minutes,
+                None => merged.push(*line),
+            }
+        }
+        let mut overbooked: Vec<Overbooked> = load
+            .iter()
+            .filter_map(|&(p, week, given)| {
+                let free = self.free[p * self.horizon as usize + week as usize];
+                (given > free).then_some(Overbooked {
+                    person_id: self.people[p].id,
+                    week,
+                    given,
+                    free,
+                })
+            })
+            .collect();
+        overbooked.sort_by_key(|o| (o.week, o.person_id));
+        let mut short = !overbooked.is_empty();
+        let mut tight = false;
+        let mut cells = Vec::with_capacity(n * weeks as usize);
+        for k in 0..weeks {
+            let week = start_week + k;
+            let needs = prepared.slice(k);
+            for (s, &(skill, _)) in prepared.lines.iter().enumerate() {
+                let supply = prepared
+                    .masks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &m)| m & (1 << s) != 0)
+                    .map(|(p, _)| self.free[p * self.horizon as usize + week as usize])
+                    .sum();
+                let staffed = covered[s * weeks as usize + k as usize];
+                let shortfall = (needs[s] - staffed).max(0);
+                short |= shortfall > 0;
+                cells.push(SkillWeek {
+                    skill,
+                    week,
+                    demand: needs[s],
+                    supply,
+                    staffed,
+                    shortfall,
+                });
+            }
+            if !short && !tight {
+                let scaled = self.pools(&prepared, week, 9);
+                tight = flow_value(&max_flow(&needs, &scaled)) < needs.iter().sum::<Minutes>();
+            }
+        }
+        cells.sort_by_key(|c| (c.skill, c.week));
+        merged.sort_by_key(|l| (l.week, l.person_id, l.skill));
+        let verdict = if short {
+            CapacityVerdict::Short
+        } else if tight {
+            CapacityVerdict::Tight
+        } else {
+            CapacityVerdict::Fits
+        };
+        Ok(CapacityReport {
+            start_week,
+            cells,
+            verdict,
+            staffing: merged,
+            overbooked,
+        })
+    }
+
+    /// Whether `person_id` has `skill`.
+    pub fn has_skill(&self, person_id: i64, skill: i64) -> bool {
+        self.people
+            .binary_search_by_key(&person_id, |p| p.id)
+            .is_ok_and(|p| self.people[p].skills.binary_search(&skill).is_ok())
     }
 
     /// The earliest start week in `0..=within` at which `demand` fits (is not short), if any;
@@ -879,6 +1035,74 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_staffing_is_checked_as_given() {
+        let engine = Engine::new(&input(
+            vec![
+                person(1, &[DESIGN], 40, 5_000),
+                person(2, &[DESIGN], 40, 6_000),
+                person(3, &[BACKEND], 40, 7_000),
+            ],
+            vec![],
+        ))
+        .unwrap();
+        let d = demand(&[(DESIGN, 60)], 2);
+        let line = |person_id, skill, week, hours: i64| StaffingLine {
+            person_id,
+            skill,
+            week,
+            minutes: hours * H,
+        };
+        // Swapped to person 2 and split: covers it.
+        let ok = engine
+            .evaluate(
+                &d,
+                0,
+                &[
+                    line(2, DESIGN, 0, 30),
+                    line(2, DESIGN, 1, 20),
+                    line(1, DESIGN, 1, 10),
+                ],
+            )
+            .unwrap();
+        assert_eq!(ok.verdict, CapacityVerdict::Fits);
+        assert_eq!(ok.cells.iter().map(|c| c.staffed).sum::<Minutes>(), 60 * H);
+        // Ten hours short in week 1.
+        let short = engine
+            .evaluate(&d, 0, &[line(2, DESIGN, 0, 30), line(2, DESIGN, 1, 20)])
+            .unwrap();
+        assert_eq!(short.verdict, CapacityVerdict::Short);
+        assert_eq!(short.shortfall_by_skill(), vec![(DESIGN, 10 * H)]);
+        // More than a person's free time: overbooked, so short.
+        let over = engine
+            .evaluate(&d, 0, &[line(1, DESIGN, 0, 50), line(2, DESIGN, 1, 30)])
+            .unwrap();
+        assert_eq!(over.verdict, CapacityVerdict::Short);
+        assert_eq!(
+            over.overbooked,
+            vec![Overbooked {
+                person_id: 1,
+                week: 0,
+                given: 50 * H,
+                free: 40 * H
+            }]
+        );
+        // Lines that cannot be: each a staffing error.
+        for bad in [
+            line(3, DESIGN, 0, 10),  // no such skill
+            line(9, DESIGN, 0, 10),  // not on the team
+            line(1, BACKEND, 0, 10), // not in the estimate
+            line(1, DESIGN, 2, 10),  // past the deal's weeks
+            line(1, DESIGN, 0, 169), // more than a week
+            line(1, DESIGN, 0, -1),
+        ] {
+            match engine.evaluate(&d, 0, &[bad]) {
+                Err(DomainError::OutOfRange { field, .. }) => assert_eq!(field, "staffing"),
+                other => panic!("{bad:?} accepted: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn demand_is_spread_evenly_with_the_remainder_first() {
         let engine = Engine::new(&input(vec![person(1, &[DESIGN], 40, 5_000)], vec![])).unwrap();
         let d = Demand {
@@ -1086,6 +1310,31 @@ mod tests {
             busier.allocations.push(AllocationInput { person_id: who, week, minutes: hours * H, kind: AllocationKind::Confirmed });
             let after = Engine::new(&busier).unwrap().check(&w.demand, w.start).unwrap().verdict;
             prop_assert!(after >= before, "{:?} -> {:?}", before, after);
+        }
+
+        #[test]
+        fn evaluating_the_suggestion_agrees_with_the_check(w in world()) {
+            let engine = Engine::new(&w.input).unwrap();
+            let check = engine.check(&w.demand, w.start).unwrap();
+            let again = engine.evaluate(&w.demand, w.start, &check.staffing).unwrap();
+            prop_assert_eq!(again.verdict, check.verdict);
+            prop_assert_eq!(&again.cells, &check.cells);
+            prop_assert!(again.overbooked.is_empty());
+        }
+
+        #[test]
+        fn taking_hours_away_from_a_staffing_never_improves_it(w in world(), drop in 0_usize..64, less in 1_i64..=600) {
+            let engine = Engine::new(&w.input).unwrap();
+            let check = engine.check(&w.demand, w.start).unwrap();
+            prop_assume!(!check.staffing.is_empty());
+            let mut edited = check.staffing.clone();
+            let i = drop % edited.len();
+            edited[i].minutes = (edited[i].minutes - less).max(0);
+            let after = engine.evaluate(&w.demand, w.start, &edited).unwrap();
+            prop_assert!(after.verdict >= check.verdict);
+            for cell in &after.cells {
+                prop_assert_eq!(cell.shortfall, (cell.demand - cell.staffed).max(0));
+            }
         }
 
         #[test]

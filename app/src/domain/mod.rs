@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod capacity;
+pub mod close;
 pub mod margin;
 pub mod money;
 pub mod permissions;

@@ -1,0 +1,200 @@
+//! Closing a deal: both checks together, as the close dialog previews them and the
+//! server decides them.
+
+use super::capacity::{
+    CapacityReport, CapacityVerdict, Demand, Engine, StaffingLine, DEFAULT_EARLIEST_START_WITHIN,
+};
+use super::margin::{self, MarginReport, MarginVerdict};
+use super::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// Capacity and margin of a deal at a start week with a staffing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseEvaluation {
+    /// Per skill and week, the verdict, the staffing (suggested or as given).
+    pub capacity: CapacityReport,
+    /// Cost and margin of that staffing.
+    pub margin: MarginReport,
+    /// The earliest start week at which the suggestion would not be short, if any.
+    pub earliest_start: Option<u32>,
+}
+
+impl CloseEvaluation {
+    /// Whether closing needs the override permission and a written reason: the team is
+    /// short, or the margin is under the floor.
+    pub fn needs_override(&self) -> bool {
+        self.capacity.verdict == CapacityVerdict::Short
+            || self.margin.verdict == MarginVerdict::Block
+    }
+
+    /// What blocks the close, as sentences (empty when nothing does).
+    pub fn blockers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.capacity.verdict == CapacityVerdict::Short {
+            let hours: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum::<i64>() / 60;
+            if self.capacity.overbooked.is_empty() {
+                out.push(format!("the team is {hours} h short"));
+            } else {
+                out.push("someone is booked beyond their free time".to_string());
+            }
+        }
+        if self.margin.verdict == MarginVerdict::Block {
+            out.push(match self.margin.margin_bp {
+                Some(bp) => format!("the margin ({}) is under the floor", percent(bp)),
+                None => "the deal has no value to earn a margin on".to_string(),
+            });
+        }
+        out
+    }
+}
+
+/// Basis points as a percentage with one decimal: 3450 → "34.5 %".
+pub fn percent(bp: i64) -> String {
+    let sign = if bp < 0 { "−" } else { "" };
+    let bp = bp.unsigned_abs();
+    format!("{sign}{}.{} %", bp / 100, (bp % 100) / 10)
+}
+
+/// Evaluates closing `demand` worth `value_minor` from `start_week`: with `staffing` as
+/// given, or the engine's suggestion when `None`; margin against `target_bp` and
+/// `floor_bp`; the earliest start that fits.
+pub fn evaluate(
+    engine: &Engine,
+    demand: &Demand,
+    start_week: u32,
+    staffing: Option<&[StaffingLine]>,
+    value_minor: i64,
+    target_bp: i64,
+    floor_bp: i64,
+) -> Result<CloseEvaluation, DomainError> {
+    let capacity = match staffing {
+        Some(lines) => engine.evaluate(demand, start_week, lines)?,
+        None => engine.check(demand, start_week)?,
+    };
+    let margin = margin::margin(engine, &capacity, value_minor, target_bp, floor_bp)?;
+    let earliest_start = engine.earliest_start(demand, DEFAULT_EARLIEST_START_WITHIN)?;
+    Ok(CloseEvaluation {
+        capacity,
+        margin,
+        earliest_start,
+    })
+}
+
+/// What the close dialog shows: the evaluation, with amounts derived from cost rates only
+/// for those who may see cost rates (everyone else gets percentages and verdicts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosePreview {
+    /// Per skill and week, the verdict and the staffing.
+    pub capacity: CapacityReport,
+    /// Margin in basis points (`None` with no value).
+    pub margin_bp: Option<i64>,
+    /// Pass, warn or block.
+    pub margin_verdict: MarginVerdict,
+    /// Cost of the staffing, minor units: only with "view cost rates".
+    pub cost_minor: Option<i64>,
+    /// The largest discount that keeps the floor, minor units: only with "view cost rates".
+    pub max_discount_minor: Option<i64>,
+    /// The earliest start week that fits, if any.
+    pub earliest_start: Option<u32>,
+    /// Whether closing needs an override.
+    pub needs_override: bool,
+    /// What blocks the close.
+    pub blockers: Vec<String>,
+}
+
+impl ClosePreview {
+    /// The preview of `evaluation`, amounts kept only if `may_see_costs`.
+    pub fn of(evaluation: &CloseEvaluation, may_see_costs: bool) -> Self {
+        Self {
+            capacity: evaluation.capacity.clone(),
+            margin_bp: evaluation.margin.margin_bp,
+            margin_verdict: evaluation.margin.verdict,
+            cost_minor: may_see_costs.then_some(evaluation.margin.cost_minor),
+            max_discount_minor: may_see_costs.then_some(evaluation.margin.max_discount_minor),
+            earliest_start: evaluation.earliest_start,
+            needs_override: evaluation.needs_override(),
+            blockers: evaluation.blockers(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::capacity::{CapacityInput, DemandLine, PersonInput, TentativeMode};
+
+    fn engine() -> Engine {
+        let person = |id, skill, cost| PersonInput {
+            id,
+            skills: vec![skill],
+            weekly_capacity: 40 * 60,
+            cost_rate_minor: cost,
+            time_off: vec![],
+        };
+        Engine::new(&CapacityInput {
+            horizon_weeks: 20,
+            people: vec![person(1, 1, 5_000), person(2, 1, 6_000)],
+            allocations: vec![],
+            tentative: TentativeMode::Exclude,
+        })
+        .unwrap()
+    }
+
+    fn demand(hours: i64, weeks: u32) -> Demand {
+        Demand {
+            lines: vec![DemandLine {
+                skill: 1,
+                minutes: hours * 60,
+            }],
+            weeks,
+        }
+    }
+
+    #[test]
+    fn a_deal_that_fits_at_a_good_price_needs_no_override() {
+        // 100 h at 50.00/h = 5,000.00 cost; value 10,000.00: 50 % margin.
+        let e = evaluate(&engine(), &demand(100, 4), 0, None, 1_000_000, 3_500, 1_500).unwrap();
+        assert_eq!(e.capacity.verdict, CapacityVerdict::Fits);
+        assert_eq!(e.margin.margin_bp, Some(5_000));
+        assert!(!e.needs_override());
+        assert!(e.blockers().is_empty());
+        let hidden = ClosePreview::of(&e, false);
+        assert_eq!((hidden.cost_minor, hidden.max_discount_minor), (None, None));
+        assert_eq!(hidden.margin_bp, Some(5_000));
+        assert_eq!(ClosePreview::of(&e, true).cost_minor, Some(500_000));
+    }
+
+    #[test]
+    fn short_or_under_the_floor_needs_an_override() {
+        // 100 h a week for 2 weeks: 20 h a week short.
+        let short = evaluate(
+            &engine(),
+            &demand(200, 2),
+            0,
+            None,
+            10_000_000,
+            3_500,
+            1_500,
+        )
+        .unwrap();
+        assert_eq!(short.capacity.verdict, CapacityVerdict::Short);
+        assert!(short.needs_override());
+        assert_eq!(short.blockers(), vec!["the team is 40 h short".to_string()]);
+        // It fits from week 0? No: 100 h a week never fits two people of 40 h.
+        assert_eq!(short.earliest_start, None);
+        // Fits, but sold at cost.
+        let cheap = evaluate(&engine(), &demand(100, 4), 0, None, 500_000, 3_500, 1_500).unwrap();
+        assert_eq!(cheap.margin.verdict, MarginVerdict::Block);
+        assert_eq!(
+            cheap.blockers(),
+            vec!["the margin (0.0 %) is under the floor".to_string()]
+        );
+    }
+
+    #[test]
+    fn percentages_read_naturally() {
+        assert_eq!(percent(3_450), "34.5 %");
+        assert_eq!(percent(0), "0.0 %");
+        assert_eq!(percent(-1_250), "−12.5 %");
+    }
+}
