@@ -12,6 +12,7 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod live_client;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -25,9 +25,14 @@ async fn the_engine_input_matches_the_database() {
         first_week: Date::from_unix_ms(NOW_MS).week_start(1),
         weeks: 26,
     };
-    let input = load_capacity_input(&pool, ws, horizon, TentativeMode::Weighted)
-        .await
-        .unwrap();
+    let input = load_capacity_input(
+        &mut pool.acquire().await.unwrap(),
+        ws,
+        horizon,
+        TentativeMode::Weighted,
+    )
+    .await
+    .unwrap();
 
     let people: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE workspace_id = $1 AND active = 1")
@@ -88,7 +93,10 @@ async fn the_engine_input_matches_the_database() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    let (demand, start, value) = load_deal_demand(&pool, ws, deal).await.unwrap().unwrap();
+    let (demand, start, value) = load_deal_demand(&mut pool.acquire().await.unwrap(), ws, deal)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!demand.lines.is_empty() && value > 0);
     let engine = Engine::new(&input).unwrap();
     let start_week = start.and_then(|d| horizon.week_of(d)).unwrap();
@@ -98,7 +106,7 @@ async fn the_engine_input_matches_the_database() {
         demand.lines.len() * demand.weeks as usize
     );
     assert!(
-        load_deal_demand(&pool, ws + 1, deal)
+        load_deal_demand(&mut pool.acquire().await.unwrap(), ws + 1, deal)
             .await
             .unwrap()
             .is_none(),

@@ -81,7 +81,7 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
 /// The deal as it is now, with its stage, if it still has `version`; otherwise the
 /// conflict that carries it (as the caller may see it).
 #[cfg(feature = "ssr")]
-async fn current_deal(
+pub(crate) async fn current_deal(
     conn: &mut sqlx::SqliteConnection,
     caller: &crate::server::context::Caller,
     deal_id: i64,
@@ -115,7 +115,7 @@ async fn current_deal(
 /// Commits the change of `deal_id` (event `seq`, now in `stage`), announces its card to
 /// every board of the workspace, and answers the card as the caller may see it.
 #[cfg(feature = "ssr")]
-async fn commit_and_publish(
+pub(crate) async fn commit_and_publish(
     mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
     caller: &crate::server::context::Caller,
     stage: &crate::api::board::StageSummary,
@@ -150,7 +150,7 @@ async fn commit_and_publish(
 
 /// The card without its value for callers who may not see values.
 #[cfg(feature = "ssr")]
-fn mask(card: DealCard, may_see_values: bool) -> DealCard {
+pub(crate) fn mask(card: DealCard, may_see_values: bool) -> DealCard {
     if may_see_values {
         card
     } else {

@@ -20,6 +20,12 @@ pub enum LiveEvent {
         /// Which deal.
         deal_id: i64,
     },
+    /// Projects were created, changed or removed: lists of projects load again (through
+    /// their permission-checked server functions; nothing about them travels here).
+    Projects {
+        /// The event's sequence number.
+        seq: i64,
+    },
     /// Too much was missed: load the board again.
     Reset {
         /// The latest sequence number.
@@ -36,9 +42,10 @@ impl LiveEvent {
     /// The sequence number, for events that change data.
     pub fn seq(&self) -> Option<i64> {
         match self {
-            Self::Deal { seq, .. } | Self::DealRemoved { seq, .. } | Self::Reset { seq } => {
-                Some(*seq)
-            }
+            Self::Deal { seq, .. }
+            | Self::DealRemoved { seq, .. }
+            | Self::Projects { seq }
+            | Self::Reset { seq } => Some(*seq),
             Self::Presence { .. } => None,
         }
     }

@@ -8,5 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod clients;
+pub mod close;
 pub mod deals;
 pub mod live;
+pub mod projects;

@@ -11,21 +11,11 @@ use crate::api::live::LiveEvent;
 use crate::components::board_column::BoardColumnView;
 use crate::domain::money::format_money_compact;
 use crate::error::AppError;
+pub use crate::live_client::LiveStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-
-/// The state of the connection to the live stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LiveStatus {
-    /// Connecting (or not in a browser).
-    Connecting,
-    /// Receiving changes.
-    Live,
-    /// Lost; reconnecting after a pause.
-    Offline,
-}
 
 /// What the board's pieces share: the board, and the way to move a card.
 #[derive(Clone, Copy)]
@@ -136,7 +126,11 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         shown,
         move_deal: mover,
     });
-    connect_live(board, status, viewers);
+    crate::live_client::connect(
+        move || board.with_untracked(|b| b.seq),
+        move |event| apply(event, board, viewers),
+        status,
+    );
 
     let open_count = move || {
         shown.with(|b| {
@@ -223,110 +217,6 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     }
 }
 
-/// Opens the live stream in the browser and keeps it open: every event is applied to
-/// `board`; a dropped connection reconnects after 1, 2, 4 … 15 seconds and asks for
-/// everything after the last event it applied.
-#[cfg(feature = "hydrate")]
-fn connect_live(
-    board: RwSignal<Board>,
-    status: RwSignal<LiveStatus>,
-    viewers: RwSignal<Vec<String>>,
-) {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-
-    struct Live {
-        source: Option<web_sys::EventSource>,
-        attempt: u32,
-        closed: bool,
-        // Keep the callbacks alive as long as the connection.
-        _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
-    }
-
-    fn open(
-        live: Rc<RefCell<Live>>,
-        board: RwSignal<Board>,
-        status: RwSignal<LiveStatus>,
-        viewers: RwSignal<Vec<String>>,
-    ) {
-        if live.borrow().closed {
-            return;
-        }
-        let since = board.with_untracked(|b| b.seq);
-        let Ok(source) = web_sys::EventSource::new(&format!("/api/live?since={since}")) else {
-            status.set(LiveStatus::Offline);
-            return;
-        };
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new({
-            let live = live.clone();
-            move |_| {
-                live.borrow_mut().attempt = 0;
-                status.set(LiveStatus::Live);
-            }
-        });
-        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let Some(data) = event
-                .dyn_ref::<web_sys::MessageEvent>()
-                .and_then(|m| m.data().as_string())
-            else {
-                return;
-            };
-            let Ok(event) = serde_json::from_str::<LiveEvent>(&data) else {
-                return;
-            };
-            apply(event, board, viewers);
-        });
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
-            let live = live.clone();
-            move |_| {
-                status.set(LiveStatus::Offline);
-                let delay = {
-                    let mut l = live.borrow_mut();
-                    if let Some(s) = l.source.take() {
-                        s.close();
-                    }
-                    l.attempt += 1;
-                    (1000_u32 << l.attempt.min(4).saturating_sub(1)).min(15_000)
-                };
-                let live = live.clone();
-                gloo_timers::callback::Timeout::new(delay, move || {
-                    open(live, board, status, viewers)
-                })
-                .forget();
-            }
-        });
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let mut l = live.borrow_mut();
-        l.source = Some(source);
-        l._handlers = vec![on_open, on_message, on_error];
-    }
-
-    let live = Rc::new(RefCell::new(Live {
-        source: None,
-        attempt: 0,
-        closed: false,
-        _handlers: Vec::new(),
-    }));
-    open(live.clone(), board, status, viewers);
-    on_cleanup({
-        let live = send_wrapper::SendWrapper::new(live);
-        move || {
-            let mut l = live.borrow_mut();
-            l.closed = true;
-            if let Some(s) = l.source.take() {
-                s.close();
-            }
-        }
-    });
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn connect_live(_: RwSignal<Board>, _: RwSignal<LiveStatus>, _: RwSignal<Vec<String>>) {}
-
 /// Applies one live event to the board.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>>) {
@@ -339,6 +229,7 @@ fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>
             b.remove(deal_id);
             b.seq = b.seq.max(seq);
         }),
+        LiveEvent::Projects { seq } => board.update(|b| b.seq = b.seq.max(seq)),
         LiveEvent::Reset { .. } => {
             leptos::task::spawn_local(async move {
                 if let Ok(fresh) = list_board().await {

@@ -5,7 +5,7 @@ use crate::domain::calendar::Date;
 use crate::domain::capacity::{
     AllocationInput, AllocationKind, CapacityInput, Demand, DemandLine, PersonInput, TentativeMode,
 };
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// An allocation row: person, week, minutes, the deal's probability and the deal (for
 /// tentative ones).
@@ -38,7 +38,7 @@ impl Horizon {
 /// rates and time off (working days only), and every allocation in those weeks —
 /// confirmed ones on projects, tentative ones on open deals with the deal's probability.
 pub async fn load_capacity_input(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     workspace_id: i64,
     horizon: Horizon,
     tentative: TentativeMode,
@@ -52,7 +52,7 @@ pub async fn load_capacity_input(
          WHERE workspace_id = $1 AND active = 1 ORDER BY id",
     )
     .bind(workspace_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut people: Vec<PersonInput> = rows
         .into_iter()
@@ -70,7 +70,7 @@ pub async fn load_capacity_input(
     let skills: Vec<(i64, i64)> =
         sqlx::query_as("SELECT person_id, skill_id FROM person_skills WHERE workspace_id = $1")
             .bind(workspace_id)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     for (person_id, skill_id) in skills {
         if let Some(i) = index(&people, person_id) {
@@ -86,7 +86,7 @@ pub async fn load_capacity_input(
     .bind(workspace_id)
     .bind(&first)
     .bind(&end)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (person_id, starts_on, ends_on, per_day) in off {
         let (Some(i), Some(from), Some(to)) = (
@@ -133,7 +133,7 @@ pub async fn load_capacity_input(
     .bind(workspace_id)
     .bind(&first)
     .bind(&end)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let allocations = rows
         .into_iter()
@@ -166,7 +166,7 @@ pub async fn load_capacity_input(
 /// A deal's demand (its estimate lines over its planned weeks), its planned start and its
 /// value, if the deal is in the workspace.
 pub async fn load_deal_demand(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Option<(Demand, Option<Date>, i64)>, sqlx::Error> {
@@ -175,7 +175,7 @@ pub async fn load_deal_demand(
     )
     .bind(deal_id)
     .bind(workspace_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some((weeks, start, value)) = deal else {
         return Ok(None);
@@ -185,7 +185,7 @@ pub async fn load_deal_demand(
     )
     .bind(deal_id)
     .bind(workspace_id)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let demand = Demand {
         lines: lines
@@ -231,7 +231,9 @@ pub async fn capacity_fits(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let input = load_capacity_input(pool, workspace_id, horizon, TentativeMode::Exclude).await?;
+    let mut conn = pool.acquire().await?;
+    let input =
+        load_capacity_input(&mut conn, workspace_id, horizon, TentativeMode::Exclude).await?;
     let Ok(engine) = Engine::new(&input) else {
         return Ok(Vec::new());
     };

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod board_repo;
 pub mod capacity_repo;
 pub mod client_repo;
+pub mod close_repo;
 pub mod context;
 pub mod db;
 pub mod events;

@@ -1,0 +1,428 @@
+//! Projects: the list, one project's page, its project manager, and reopening the deal
+//! that spawned it. Seeing projects needs "view pipeline"; budgets need "view deal
+//! values"; cost figures of the close report need "view cost rates".
+
+use crate::api::close::CheckReport;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// One line of the projects list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ProjectRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Client id.
+    pub client_id: i64,
+    /// Client name.
+    pub client_name: String,
+    /// The project manager, if assigned.
+    pub pm_name: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub starts_on: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub ends_on: String,
+    /// Budget, minor units (hidden without "view deal values").
+    pub budget_minor: Option<i64>,
+    /// `planned`, `active`, `on_hold`, `done` or `cancelled`.
+    pub status: String,
+    /// Whether a blocked close was overridden.
+    pub overridden: bool,
+}
+
+/// The projects list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProjectList {
+    /// Workspace currency code.
+    pub currency: String,
+    /// Projects, newest first.
+    pub projects: Vec<ProjectRow>,
+    /// The latest event number (for the live stream).
+    pub seq: i64,
+}
+
+/// Who works on the project in one week.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StaffRow {
+    /// Person id.
+    pub person_id: i64,
+    /// Name.
+    pub name: String,
+    /// Minutes per week, aligned with [`ProjectDetail::weeks`].
+    pub minutes: Vec<i64>,
+}
+
+/// One project.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProjectDetail {
+    /// The project as the list shows it.
+    pub row: ProjectRow,
+    /// Version, for editing.
+    pub version: i64,
+    /// The deal it came from: (id, title), if any.
+    pub deal: Option<(i64, String)>,
+    /// The deal's version (for reopening).
+    pub deal_version: Option<i64>,
+    /// The brief: goals.
+    pub brief_goals: String,
+    /// The brief: priorities.
+    pub brief_priorities: String,
+    /// The brief: context.
+    pub brief_context: String,
+    /// The PM's user id.
+    pub pm_user_id: Option<i64>,
+    /// Who may be PM: (user id, name).
+    pub pm_options: Vec<(i64, String)>,
+    /// The weeks with staffing, `YYYY-MM-DD` (first day of each).
+    pub weeks: Vec<String>,
+    /// Staffing by person and week.
+    pub staffing: Vec<StaffRow>,
+    /// The checks at close (cost only with "view cost rates").
+    pub check_report: Option<CheckReport>,
+    /// Why a blocked close went ahead.
+    pub override_reason: Option<String>,
+    /// Minutes of time logged.
+    pub logged_minutes: i64,
+    /// Workspace currency code.
+    pub currency: String,
+    /// Whether the caller may assign the PM.
+    pub can_manage: bool,
+    /// Whether the caller may reopen the deal (and nothing is logged yet).
+    pub can_reopen: bool,
+}
+
+/// Every project of the workspace, newest first.
+#[server(endpoint = "list_projects")]
+pub async fn list_projects() -> Result<ProjectList, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context};
+
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
+    let pool = context::pool()?;
+    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
+    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
+    let mut projects: Vec<ProjectRow> = sqlx::query_as(
+        "SELECT p.id, p.name, p.client_id, c.name AS client_name, u.name AS pm_name, p.starts_on,
+                p.ends_on, p.budget_minor, p.status, p.override_reason IS NOT NULL AS overridden
+         FROM projects p JOIN clients c ON c.id = p.client_id
+         LEFT JOIN users u ON u.id = p.pm_user_id
+         WHERE p.workspace_id = $1
+         ORDER BY p.created_at DESC, p.id DESC",
+    )
+    .bind(caller.workspace_id)
+    .fetch_all(&pool)
+    .await?;
+    if !caller.can(Permission::ViewDealValues) {
+        projects.iter_mut().for_each(|p| p.budget_minor = None);
+    }
+    Ok(ProjectList {
+        currency: workspace.currency,
+        projects,
+        seq,
+    })
+}
+
+/// One project: brief, budget, dates, staffing by week, the checks at close.
+#[server(endpoint = "get_project")]
+pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context};
+
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
+    let pool = context::pool()?;
+    let mut row: ProjectRow = sqlx::query_as(
+        "SELECT p.id, p.name, p.client_id, c.name AS client_name, u.name AS pm_name, p.starts_on,
+                p.ends_on, p.budget_minor, p.status, p.override_reason IS NOT NULL AS overridden
+         FROM projects p JOIN clients c ON c.id = p.client_id
+         LEFT JOIN users u ON u.id = p.pm_user_id
+         WHERE p.id = $1 AND p.workspace_id = $2",
+    )
+    .bind(project_id)
+    .bind(caller.workspace_id)
+    .fetch_optional(&pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    type Extra = (
+        i64,
+        Option<i64>,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let (version, deal_id, goals, priorities, context_text, pm_user_id, report, override_reason): Extra =
+        sqlx::query_as(
+            "SELECT version, deal_id, brief_goals, brief_priorities, brief_context, pm_user_id,
+                    check_report, override_reason
+             FROM projects WHERE id = $1",
+        )
+        .bind(project_id)
+        .fetch_one(&pool)
+        .await?;
+    let deal: Option<(i64, String, i64)> = match deal_id {
+        Some(id) => {
+            sqlx::query_as(
+                "SELECT id, title, version FROM deals WHERE id = $1 AND workspace_id = $2",
+            )
+            .bind(id)
+            .bind(caller.workspace_id)
+            .fetch_optional(&pool)
+            .await?
+        }
+        None => None,
+    };
+    let cells: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT a.person_id, p.name, a.week, a.minutes FROM allocations a
+         JOIN people p ON p.id = a.person_id
+         WHERE a.project_id = $1 AND a.workspace_id = $2
+         ORDER BY p.name, a.week",
+    )
+    .bind(project_id)
+    .bind(caller.workspace_id)
+    .fetch_all(&pool)
+    .await?;
+    let mut weeks: Vec<String> = cells.iter().map(|c| c.2.clone()).collect();
+    weeks.sort();
+    weeks.dedup();
+    let mut staffing: Vec<StaffRow> = Vec::new();
+    for (person_id, name, week, minutes) in cells {
+        let i = weeks.binary_search(&week).unwrap_or(0);
+        match staffing.iter_mut().find(|r| r.person_id == person_id) {
+            Some(r) => r.minutes[i] += minutes,
+            None => {
+                let mut row = StaffRow {
+                    person_id,
+                    name,
+                    minutes: vec![0; weeks.len()],
+                };
+                row.minutes[i] = minutes;
+                staffing.push(row);
+            }
+        }
+    }
+    let logged_minutes: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
+    )
+    .bind(project_id)
+    .bind(caller.workspace_id)
+    .fetch_one(&pool)
+    .await?;
+    let pm_options = sqlx::query_as(
+        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
+    )
+    .bind(caller.workspace_id)
+    .fetch_all(&pool)
+    .await?;
+    let mut check_report: Option<CheckReport> = report.and_then(|r| serde_json::from_str(&r).ok());
+    if !caller.can(Permission::ViewCostRates) {
+        if let Some(r) = check_report.as_mut() {
+            r.cost_minor = None;
+        }
+    }
+    if !caller.can(Permission::ViewDealValues) {
+        row.budget_minor = None;
+    }
+    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
+    Ok(ProjectDetail {
+        row,
+        version,
+        deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),
+        deal_version: deal.as_ref().map(|d| d.2),
+        brief_goals: goals,
+        brief_priorities: priorities,
+        brief_context: context_text,
+        pm_user_id,
+        pm_options,
+        weeks,
+        staffing,
+        check_report,
+        override_reason,
+        logged_minutes,
+        currency: workspace.currency,
+        can_manage: caller.can(Permission::ManageProjects),
+        can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
+    })
+}
+
+/// Assigns the project manager (empty `pm_user_id`: nobody). Needs "manage projects".
+#[server(endpoint = "set_project_pm")]
+pub async fn set_project_pm(
+    project_id: i64,
+    version: i64,
+    #[server(default)] pm_user_id: String,
+) -> Result<(), AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, events};
+
+    let caller = context::caller_with(Permission::ManageProjects).await?;
+    let pm = match pm_user_id.trim() {
+        "" => None,
+        id => Some(
+            id.parse::<i64>()
+                .map_err(|_| AppError::invalid("pm", "is not a user of this workspace"))?,
+        ),
+    };
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.pool.begin().await?;
+    let current: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT version, pm_user_id FROM projects WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(project_id)
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (current_version, before) = current.ok_or(AppError::NotFound)?;
+    if current_version != version {
+        return Err(AppError::Conflict(
+            "someone else changed this project; reload to see their change".into(),
+        ));
+    }
+    if let Some(pm) = pm {
+        let ok: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
+        )
+        .bind(pm)
+        .bind(caller.workspace_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        ok.ok_or_else(|| AppError::invalid("pm", "is not an active user of this workspace"))?;
+    }
+    sqlx::query(
+        "UPDATE projects SET pm_user_id = $1, version = version + 1
+         WHERE id = $2 AND workspace_id = $3 AND version = $4",
+    )
+    .bind(pm)
+    .bind(project_id)
+    .bind(caller.workspace_id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?;
+    let seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "project",
+            entity_id: project_id,
+            action: "pm_assigned",
+            before: Some(serde_json::json!({ "pm_user_id": before })),
+            after: Some(serde_json::json!({ "pm_user_id": pm })),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state
+        .live
+        .publish(caller.workspace_id, LiveEvent::Projects { seq });
+    Ok(())
+}
+
+/// Reopens the deal a project came from, removing the project and its allocations, when
+/// no time is logged on it: the deal goes back to the last open stage. One transaction,
+/// one event. Needs "close deals".
+#[server(endpoint = "reopen_deal")]
+pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context, events};
+
+    let caller = context::caller_with(Permission::CloseDeals).await?;
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let project: Option<(Option<i64>, String)> =
+        sqlx::query_as("SELECT deal_id, name FROM projects WHERE id = $1 AND workspace_id = $2")
+            .bind(project_id)
+            .bind(caller.workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (deal_id, name) = project.ok_or(AppError::NotFound)?;
+    let deal_id = deal_id.ok_or_else(|| {
+        AppError::invalid(
+            "project",
+            "was not created from a deal, so there is none to reopen",
+        )
+    })?;
+    let (_, from) =
+        crate::api::deals::current_deal(&mut tx, &caller, deal_id, deal_version, now).await?;
+    let (logged, other): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1),
+                (SELECT COUNT(*) FROM change_requests WHERE project_id = $1)
+                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1)",
+    )
+    .bind(project_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if logged > 0 {
+        return Err(AppError::Conflict(
+            "time is logged on this project, so its deal cannot be reopened".into(),
+        ));
+    }
+    if other > 0 {
+        return Err(AppError::Conflict(
+            "the project has change requests or client updates, so its deal cannot be reopened"
+                .into(),
+        ));
+    }
+    let open_id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'open' ORDER BY position DESC LIMIT 1",
+    )
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let to = board_repo::stage(
+        &mut *tx,
+        caller.workspace_id,
+        open_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?,
+    )
+    .await?
+    .ok_or(AppError::Internal)?;
+    sqlx::query("DELETE FROM allocations WHERE project_id = $1 AND workspace_id = $2")
+        .bind(project_id)
+        .bind(caller.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM projects WHERE id = $1 AND workspace_id = $2")
+        .bind(project_id)
+        .bind(caller.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
+                          version = version + 1
+         WHERE id = $3 AND workspace_id = $4 AND version = $5",
+    )
+    .bind(to.id)
+    .bind(now)
+    .bind(deal_id)
+    .bind(caller.workspace_id)
+    .bind(deal_version)
+    .execute(&mut *tx)
+    .await?;
+    let seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "deal",
+            entity_id: deal_id,
+            action: "reopened",
+            before: Some(serde_json::json!({ "stage": from.name, "project": name })),
+            after: Some(serde_json::json!({ "stage": to.name, "project": null })),
+        },
+        now,
+    )
+    .await?;
+    crate::api::deals::commit_and_publish(tx, &caller, &to, deal_id, seq, now).await?;
+    state
+        .live
+        .publish(caller.workspace_id, LiveEvent::Projects { seq });
+    Ok(deal_id)
+}

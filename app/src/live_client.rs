@@ -1,0 +1,126 @@
+//! The browser's end of the live stream (`GET /api/live`): one `EventSource` per page
+//! that wants changes, reconnecting with backoff and asking for what it missed.
+
+use crate::api::live::LiveEvent;
+use leptos::prelude::*;
+
+/// The state of the connection to the live stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// Connecting (or not in a browser).
+    Connecting,
+    /// Receiving changes.
+    Live,
+    /// Lost; reconnecting after a pause.
+    Offline,
+}
+
+/// Opens the live stream in the browser and keeps it open while the calling component
+/// lives: every event goes to `on_event`; a dropped connection reconnects after 1, 2, 4 …
+/// 15 seconds and asks for everything after `since()` (the last event applied).
+#[cfg(feature = "hydrate")]
+pub fn connect(
+    since: impl Fn() -> i64 + 'static,
+    on_event: impl Fn(LiveEvent) + 'static,
+    status: RwSignal<LiveStatus>,
+) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    struct Live {
+        source: Option<web_sys::EventSource>,
+        attempt: u32,
+        closed: bool,
+        since: Box<dyn Fn() -> i64>,
+        on_event: Rc<dyn Fn(LiveEvent)>,
+        status: RwSignal<LiveStatus>,
+        // Keep the callbacks alive as long as the connection.
+        _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    }
+
+    fn open(live: Rc<RefCell<Live>>) {
+        let (since, on_event, status) = {
+            let l = live.borrow();
+            if l.closed {
+                return;
+            }
+            ((l.since)(), l.on_event.clone(), l.status)
+        };
+        let Ok(source) = web_sys::EventSource::new(&format!("/api/live?since={since}")) else {
+            status.set(LiveStatus::Offline);
+            return;
+        };
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let live = live.clone();
+            move |_| {
+                live.borrow_mut().attempt = 0;
+                status.set(LiveStatus::Live);
+            }
+        });
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let Some(data) = event
+                .dyn_ref::<web_sys::MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            else {
+                return;
+            };
+            if let Ok(event) = serde_json::from_str::<LiveEvent>(&data) {
+                on_event(event);
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let live = live.clone();
+            move |_| {
+                status.set(LiveStatus::Offline);
+                let delay = {
+                    let mut l = live.borrow_mut();
+                    if let Some(s) = l.source.take() {
+                        s.close();
+                    }
+                    l.attempt += 1;
+                    (1000_u32 << l.attempt.min(4).saturating_sub(1)).min(15_000)
+                };
+                let live = live.clone();
+                gloo_timers::callback::Timeout::new(delay, move || open(live)).forget();
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut l = live.borrow_mut();
+        l.source = Some(source);
+        l._handlers = vec![on_open, on_message, on_error];
+    }
+
+    let live = Rc::new(RefCell::new(Live {
+        source: None,
+        attempt: 0,
+        closed: false,
+        since: Box::new(since),
+        on_event: Rc::new(on_event),
+        status,
+        _handlers: Vec::new(),
+    }));
+    open(live.clone());
+    on_cleanup({
+        let live = send_wrapper::SendWrapper::new(live);
+        move || {
+            let mut l = live.borrow_mut();
+            l.closed = true;
+            if let Some(s) = l.source.take() {
+                s.close();
+            }
+        }
+    });
+}
+
+/// On the server there is no stream: the page is rendered as it is.
+#[cfg(not(feature = "hydrate"))]
+pub fn connect(
+    _since: impl Fn() -> i64 + 'static,
+    _on_event: impl Fn(LiveEvent) + 'static,
+    _status: RwSignal<LiveStatus>,
+) {
+}

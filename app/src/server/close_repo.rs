@@ -1,0 +1,530 @@
+//! Closing a deal in the database: the deal and the world it is checked against, and the
+//! close transaction itself.
+
+use crate::api::board::DealCard;
+use crate::api::close::{CheckReport, CloseOutcome, ClosePerson};
+use crate::domain::calendar::Date;
+use crate::domain::capacity::{
+    CapacityInput, Demand, DemandLine, Engine, StaffingLine, TentativeMode,
+    DEFAULT_EARLIEST_START_WITHIN, WEEK_MINUTES,
+};
+use crate::domain::close::{self, CloseEvaluation};
+use crate::domain::permissions::Permission;
+use crate::error::AppError;
+use crate::server::capacity_repo::{self, Horizon};
+use crate::server::context::Caller;
+use crate::server::{board_repo, events};
+use sqlx::SqliteConnection;
+
+/// Latest start the dialog or the API may ask for, in weeks from this week.
+pub const MAX_START_WEEK: u32 = 104;
+
+/// Week 0: the first day of this week.
+pub fn first_week(now_ms: i64) -> Date {
+    Date::from_unix_ms(now_ms).week_start(1)
+}
+
+/// The week index of a start date (any day of that week), this week or later.
+pub fn start_week(start_on: &str, now_ms: i64) -> Result<u32, AppError> {
+    let date = Date::parse(start_on.trim())
+        .ok_or_else(|| AppError::invalid("start_on", "must be a date like 2027-01-11"))?;
+    let days = first_week(now_ms).days_until(date.week_start(1));
+    if days < 0 {
+        return Err(AppError::invalid("start_on", "must be this week or later"));
+    }
+    let week = (days / 7) as u32;
+    if week > MAX_START_WEEK {
+        return Err(AppError::invalid("start_on", "must be within two years"));
+    }
+    Ok(week)
+}
+
+/// A SHA-256 digest of what a close asked for.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An open deal about to be closed.
+pub struct OpenDeal {
+    /// Its card.
+    pub card: DealCard,
+    /// Value, minor units.
+    pub value_minor: i64,
+    /// Version.
+    pub version: i64,
+    /// Estimate over its weeks.
+    pub demand: Demand,
+    /// Planned start, if any.
+    pub planned_start: Option<Date>,
+    /// Week 0.
+    pub first_week: Date,
+    /// Brief: goals, priorities, context.
+    pub brief: (String, String, String),
+    /// The stage it is in now (name).
+    pub stage_name: String,
+}
+
+impl OpenDeal {
+    /// The start the dialog proposes: the planned start's week, or this week.
+    pub fn default_start_week(&self) -> u32 {
+        self.planned_start
+            .map(|d| self.first_week.days_until(d.week_start(1)))
+            .filter(|days| *days >= 0)
+            .map(|days| ((days / 7) as u32).min(MAX_START_WEEK))
+            .unwrap_or(0)
+    }
+}
+
+/// The open deal `deal_id` of the caller's workspace, with its estimate.
+pub async fn open_deal(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    deal_id: i64,
+    now_ms: i64,
+) -> Result<OpenDeal, AppError> {
+    let row = board_repo::board_deal(&mut *conn, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let stage = board_repo::stage(&mut *conn, caller.workspace_id, row.stage_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stage.kind != "open" {
+        return Err(AppError::invalid(
+            "stage",
+            "only an open deal can be closed",
+        ));
+    }
+    let (planned_start, weeks, goals, priorities, context): (
+        Option<String>,
+        i64,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "SELECT planned_start_on, planned_weeks, brief_goals, brief_priorities, brief_context
+             FROM deals WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(deal_id)
+    .bind(caller.workspace_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let lines: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 AND workspace_id = $2 ORDER BY skill_id",
+    )
+    .bind(deal_id)
+    .bind(caller.workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if lines.is_empty() {
+        return Err(AppError::invalid(
+            "estimate",
+            "add an estimate (hours by skill) before closing: the project is staffed from it",
+        ));
+    }
+    let value_minor = row.value_minor;
+    let version = row.version;
+    Ok(OpenDeal {
+        stage_name: stage.name.clone(),
+        card: DealCard::from_row(&stage, row, now_ms),
+        value_minor,
+        version,
+        demand: Demand {
+            lines: lines
+                .into_iter()
+                .map(|(skill, minutes)| DemandLine { skill, minutes })
+                .collect(),
+            weeks: weeks.clamp(1, 104) as u32,
+        },
+        planned_start: planned_start.as_deref().and_then(Date::parse),
+        first_week: first_week(now_ms),
+        brief: (goals, priorities, context),
+    })
+}
+
+/// What a deal is checked against: the team's free time, rates and the margin targets.
+pub struct World {
+    /// Week 0.
+    pub first_week: Date,
+    /// Currency code.
+    pub currency: String,
+    /// Margin target, basis points.
+    pub target_bp: i64,
+    /// Margin floor, basis points.
+    pub floor_bp: i64,
+    /// The deal's skills: (id, name).
+    pub skills: Vec<(i64, String)>,
+    /// People with one of those skills.
+    pub people: Vec<ClosePerson>,
+    /// The engine's input.
+    pub input: CapacityInput,
+    engine: Engine,
+}
+
+impl World {
+    /// Both checks at `start_week`, with `staffing` or the suggestion.
+    pub fn evaluate(
+        &self,
+        deal: &OpenDeal,
+        start_week: u32,
+        staffing: Option<&[StaffingLine]>,
+    ) -> Result<CloseEvaluation, AppError> {
+        Ok(close::evaluate(
+            &self.engine,
+            &deal.demand,
+            start_week,
+            staffing,
+            deal.value_minor,
+            self.target_bp,
+            self.floor_bp,
+        )?)
+    }
+}
+
+/// Loads the world for `deal` starting at `start_week` (confirmed work only: other deals'
+/// tentative allocations do not hold people back from a won deal).
+pub async fn load_world(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    deal: &OpenDeal,
+    start_week: u32,
+) -> Result<World, AppError> {
+    let weeks = deal.demand.weeks;
+    let horizon = Horizon {
+        first_week: deal.first_week,
+        weeks: (start_week + weeks).max(DEFAULT_EARLIEST_START_WITHIN + weeks),
+    };
+    let input = capacity_repo::load_capacity_input(
+        &mut *conn,
+        caller.workspace_id,
+        horizon,
+        TentativeMode::Exclude,
+    )
+    .await?;
+    let engine = Engine::new(&input)?;
+    let (currency, target_bp, floor_bp): (String, i64, i64) = sqlx::query_as(
+        "SELECT currency, margin_target_bp, margin_floor_bp FROM workspaces WHERE id = $1",
+    )
+    .bind(caller.workspace_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let all_skills: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY id")
+            .bind(caller.workspace_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let wanted: Vec<i64> = deal.demand.lines.iter().map(|l| l.skill).collect();
+    let skills = all_skills
+        .into_iter()
+        .filter(|(id, _)| wanted.contains(id))
+        .collect();
+    let names: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, name FROM people WHERE workspace_id = $1 AND active = 1 ORDER BY name",
+    )
+    .bind(caller.workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let people = names
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let skills: Vec<i64> = wanted
+                .iter()
+                .copied()
+                .filter(|s| engine.has_skill(id, *s))
+                .collect();
+            (!skills.is_empty()).then_some(ClosePerson { id, name, skills })
+        })
+        .collect();
+    Ok(World {
+        first_week: deal.first_week,
+        currency,
+        target_bp,
+        floor_bp,
+        skills,
+        people,
+        input,
+        engine,
+    })
+}
+
+/// A close as asked for, validated.
+pub struct CloseRequest<'a> {
+    /// The deal.
+    pub deal_id: i64,
+    /// The version the dialog was based on.
+    pub version: i64,
+    /// The idempotency key.
+    pub key: &'a str,
+    /// Start week index.
+    pub start_week: u32,
+    /// The staffing as edited, or `None` for the suggestion.
+    pub staffing: Option<Vec<StaffingLine>>,
+    /// Why a blocked close goes ahead (trimmed; may be empty).
+    pub override_reason: String,
+    /// Digest of the arguments.
+    pub fingerprint: String,
+}
+
+/// Closes the deal: see [`crate::api::close::close_deal`].
+pub async fn close(
+    caller: &Caller,
+    request: CloseRequest<'_>,
+    now_ms: i64,
+) -> Result<CloseOutcome, AppError> {
+    use crate::api::live::LiveEvent;
+    use crate::server::context;
+
+    let state = context::state()?;
+    // IMMEDIATE: take the write lock first, so concurrent closes queue up (and see each
+    // other's project) instead of failing when a read transaction upgrades.
+    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+
+    // The same key again: the same project, if it is the same close.
+    let earlier: Option<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT id, workspace_id, deal_id, close_fingerprint FROM projects WHERE close_key = $1",
+    )
+    .bind(request.key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((project_id, workspace_id, deal_id, fingerprint)) = earlier {
+        if workspace_id == caller.workspace_id
+            && deal_id == Some(request.deal_id)
+            && fingerprint.as_deref() == Some(request.fingerprint.as_str())
+        {
+            return Ok(CloseOutcome {
+                project_id,
+                repeated: true,
+            });
+        }
+        return Err(AppError::invalid(
+            "close_key",
+            "was already used for a different close: send a new key",
+        ));
+    }
+
+    let (_, from) =
+        crate::api::deals::current_deal(&mut tx, caller, request.deal_id, request.version, now_ms)
+            .await?;
+    let deal = open_deal(&mut tx, caller, request.deal_id, now_ms).await?;
+    let world = load_world(&mut tx, caller, &deal, request.start_week).await?;
+    let evaluation = world.evaluate(&deal, request.start_week, request.staffing.as_deref())?;
+    let overridden = if evaluation.needs_override() {
+        let blockers = evaluation.blockers().join(" and ");
+        if request.override_reason.is_empty() {
+            let next = if caller.can(Permission::OverrideChecks) {
+                "write why it should close anyway (at least 10 characters)"
+            } else {
+                "only someone allowed to override the checks can close it"
+            };
+            return Err(AppError::invalid(
+                "override_reason",
+                format!("the close is blocked ({blockers}): {next}"),
+            ));
+        }
+        if !caller.can(Permission::OverrideChecks) {
+            return Err(AppError::Forbidden);
+        }
+        if request.override_reason.chars().count() < 10 {
+            return Err(AppError::invalid(
+                "override_reason",
+                "must be at least 10 characters: say why the close goes ahead",
+            ));
+        }
+        Some(request.override_reason.clone())
+    } else {
+        None
+    };
+
+    let won_id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'won' ORDER BY position LIMIT 1",
+    )
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let won = board_repo::stage(
+        &mut *tx,
+        caller.workspace_id,
+        won_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?,
+    )
+    .await?
+    .ok_or(AppError::Internal)?;
+
+    let starts_on = world.first_week.add_days(7 * request.start_week as i32);
+    let ends_on = starts_on.add_days(7 * deal.demand.weeks as i32 - 3);
+    let today = Date::from_unix_ms(now_ms);
+    let status = if starts_on <= today {
+        "active"
+    } else {
+        "planned"
+    };
+    let week_date = |week: u32| world.first_week.add_days(7 * week as i32);
+    let skill_name = |id: i64| {
+        world
+            .skills
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let report = CheckReport {
+        capacity: evaluation.capacity.verdict,
+        margin_bp: evaluation.margin.margin_bp,
+        margin: evaluation.margin.verdict,
+        target_bp: world.target_bp,
+        floor_bp: world.floor_bp,
+        cost_minor: Some(evaluation.margin.cost_minor),
+        start_on: starts_on.to_string(),
+        weeks: deal.demand.weeks,
+        earliest_start_on: evaluation.earliest_start.map(|w| week_date(w).to_string()),
+        shortfall: evaluation
+            .capacity
+            .shortfall_by_skill()
+            .into_iter()
+            .filter(|(_, m)| *m > 0)
+            .map(|(s, m)| (skill_name(s), m))
+            .collect(),
+        blockers: evaluation.blockers(),
+        staffing_edited: request.staffing.is_some(),
+    };
+    let report_json = serde_json::to_string(&report).map_err(|_| AppError::Internal)?;
+
+    let updated = sqlx::query(
+        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
+                          lost_reason = NULL, planned_start_on = $3, version = version + 1
+         WHERE id = $4 AND workspace_id = $5 AND version = $6",
+    )
+    .bind(won.id)
+    .bind(now_ms)
+    .bind(starts_on.to_string())
+    .bind(request.deal_id)
+    .bind(caller.workspace_id)
+    .bind(request.version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "the deal changed while closing; reopen the dialog".into(),
+        ));
+    }
+    let name = format!("{} — {}", deal.card.client_name, deal.card.title);
+    let project_id: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (workspace_id, deal_id, client_id, name, budget_minor, starts_on,
+                               ends_on, pm_user_id, status, brief_goals, brief_priorities,
+                               brief_context, check_report, override_reason, close_key,
+                               close_fingerprint, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         RETURNING id",
+    )
+    .bind(caller.workspace_id)
+    .bind(request.deal_id)
+    .bind(deal.card.client_id)
+    .bind(&name)
+    .bind(deal.value_minor)
+    .bind(starts_on.to_string())
+    .bind(ends_on.to_string())
+    .bind(status)
+    .bind(&deal.brief.0)
+    .bind(&deal.brief.1)
+    .bind(&deal.brief.2)
+    .bind(&report_json)
+    .bind(&overridden)
+    .bind(request.key)
+    .bind(&request.fingerprint)
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    // The staffing becomes confirmed allocations, one row per person and week.
+    sqlx::query("DELETE FROM allocations WHERE deal_id = $1 AND workspace_id = $2")
+        .bind(request.deal_id)
+        .bind(caller.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut cells: Vec<(i64, u32, i64)> = Vec::new();
+    for line in evaluation
+        .capacity
+        .staffing
+        .iter()
+        .filter(|l| l.minutes > 0)
+    {
+        match cells
+            .iter_mut()
+            .find(|(p, w, _)| *p == line.person_id && *w == line.week)
+        {
+            Some((_, _, m)) => *m += line.minutes,
+            None => cells.push((line.person_id, line.week, line.minutes)),
+        }
+    }
+    for &(person_id, week, minutes) in &cells {
+        if minutes > WEEK_MINUTES {
+            return Err(AppError::invalid(
+                "staffing",
+                "gives someone more than 168 hours in a week",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO allocations (workspace_id, person_id, project_id, week, minutes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(caller.workspace_id)
+        .bind(person_id)
+        .bind(project_id)
+        .bind(week_date(week).to_string())
+        .bind(minutes)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    let deal_seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "deal",
+            entity_id: request.deal_id,
+            action: "won",
+            before: Some(serde_json::json!({ "stage": from.name })),
+            after: Some(serde_json::json!({ "stage": won.name, "project": name })),
+        },
+        now_ms,
+    )
+    .await?;
+    let project_seq = events::append(
+        &mut tx,
+        events::NewEvent {
+            workspace_id: caller.workspace_id,
+            actor_user_id: Some(caller.user_id),
+            entity: "project",
+            entity_id: project_id,
+            action: "created",
+            before: None,
+            after: Some(serde_json::json!({
+                "name": name, "deal_id": request.deal_id, "starts_on": starts_on.to_string(),
+                "weeks": deal.demand.weeks, "capacity": report.capacity, "margin": report.margin,
+                "override_reason": overridden, "allocations": cells.len(),
+            })),
+        },
+        now_ms,
+    )
+    .await?;
+    crate::api::deals::commit_and_publish(tx, caller, &won, request.deal_id, deal_seq, now_ms)
+        .await?;
+    state.live.publish(
+        caller.workspace_id,
+        LiveEvent::Projects { seq: project_seq },
+    );
+    Ok(CloseOutcome {
+        project_id,
+        repeated: false,
+    })
+}

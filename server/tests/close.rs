@@ -1,0 +1,643 @@
+//! Closing a deal: the checks on the server, the project it spawns, idempotency,
+//! overrides, masking, reopening.
+
+mod common;
+
+use app::api::close::{CloseDialogData, CloseOutcome};
+use app::api::projects::{ProjectDetail, ProjectList};
+use app::domain::calendar::Date;
+use app::domain::capacity::CapacityVerdict;
+use app::domain::close::ClosePreview;
+use axum::http::StatusCode;
+use common::{encode, fixture, Fixture};
+
+/// This week's first day and a start `weeks` from now.
+fn start(weeks: i32) -> String {
+    Date::from_unix_ms(app::server::context::now_ms())
+        .week_start(1)
+        .add_days(7 * weeks)
+        .to_string()
+}
+
+/// Adds an open Northwind deal in Negotiation worth `value_minor` with `hours` of each
+/// skill over `weeks`, starting two weeks from now; answers (id, version).
+async fn new_deal(f: &Fixture, value_minor: i64, hours: &[(&str, i64)], weeks: i64) -> (i64, i64) {
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let stage = f
+        .id(&format!(
+            "SELECT id FROM stages WHERE workspace_id = {ws} AND name = 'Negotiation'"
+        ))
+        .await;
+    let client = f
+        .id(&format!(
+            "SELECT id FROM clients WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let owner = f
+        .id("SELECT id FROM users WHERE email = 'am@northwind.test'")
+        .await;
+    let id = sqlx::query(
+        "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
+                            planned_start_on, planned_weeks, brief_goals, stage_entered_at,
+                            created_at, updated_at)
+         VALUES ($1, $2, 'Closing test', $3, $4, $5, $6, $7, 'Ship it', 0, 0, 0)",
+    )
+    .bind(ws)
+    .bind(client)
+    .bind(value_minor)
+    .bind(stage)
+    .bind(owner)
+    .bind(start(2))
+    .bind(weeks)
+    .execute(&f.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
+    for (skill, h) in hours {
+        let skill_id = f
+            .id(&format!(
+                "SELECT id FROM skills WHERE workspace_id = {ws} AND name = '{skill}'"
+            ))
+            .await;
+        sqlx::query(
+            "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(ws)
+        .bind(id)
+        .bind(skill_id)
+        .bind(h * 60)
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    }
+    // A tentative allocation the close must replace.
+    let person = f
+        .id(&format!(
+            "SELECT id FROM people WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    sqlx::query(
+        "INSERT INTO allocations (workspace_id, person_id, deal_id, week, minutes, created_at)
+         VALUES ($1, $2, $3, $4, 600, 0)",
+    )
+    .bind(ws)
+    .bind(person)
+    .bind(id)
+    .bind(start(2))
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    (id, 1)
+}
+
+fn close_form(deal: i64, version: i64, key: &str, start_on: &str, reason: &str) -> String {
+    format!(
+        "deal_id={deal}&version={version}&close_key={key}&start_on={start_on}&staffing=&override_reason={}",
+        encode(reason)
+    )
+}
+
+#[tokio::test]
+async fn a_deal_that_fits_becomes_a_staffed_project_in_one_step() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40), ("Frontend", 60)], 4).await;
+    let setup = f
+        .call("close_setup", &format!("deal_id={deal}"), Some(&am))
+        .await;
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    let setup: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+    assert_eq!(setup.start_week, 2);
+    assert_eq!(setup.preview.capacity.verdict, CapacityVerdict::Fits);
+    assert!(!setup.preview.needs_override);
+    let staffed: i64 = setup
+        .preview
+        .capacity
+        .staffing
+        .iter()
+        .map(|l| l.minutes)
+        .sum();
+    assert_eq!(staffed, 100 * 60);
+
+    let events_before = f.id("SELECT COUNT(*) FROM events").await;
+    let answer = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-fits-0000000001", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let outcome: CloseOutcome = serde_json::from_str(&answer.body).unwrap();
+    assert!(!outcome.repeated);
+    let p = outcome.project_id;
+    let (stage, closed, budget, starts, ends, goals, report, reason): (
+        String,
+        Option<i64>,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT s.name, d.closed_at, p.budget_minor, p.starts_on, p.ends_on, p.brief_goals,
+                p.check_report, p.override_reason
+         FROM projects p JOIN deals d ON d.id = p.deal_id JOIN stages s ON s.id = d.stage_id
+         WHERE p.id = $1",
+    )
+    .bind(p)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(stage, "Won");
+    assert!(closed.is_some());
+    assert_eq!(budget, 4_000_000);
+    assert_eq!(starts, start(2));
+    assert_eq!(
+        ends,
+        Date::parse(&start(6)).unwrap().add_days(-3).to_string()
+    );
+    assert_eq!(goals, "Ship it");
+    assert!(report.contains("\"capacity\":\"Fits\""), "{report}");
+    assert_eq!(reason, None);
+    // The allocations are the suggested staffing, per person and week; the tentative one is gone.
+    let allocated = f
+        .id(&format!(
+            "SELECT SUM(minutes) FROM allocations WHERE project_id = {p}"
+        ))
+        .await;
+    assert_eq!(allocated, 100 * 60);
+    let per_week: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT week, SUM(minutes) FROM allocations WHERE project_id = $1 GROUP BY week ORDER BY week",
+    )
+    .bind(p)
+    .fetch_all(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        per_week.iter().map(|w| w.0.clone()).collect::<Vec<_>>(),
+        (2..6).map(start).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        f.id(&format!(
+            "SELECT COUNT(*) FROM allocations WHERE deal_id = {deal}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(f.id("SELECT COUNT(*) FROM events").await, events_before + 2);
+
+    // The project is listed and has its page.
+    let list = f.call("list_projects", "", Some(&am)).await;
+    let list: ProjectList = serde_json::from_str(&list.body).unwrap();
+    assert_eq!(list.projects[0].id, p);
+    let page = f
+        .call("get_project", &format!("project_id={p}"), Some(&am))
+        .await;
+    let page: ProjectDetail = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(page.deal.as_ref().map(|d| d.0), Some(deal));
+    assert_eq!(page.weeks.len(), 4);
+    assert_eq!(
+        page.staffing
+            .iter()
+            .flat_map(|r| r.minutes.iter())
+            .sum::<i64>(),
+        100 * 60
+    );
+    let report = page.check_report.unwrap();
+    assert_eq!(report.cost_minor, None, "an account manager sees no cost");
+    assert!(report.margin_bp.is_some());
+}
+
+#[tokio::test]
+async fn a_retry_answers_the_same_project_and_a_reused_key_is_refused() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40)], 2).await;
+    let form = close_form(deal, version, "key-retry-000000001", &start(2), "");
+    let first = f.call("close_deal", &form, Some(&am)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first: CloseOutcome = serde_json::from_str(&first.body).unwrap();
+    let before = f.fingerprint().await;
+    let again = f.call("close_deal", &form, Some(&am)).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let again: CloseOutcome = serde_json::from_str(&again.body).unwrap();
+    assert_eq!((again.project_id, again.repeated), (first.project_id, true));
+    // The same key with other arguments.
+    let other = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-retry-000000001", &start(3), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other.body
+    );
+    assert!(other.body.contains("\"field\":\"close_key\""));
+    // A new key on the now-won deal's old version: a conflict, not a second project.
+    let second = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-retry-000000002", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert_eq!(f.fingerprint().await, before, "nothing more was written");
+    // And the database itself allows one project per deal.
+    let dup = sqlx::query(
+        "INSERT INTO projects (workspace_id, deal_id, client_id, name, budget_minor, starts_on, ends_on, created_at)
+         SELECT workspace_id, deal_id, client_id, 'Twin', 0, starts_on, ends_on, 0 FROM projects WHERE deal_id = $1",
+    )
+    .bind(deal)
+    .execute(&f.pool)
+    .await;
+    assert!(dup.is_err(), "projects.deal_id is unique");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_identical_closes_make_one_project() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40), ("Frontend", 10)], 2).await;
+    let form = close_form(deal, version, "key-concurrent-0001", &start(2), "");
+    let calls = (0..50).map(|_| f.call("close_deal", &form, Some(&am)));
+    let answers = futures::future::join_all(calls).await;
+    let mut projects = Vec::new();
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let o: CloseOutcome = serde_json::from_str(&a.body).unwrap();
+        projects.push(o.project_id);
+    }
+    projects.dedup();
+    assert_eq!(projects.len(), 1, "{projects:?}");
+    assert_eq!(
+        f.id(&format!(
+            "SELECT COUNT(*) FROM projects WHERE deal_id = {deal}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| a.body.contains("\"repeated\":false"))
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_blocked_close_needs_the_override_permission_and_a_reason() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let admin = f.login("admin@northwind.test").await;
+    // 600 h of QA in two weeks: far more than the two QA people have.
+    let (deal, version) = new_deal(&f, 9_000_000, &[("QA", 600)], 2).await;
+    let before = f.fingerprint().await;
+    let refused = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-short-000000001", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("\"field\":\"override_reason\""));
+    assert!(refused.body.contains("short"), "{}", refused.body);
+    // With a reason but without the permission.
+    let forbidden = f
+        .call(
+            "close_deal",
+            &close_form(
+                deal,
+                version,
+                "key-short-000000002",
+                &start(2),
+                "The client accepts a later finish",
+            ),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(
+        forbidden.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        forbidden.body
+    );
+    // With the permission, a too-short reason.
+    let short_reason = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-short-000000003", &start(2), "ok"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(short_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(f.fingerprint().await, before, "nothing was written");
+
+    let ok = f
+        .call(
+            "close_deal",
+            &close_form(
+                deal,
+                version,
+                "key-short-000000004",
+                &start(2),
+                "We hire two QA freelancers",
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let p: CloseOutcome = serde_json::from_str(&ok.body).unwrap();
+    let (reason, report): (Option<String>, String) =
+        sqlx::query_as("SELECT override_reason, check_report FROM projects WHERE id = $1")
+            .bind(p.project_id)
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+    assert_eq!(reason.as_deref(), Some("We hire two QA freelancers"));
+    assert!(report.contains("\"capacity\":\"Short\""), "{report}");
+    let event: String = sqlx::query_scalar(
+        "SELECT after_json FROM events WHERE entity = 'project' AND entity_id = $1",
+    )
+    .bind(p.project_id)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert!(event.contains("We hire two QA freelancers"), "{event}");
+    let list = f.call("list_projects", "", Some(&admin)).await;
+    let list: ProjectList = serde_json::from_str(&list.body).unwrap();
+    assert!(list
+        .projects
+        .iter()
+        .any(|r| r.id == p.project_id && r.overridden));
+}
+
+#[tokio::test]
+async fn bad_close_input_names_the_field_and_writes_nothing() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40)], 2).await;
+    let design = f
+        .id("SELECT s.id FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Design'")
+        .await;
+    let backend_person = f
+        .id("SELECT ps.person_id FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+             JOIN workspaces w ON w.id = s.workspace_id
+             WHERE w.slug = 'demo' AND s.name = 'Backend'
+               AND ps.person_id NOT IN (SELECT x.person_id FROM person_skills x JOIN skills y ON y.id = x.skill_id WHERE y.name = 'Design')
+             LIMIT 1")
+        .await;
+    let before = f.fingerprint().await;
+    let cases: Vec<(String, &str)> = vec![
+        (close_form(deal, version, "short", &start(2), ""), "close_key"),
+        (close_form(deal, version, "key-bad-input-0000001", "soon", ""), "start_on"),
+        (close_form(deal, version, "key-bad-input-0000002", &start(-1), ""), "start_on"),
+        (close_form(deal, version, "key-bad-input-0000003", &start(200), ""), "start_on"),
+        (
+            format!(
+                "deal_id={deal}&version={version}&close_key=key-bad-input-0000004&start_on={}&staffing=1:2:3",
+                start(2)
+            ),
+            "staffing",
+        ),
+        (
+            format!(
+                "deal_id={deal}&version={version}&close_key=key-bad-input-0000005&start_on={}&staffing={backend_person}:{design}:{}:600",
+                start(2),
+                start(2)
+            ),
+            "staffing",
+        ),
+    ];
+    for (form, field) in cases {
+        let answer = f.call("close_deal", &form, Some(&am)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(&format!("\"field\":\"{field}\"")),
+            "{form}: {}",
+            answer.body
+        );
+    }
+    // A deal without an estimate cannot be staffed.
+    let (bare, bare_version) = new_deal(&f, 4_000_000, &[], 2).await;
+    let before_bare = f.fingerprint().await;
+    let answer = f
+        .call(
+            "close_deal",
+            &close_form(bare, bare_version, "key-bad-input-0000006", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert!(
+        answer.body.contains("\"field\":\"estimate\""),
+        "{}",
+        answer.body
+    );
+    assert_eq!(f.fingerprint().await, before_bare);
+    assert_ne!(before, before_bare, "the bare deal was added in between");
+}
+
+#[tokio::test]
+async fn the_preview_shows_cost_only_to_those_who_may_see_cost_rates() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let admin = f.login("admin@northwind.test").await;
+    let (deal, _) = new_deal(&f, 4_000_000, &[("Design", 40), ("Backend", 30)], 3).await;
+    // The account manager: no engine input (it carries cost rates), no amounts.
+    let setup = f
+        .call("close_setup", &format!("deal_id={deal}"), Some(&am))
+        .await;
+    assert!(!setup.body.contains("cost_rate_minor"), "{}", setup.body);
+    let setup: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+    assert!(setup.engine_input.is_none());
+    assert_eq!(setup.value_minor, None);
+    assert_eq!(setup.preview.cost_minor, None);
+    assert!(setup.preview.margin_bp.is_some());
+    let preview = f
+        .call(
+            "preview_close",
+            &format!("deal_id={deal}&start_on={}&staffing=", start(4)),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let preview: ClosePreview = serde_json::from_str(&preview.body).unwrap();
+    assert_eq!(preview.capacity.start_week, 4);
+    assert_eq!(
+        (preview.cost_minor, preview.max_discount_minor),
+        (None, None)
+    );
+    // The admin gets the engine and the amounts.
+    let setup = f
+        .call("close_setup", &format!("deal_id={deal}"), Some(&admin))
+        .await;
+    let setup: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+    assert!(setup.engine_input.is_some());
+    assert!(setup.preview.cost_minor.is_some());
+    // The browser's own engine agrees with the server.
+    let input = setup.engine_input.unwrap();
+    let engine = app::domain::capacity::Engine::new(&input).unwrap();
+    let local = app::domain::close::evaluate(
+        &engine,
+        &setup.demand,
+        setup.start_week,
+        None,
+        setup.value_minor.unwrap(),
+        setup.target_bp,
+        setup.floor_bp,
+    )
+    .unwrap();
+    assert_eq!(ClosePreview::of(&local, true), setup.preview);
+}
+
+#[tokio::test]
+async fn reopening_removes_the_project_unless_time_is_logged() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40)], 2).await;
+    let closed = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-reopen-00000001", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    let p: CloseOutcome = serde_json::from_str(&closed.body).unwrap();
+    let events_before = f.id("SELECT COUNT(*) FROM events").await;
+    let stale = f
+        .call(
+            "reopen_deal",
+            &format!("project_id={}&deal_version={version}", p.project_id),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let reopened = f
+        .call(
+            "reopen_deal",
+            &format!("project_id={}&deal_version={}", p.project_id, version + 1),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.body);
+    assert_eq!(
+        f.id(&format!(
+            "SELECT COUNT(*) FROM projects WHERE id = {}",
+            p.project_id
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        f.id(&format!(
+            "SELECT COUNT(*) FROM allocations WHERE project_id = {}",
+            p.project_id
+        ))
+        .await,
+        0
+    );
+    let stage: String = sqlx::query_scalar(
+        "SELECT s.name FROM deals d JOIN stages s ON s.id = d.stage_id WHERE d.id = $1",
+    )
+    .bind(deal)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(stage, "Negotiation");
+    assert_eq!(f.id("SELECT COUNT(*) FROM events").await, events_before + 1);
+
+    // Closed again, with time logged: it stays.
+    let closed = f
+        .call(
+            "close_deal",
+            &close_form(deal, version + 2, "key-reopen-00000002", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let p: CloseOutcome = serde_json::from_str(&closed.body).unwrap();
+    sqlx::query(
+        "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on, minutes, note, billable, created_at)
+         SELECT workspace_id, project_id, person_id, week, 60, '', 1, 0 FROM allocations WHERE project_id = $1 LIMIT 1",
+    )
+    .bind(p.project_id)
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    let refused = f
+        .call(
+            "reopen_deal",
+            &format!("project_id={}&deal_version={}", p.project_id, version + 3),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("time is logged"));
+}
+
+#[tokio::test]
+async fn the_project_manager_is_assigned_on_the_project() {
+    let f = fixture().await;
+    let pm = f.login("pm@northwind.test").await;
+    let (project, version): (i64, i64) = sqlx::query_as(
+        "SELECT p.id, p.version FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' LIMIT 1",
+    )
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    let pm_id = f
+        .id("SELECT id FROM users WHERE email = 'pm@northwind.test'")
+        .await;
+    let foreign = f
+        .id("SELECT id FROM users WHERE email = 'admin@bluebird.test'")
+        .await;
+    let bad = f
+        .call(
+            "set_project_pm",
+            &format!("project_id={project}&version={version}&pm_user_id={foreign}"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("\"field\":\"pm\""));
+    let ok = f
+        .call(
+            "set_project_pm",
+            &format!("project_id={project}&version={version}&pm_user_id={pm_id}"),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let stale = f
+        .call(
+            "set_project_pm",
+            &format!("project_id={project}&version={version}&pm_user_id="),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let page = f
+        .call("get_project", &format!("project_id={project}"), Some(&pm))
+        .await;
+    let page: ProjectDetail = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(page.pm_user_id, Some(pm_id));
+    assert_eq!(page.row.pm_name.as_deref(), Some("Tomasz Nowak"));
+}
