@@ -10,6 +10,7 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     pipeline::PipelinePage,
+    projects::{ProjectPage, ProjectsPage},
     roles::RolesPage,
     users::UsersPage,
 };
@@ -101,6 +102,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                     <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
@@ -124,6 +127,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
             {pipeline.then(|| view! {
                 <A href="/pipeline">"Pipeline"</A>
                 <A href="/clients">"Clients"</A>
+                <A href="/projects">"Projects"</A>
             })}
             {admin.then(|| view! {
                 <A href="/settings/users">"Users"</A>

@@ -166,6 +166,8 @@ pub(crate) fn mask(card: DealCard, may_see_values: bool) -> DealCard {
 pub struct DealDetail {
     /// The deal as its card shows it.
     pub card: DealCard,
+    /// Its stage's kind: `open`, `won` or `lost`.
+    pub stage_kind: String,
     /// Probability override in percent, if any.
     pub probability_override_pct: Option<i64>,
     /// Planned start, `YYYY-MM-DD`.
@@ -345,6 +347,7 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
     let stage = board_repo::stage(&pool, caller.workspace_id, row.stage_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let stage_kind = stage.kind.clone();
     let card = mask(
         DealCard::from_row(&stage, row, context::now_ms()),
         caller.can(Permission::ViewDealValues),
@@ -414,6 +417,7 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
         .collect();
     Ok(DealDetail {
         card,
+        stage_kind,
         probability_override_pct: extra.probability_override_pct,
         planned_start_on: extra.planned_start_on,
         planned_weeks: extra.planned_weeks,

@@ -30,6 +30,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
         })
     });
     let open = stage.kind == "open";
+    let won = stage.kind == "won";
     let kind_class = format!("column column-{}", stage.kind);
     let heading_id = format!("stage-{}-heading", stage.id);
     let probability = match stage.kind.as_str() {
@@ -69,7 +70,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
             aria-label=stage.name.clone()
             data-stage-id=stage.id
             on:dragover=move |ev| {
-                if open {
+                if open || won {
                     ev.prevent_default();
                     drop_hover.set(true);
                 }
@@ -77,7 +78,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
             on:dragleave=move |_| drop_hover.set(false)
             on:drop=move |ev| {
                 drop_hover.set(false);
-                if !open {
+                if !open && !won {
                     return;
                 }
                 ev.prevent_default();
@@ -86,7 +87,12 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
                     .and_then(|dt| dt.get_data("text/plain").ok())
                     .and_then(|text| text.parse::<i64>().ok());
                 if let Some(deal_id) = id {
-                    ctx.move_deal.run((deal_id, stage_id));
+                    if won {
+                        // Winning goes through the close dialog: it checks capacity and margin.
+                        ctx.close_deal.run(deal_id);
+                    } else {
+                        ctx.move_deal.run((deal_id, stage_id));
+                    }
                 }
             }
         >

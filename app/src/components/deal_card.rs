@@ -25,14 +25,32 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     let age = format!("{}d in stage", card.days_in_stage);
     let deal_id = card.id;
     let current_stage = card.stage_id;
-    // The stages a card can be moved to from its menu: the open ones.
+    // The stages a card can be moved to from its menu: the open ones, and Won (which
+    // opens the close dialog) for open deals.
+    let in_open_stage = ctx.board.with_untracked(|b| {
+        b.columns
+            .iter()
+            .any(|c| c.stage.id == current_stage && c.stage.kind == "open")
+    });
     let options = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
-            .filter(|c| c.stage.kind == "open" || c.stage.id == current_stage)
-            .map(|c| (c.stage.id, c.stage.name.clone()))
+            .filter(|c| {
+                c.stage.kind == "open"
+                    || c.stage.id == current_stage
+                    || (in_open_stage && c.stage.kind == "won")
+            })
+            .map(|c| {
+                let label = if c.stage.kind == "won" && c.stage.id != current_stage {
+                    format!("{} — close…", c.stage.name)
+                } else {
+                    c.stage.name.clone()
+                };
+                (c.stage.id, label, c.stage.kind == "won")
+            })
             .collect::<Vec<_>>()
     });
+    let won_stage = options.iter().find(|o| o.2).map(|o| o.0);
     let movable = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
@@ -83,12 +101,19 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
                 {movable.then(|| {
                     let options = options
                         .into_iter()
-                        .map(|(id, name)| view! { <option value=id selected=id == current_stage>{name}</option> })
+                        .map(|(id, name, _)| view! { <option value=id selected=id == current_stage>{name}</option> })
                         .collect_view();
                     view! {
                         <select class="move-select" aria-label=move_label on:change=move |ev| {
                             if let Ok(stage_id) = event_target_value(&ev).parse::<i64>() {
-                                ctx.move_deal.run((deal_id, stage_id));
+                                if Some(stage_id) == won_stage && stage_id != current_stage {
+                                    // Back to where it is until the close is confirmed.
+                                    event_target::<leptos::web_sys::HtmlSelectElement>(&ev)
+                                        .set_value(&current_stage.to_string());
+                                    ctx.close_deal.run(deal_id);
+                                } else {
+                                    ctx.move_deal.run((deal_id, stage_id));
+                                }
                             }
                         }>{options}</select>
                     }

@@ -140,6 +140,9 @@ fn Drawer(
         })
         .collect_view();
     let title = card.title.clone();
+    let closable = d.stage_kind == "open";
+    let query = use_query_map();
+    let close_deal_href = query.with_untracked(|q| crate::pages::pipeline::close_href(q, card.id));
     view! {
         <aside class="drawer" role="dialog" aria-label=format!("Deal: {title}")>
             <header class="drawer-header">
@@ -187,7 +190,10 @@ fn Drawer(
                 </div>
             </ActionForm>
             <section class="drawer-section drawer-close-out">
-                <h3>"Lost or done with"</h3>
+                <h3>"Won, lost or done with"</h3>
+                {closable.then(|| view! {
+                    <a class="button primary small" href=close_deal_href.clone()>"Close deal…"</a>
+                })}
                 {d.lost_reason.clone().map(|r| view! { <p class="lost-reason">"Lost: " {r}</p> })}
                 {(d.lost_reason.is_none()).then(|| view! {
                     <ActionForm action=lose attr:class="inline-form">

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
 pub mod board_column;
+pub mod close_dialog;
 pub mod deal_card;
 pub mod deal_drawer;

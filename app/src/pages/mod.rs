@@ -7,6 +7,7 @@ pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod pipeline;
+pub mod projects;
 pub mod roles;
 pub mod users;
 

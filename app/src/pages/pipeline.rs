@@ -26,6 +26,8 @@ pub struct BoardContext {
     pub shown: Memo<Board>,
     /// Moves a deal to a stage (optimistically; rolled back if refused).
     pub move_deal: Callback<(i64, i64)>,
+    /// Opens the close dialog for a deal (dropping it on Won, or choosing Won).
+    pub close_deal: Callback<i64>,
 }
 
 /// The pipeline board page.
@@ -121,10 +123,22 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         }
     });
     let shown = Memo::new(move |_| board.with(|b| b.filtered(&filter.get())));
+    let navigate_close = use_navigate();
+    let closer = Callback::new(move |deal_id: i64| {
+        let href = query.with_untracked(|q| close_href(q, deal_id));
+        navigate_close(
+            &href,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
     provide_context(BoardContext {
         board,
         shown,
         move_deal: mover,
+        close_deal: closer,
     });
     crate::live_client::connect(
         move || board.with_untracked(|b| b.seq),
@@ -214,6 +228,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         <p class="sr-only" role="status" aria-live="polite" data-testid="board-notice">{move || notice.get()}</p>
         <div class="board">{columns}</div>
         <crate::components::deal_drawer::DealDrawer currency=board.with_untracked(|b| b.currency.clone())/>
+        <crate::components::close_dialog::CloseDialog/>
     }
 }
 
@@ -335,6 +350,13 @@ pub fn board_href(
     } else {
         format!("/pipeline?{}", params.join("&"))
     }
+}
+
+/// The board as filtered now, with the close dialog of `deal_id` open.
+pub fn close_href(query: &leptos_router::params::ParamsMap, deal_id: i64) -> String {
+    let base = board_href(query, None, None);
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{joiner}close={deal_id}")
 }
 
 /// Percent-encodes a query value.

@@ -1,0 +1,290 @@
+//! `/projects` (every project, live) and `/projects/{id}` (brief, budget, dates, staffing
+//! by week, the checks at close, the PM, reopening the deal).
+
+use crate::api::live::LiveEvent;
+use crate::api::projects::{get_project, list_projects, ProjectDetail, ReopenDeal, SetProjectPm};
+use crate::domain::capacity::CapacityVerdict;
+use crate::domain::close::percent;
+use crate::domain::margin::MarginVerdict;
+use crate::domain::money::{format_money_whole, Currency};
+use crate::domain::validate::hours_text;
+use crate::live_client::LiveStatus;
+use crate::pages::{error_panel, error_text};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// A counter that goes up whenever projects change anywhere in the workspace (from the
+/// live stream), for resources to reload on.
+fn live_projects_version() -> RwSignal<u64> {
+    let version = RwSignal::new(0_u64);
+    let seq = StoredValue::new(i64::MAX);
+    let status = RwSignal::new(LiveStatus::Connecting);
+    crate::live_client::connect(
+        move || seq.get_value(),
+        move |event| match event {
+            LiveEvent::Projects { seq: s } | LiveEvent::Deal { seq: s, .. } => {
+                seq.set_value(s);
+                if matches!(event, LiveEvent::Projects { .. }) {
+                    version.update(|v| *v += 1);
+                }
+            }
+            LiveEvent::Reset { .. } => version.update(|v| *v += 1),
+            _ => {}
+        },
+        status,
+    );
+    version
+}
+
+fn money(value: Option<i64>, currency: &Currency) -> String {
+    value
+        .map(|v| format_money_whole(v, currency))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The projects list.
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    let live = live_projects_version();
+    let list = Resource::new(move || live.get(), |_| list_projects());
+    view! {
+        <Title text="Projects"/>
+        <div class="page-header">
+            <div>
+                <p class="eyebrow">"Delivery"</p>
+                <h1>"Projects"</h1>
+            </div>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading projects…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => {
+                        let currency = Currency::new(&list.currency);
+                        let rows = list.projects.iter().map(|p| view! {
+                            <tr data-project-id=p.id>
+                                <td class="strong">
+                                    <a href=format!("/projects/{}", p.id)>{p.name.clone()}</a>
+                                    {p.overridden.then(|| view! { <span class="flag-override" title="Closed despite a blocked check, with a reason">"Override"</span> })}
+                                </td>
+                                <td><a href=format!("/clients/{}", p.client_id)>{p.client_name.clone()}</a></td>
+                                <td>{p.pm_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{format!("{} – {}", p.starts_on, p.ends_on)}</td>
+                                <td class="num">{money(p.budget_minor, &currency)}</td>
+                                <td><span class=format!("status status-{}", p.status)>{p.status.replace('_', " ")}</span></td>
+                            </tr>
+                        }).collect_view();
+                        let empty = list.projects.is_empty().then(|| view! {
+                            <tr><td colspan="6" class="muted">"No projects yet: closing a deal creates one."</td></tr>
+                        });
+                        view! {
+                            <div class="table-card">
+                                <table class="list projects" data-testid="projects">
+                                    <thead><tr>
+                                        <th>"Project"</th><th>"Client"</th><th>"PM"</th><th>"Dates"</th>
+                                        <th class="num">"Budget"</th><th>"Status"</th>
+                                    </tr></thead>
+                                    <tbody>{rows}{empty}</tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(err) => error_panel("Projects could not be loaded", &err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One project.
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
+    let set_pm = ServerAction::<SetProjectPm>::new();
+    let live = live_projects_version();
+    let detail = Resource::new(
+        move || (id(), set_pm.version().get(), live.get()),
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_project(id).await,
+                None => Err(crate::error::AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the project…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(p) => view! { <Project p set_pm/> }.into_any(),
+                    Err(err) => view! {
+                        <Title text="Project"/>
+                        {error_panel("This project could not be opened", &err)}
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Project(p: ProjectDetail, set_pm: ServerAction<SetProjectPm>) -> impl IntoView {
+    let currency = Currency::new(&p.currency);
+    let reopen = ServerAction::<ReopenDeal>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(deal_id)) = reopen.value().get() {
+            navigate(&format!("/pipeline?deal={deal_id}"), Default::default());
+        }
+    });
+    let head = p
+        .weeks
+        .iter()
+        .map(|w| view! { <th scope="col">{w.get(5..).unwrap_or_default().to_string()}</th> })
+        .collect_view();
+    let staffing = p
+        .staffing
+        .iter()
+        .map(|row| {
+            let total: i64 = row.minutes.iter().sum();
+            let cells = row
+                .minutes
+                .iter()
+                .map(|m| view! { <td class="num">{if *m == 0 { String::new() } else { hours_text(*m) }}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{row.name.clone()}</th>{cells}<td class="num strong">{hours_text(total)}</td></tr> }
+        })
+        .collect_view();
+    let report = p.check_report.clone().map(|r| {
+        let capacity = match r.capacity {
+            CapacityVerdict::Fits => ("verdict verdict-good", "Fits"),
+            CapacityVerdict::Tight => ("verdict verdict-warn", "Tight"),
+            CapacityVerdict::Short => ("verdict verdict-bad", "Short"),
+        };
+        let margin = match r.margin {
+            MarginVerdict::Pass => ("verdict verdict-good", "Pass"),
+            MarginVerdict::Warn => ("verdict verdict-warn", "Warn"),
+            MarginVerdict::Block => ("verdict verdict-bad", "Block"),
+        };
+        let shortfall = (!r.shortfall.is_empty()).then(|| {
+            let text = r
+                .shortfall
+                .iter()
+                .map(|(skill, m)| format!("{skill} {} h", hours_text(*m)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            view! { <p class="muted">"Unstaffed at close: " {text}</p> }
+        });
+        let cost = r
+            .cost_minor
+            .map(|c| format!(" · cost {}", format_money_whole(c, &currency)))
+            .unwrap_or_default();
+        view! {
+            <section class="panel" data-testid="check-report">
+                <h2>"Checks at close"</h2>
+                <div class="close-verdicts">
+                    <div class="verdict-box"><span class="verdict-label">"Capacity"</span><span class=capacity.0>{capacity.1}</span></div>
+                    <div class="verdict-box">
+                        <span class="verdict-label">"Margin"</span><span class=margin.0>{margin.1}</span>
+                        <span class="margin-line">{format!("{} (target {}, floor {}){cost}",
+                            r.margin_bp.map(percent).unwrap_or_else(|| "—".into()), percent(r.target_bp), percent(r.floor_bp))}</span>
+                    </div>
+                    <div class="verdict-box">
+                        <span class="verdict-label">"Start"</span>
+                        <span>{format!("{} · {} weeks", r.start_on, r.weeks)}</span>
+                        {r.earliest_start_on.clone().map(|e| view! { <span class="muted small">{format!("earliest that fitted: {e}")}</span> })}
+                    </div>
+                </div>
+                {shortfall}
+                {r.staffing_edited.then(|| view! { <p class="muted">"The staffing was edited from the suggestion."</p> })}
+            </section>
+        }
+    });
+    let override_note = p.override_reason.clone().map(|why| {
+        view! {
+            <div class="notice override-note" role="note">
+                <strong>"Closed despite a blocked check. "</strong>
+                "Reason: " {why}
+            </div>
+        }
+    });
+    let pm_form = p.can_manage.then(|| {
+        let options = p
+            .pm_options
+            .iter()
+            .map(|(id, name)| view! { <option value=*id selected=Some(*id) == p.pm_user_id>{name.clone()}</option> })
+            .collect_view();
+        view! {
+            <ActionForm action=set_pm attr:class="inline-form">
+                <input type="hidden" name="project_id" value=p.row.id/>
+                <input type="hidden" name="version" value=p.version/>
+                <label><span>"Project manager"</span>
+                    <select name="pm_user_id"><option value="">"Nobody yet"</option>{options}</select>
+                </label>
+                <button type="submit" class="button small">"Assign"</button>
+            </ActionForm>
+        }
+    });
+    let reopen_form = (p.can_reopen && p.deal_version.is_some()).then(|| {
+        view! {
+            <ActionForm action=reopen attr:class="inline-form">
+                <input type="hidden" name="project_id" value=p.row.id/>
+                <input type="hidden" name="deal_version" value=p.deal_version.unwrap_or_default()/>
+                <button type="submit" class="button ghost small" title="Removes this project and puts the deal back on the board">"Reopen the deal"</button>
+            </ActionForm>
+        }
+    });
+    let errors = move || {
+        set_pm
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| reopen.value().get().and_then(|r| r.err()))
+            .map(|e| error_text(&e))
+    };
+    let brief = [
+        ("Goals", p.brief_goals.clone()),
+        ("Priorities", p.brief_priorities.clone()),
+        ("Context", p.brief_context.clone()),
+    ]
+    .into_iter()
+    .map(|(label, text)| view! { <dt>{label}</dt><dd>{if text.is_empty() { "—".to_string() } else { text }}</dd> })
+    .collect_view();
+    view! {
+        <Title text=p.row.name.clone()/>
+        <div class="page-header">
+            <div>
+                <p class="eyebrow"><a href="/projects">"Projects"</a>" · "<a href=format!("/clients/{}", p.row.client_id)>{p.row.client_name.clone()}</a></p>
+                <h1>{p.row.name.clone()}</h1>
+                <p class="muted">
+                    <span class=format!("status status-{}", p.row.status)>{p.row.status.replace('_', " ")}</span>
+                    {format!(" {} – {} · PM: {}", p.row.starts_on, p.row.ends_on, p.row.pm_name.clone().unwrap_or_else(|| "nobody yet".into()))}
+                    {p.deal.clone().map(|(id, title)| view! { " · from the deal " <a href=format!("/pipeline?deal={id}")>{title}</a> })}
+                </p>
+            </div>
+            <dl class="board-stats">
+                <div><dt>"Budget"</dt><dd data-testid="budget">{money(p.row.budget_minor, &currency)}</dd></div>
+                <div><dt>"Time logged"</dt><dd>{format!("{} h", hours_text(p.logged_minutes))}</dd></div>
+            </dl>
+        </div>
+        {override_note}
+        <div class="project-actions">{pm_form}{reopen_form}</div>
+        <p class="form-error" role="alert">{errors}</p>
+        <div class="two-col">
+            <section class="panel">
+                <h2>"Brief"</h2>
+                <dl class="brief">{brief}</dl>
+            </section>
+            {report}
+        </div>
+        <section class="panel">
+            <h2>"Staffing by week (hours)"</h2>
+            <div class="table-scroll">
+                <table class="staffing" data-testid="project-staffing">
+                    <thead><tr><th>"Person"</th>{head}<th>"Total"</th></tr></thead>
+                    <tbody>{staffing}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
