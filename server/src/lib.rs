@@ -2,6 +2,9 @@
 //!
 //! `main.rs` only wires these together; tests drive [`router`] with `oneshot`.
 
+// The app's views are deeply nested types; rendering them here needs the deeper limit too.
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod live;
 pub mod security;

@@ -641,3 +641,97 @@ async fn the_project_manager_is_assigned_on_the_project() {
     assert_eq!(page.pm_user_id, Some(pm_id));
     assert_eq!(page.row.pm_name.as_deref(), Some("Tomasz Nowak"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_closes_of_different_deals_all_succeed() {
+    let f = fixture().await;
+    let admin = f.login("admin@northwind.test").await;
+    let mut forms = Vec::new();
+    for i in 0..12 {
+        let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 8), ("Frontend", 8)], 2).await;
+        forms.push(close_form(
+            deal,
+            version,
+            &format!("key-parallel-{i:08}"),
+            &start(2),
+            "Parallel closes in a test",
+        ));
+    }
+    let calls = forms
+        .iter()
+        .map(|form| f.call("close_deal", form, Some(&admin)));
+    for answer in futures::future::join_all(calls).await {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+}
+
+#[tokio::test]
+async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, _) = new_deal(&f, 4_000_000, &[("QA", 10)], 1).await;
+    let preview = |start_on: String| {
+        let f = &f;
+        let am = am.clone();
+        async move {
+            let answer = f
+                .call(
+                    "preview_close",
+                    &format!("deal_id={deal}&start_on={start_on}&staffing="),
+                    Some(&am),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            serde_json::from_str::<ClosePreview>(&answer.body).unwrap()
+        }
+    };
+    let week = start(30);
+    assert_ne!(preview(week.clone()).await.capacity.verdict, CapacityVerdict::Short);
+    // Every QA person is booked full that week, written straight into the database.
+    let project = f
+        .id("SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' LIMIT 1")
+        .await;
+    sqlx::query(
+        "INSERT INTO allocations (workspace_id, person_id, project_id, week, minutes, created_at)
+         SELECT ps.workspace_id, ps.person_id, $1, $2, 168 * 60, 0
+         FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+         JOIN workspaces w ON w.id = s.workspace_id
+         WHERE w.slug = 'demo' AND s.name = 'QA'",
+    )
+    .bind(project)
+    .bind(&week)
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    let after = preview(week.clone()).await;
+    assert_eq!(after.capacity.verdict, CapacityVerdict::Short);
+    // A close elsewhere that week is applied to the engine in memory too.
+    let other_week = start(31);
+    let (big, big_version) = new_deal(&f, 9_000_000, &[("QA", 60)], 1).await;
+    let admin = f.login("admin@northwind.test").await;
+    let closed = f
+        .call(
+            "close_deal",
+            &close_form(big, big_version, "key-follow-00000001", &other_week, "Soaks up QA that week"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let qa_free_before: i64 = f
+        .id(&format!(
+            "SELECT COALESCE(SUM(minutes), 0) FROM allocations WHERE week = '{other_week}' AND project_id IS NOT NULL"
+        ))
+        .await;
+    assert!(qa_free_before >= 60 * 60);
+    let (small, _) = new_deal(&f, 4_000_000, &[("QA", 70)], 1).await;
+    let answer = f
+        .call(
+            "preview_close",
+            &format!("deal_id={small}&start_on={other_week}&staffing="),
+            Some(&am),
+        )
+        .await;
+    let p: ClosePreview = serde_json::from_str(&answer.body).unwrap();
+    // Two QA people at 40 h minus the 60 h just closed cannot take 70 h more.
+    assert_eq!(p.capacity.verdict, CapacityVerdict::Short, "{:?}", p.capacity.cells);
+}

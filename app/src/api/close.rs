@@ -167,10 +167,17 @@ pub async fn close_setup(deal_id: i64) -> Result<CloseDialogData, AppError> {
     let now = context::now_ms();
     let deal = close_repo::open_deal(&mut conn, &caller, deal_id, now).await?;
     let start_week = deal.default_start_week();
-    let world = close_repo::load_world(&mut conn, &caller, &deal, start_week).await?;
-    let evaluation = world.evaluate(&deal, start_week, None)?;
+    let evaluation = close_repo::evaluate(&mut conn, &caller, &deal, start_week, None).await?;
     let may_see_costs =
         caller.can(Permission::ViewCostRates) && caller.can(Permission::ViewDealValues);
+    let (currency, target_bp, floor_bp) =
+        close_repo::targets(&mut conn, caller.workspace_id).await?;
+    let (skills, people) = close_repo::candidates(&mut conn, &caller, &deal).await?;
+    let engine_input = if may_see_costs {
+        Some(close_repo::engine_input(&mut conn, &caller, &deal, start_week).await?)
+    } else {
+        None
+    };
     let card = if caller.can(Permission::ViewDealValues) {
         deal.card.clone()
     } else {
@@ -181,16 +188,16 @@ pub async fn close_setup(deal_id: i64) -> Result<CloseDialogData, AppError> {
     };
     Ok(CloseDialogData {
         card,
-        currency: world.currency.clone(),
-        first_week: world.first_week.to_string(),
+        currency,
+        first_week: deal.first_week.to_string(),
         start_week,
         demand: deal.demand.clone(),
-        skills: world.skills.clone(),
-        people: world.people.clone(),
-        target_bp: world.target_bp,
-        floor_bp: world.floor_bp,
+        skills,
+        people,
+        target_bp,
+        floor_bp,
         value_minor: may_see_costs.then_some(deal.value_minor),
-        engine_input: may_see_costs.then(|| world.input.clone()),
+        engine_input,
         preview: ClosePreview::of(&evaluation, may_see_costs),
         can_override: caller.can(Permission::OverrideChecks),
     })
@@ -214,8 +221,8 @@ pub async fn preview_close(
     let deal = close_repo::open_deal(&mut conn, &caller, deal_id, now).await?;
     let start_week = close_repo::start_week(&start_on, now)?;
     let staffing = parse_staffing(&staffing, close_repo::first_week(now))?;
-    let world = close_repo::load_world(&mut conn, &caller, &deal, start_week).await?;
-    let evaluation = world.evaluate(&deal, start_week, staffing.as_deref())?;
+    let evaluation =
+        close_repo::evaluate(&mut conn, &caller, &deal, start_week, staffing.as_deref()).await?;
     let may_see_costs =
         caller.can(Permission::ViewCostRates) && caller.can(Permission::ViewDealValues);
     Ok(ClosePreview::of(&evaluation, may_see_costs))

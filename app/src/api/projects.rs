@@ -336,6 +336,7 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     let caller = context::caller_with(Permission::CloseDeals).await?;
     let state = context::state()?;
     let now = context::now_ms();
+    let _turn = state.close_gate.lock().await;
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
     let project: Option<(Option<i64>, String)> =
         sqlx::query_as("SELECT deal_id, name FROM projects WHERE id = $1 AND workspace_id = $2")

@@ -75,7 +75,7 @@ fn new_close_key() -> String {
 }
 
 #[component]
-fn Dialog(data: CloseDialogData, back: String) -> impl IntoView {
+fn Dialog(data: CloseDialogData, back: String) -> AnyView {
     let data = StoredValue::new(data);
     let first_week = data
         .with_value(|d| Date::parse(&d.first_week))
@@ -484,6 +484,7 @@ fn Dialog(data: CloseDialogData, back: String) -> impl IntoView {
             </section>
         </div>
     }
+    .into_any()
 }
 
 /// Sets one cell of the staffing (materialising the suggestion first).

@@ -118,23 +118,38 @@ pub async fn load_capacity_input(
         }
     }
 
-    // 4. Allocations in the horizon: confirmed on projects, tentative on open deals.
-    let rows: Vec<AllocationRow> = sqlx::query_as(
-        "SELECT a.person_id, a.week, a.minutes,
-                CASE WHEN a.deal_id IS NULL THEN NULL
-                     ELSE COALESCE(d.probability_override_pct, s.probability_pct) END,
-                a.deal_id
-         FROM allocations a
-         LEFT JOIN deals d ON d.id = a.deal_id AND d.workspace_id = a.workspace_id
-         LEFT JOIN stages s ON s.id = d.stage_id
-         WHERE a.workspace_id = $1 AND a.week >= $2 AND a.week < $3
-           AND (a.deal_id IS NULL OR (s.kind = 'open' AND d.archived_at IS NULL))",
-    )
-    .bind(workspace_id)
-    .bind(&first)
-    .bind(&end)
-    .fetch_all(&mut *conn)
-    .await?;
+    // 4. Allocations in the horizon: confirmed on projects, tentative on open deals. When
+    // tentative work does not count, only confirmed minutes are read, summed per cell.
+    let rows: Vec<AllocationRow> = if tentative == TentativeMode::Exclude {
+        sqlx::query_as(
+            "SELECT person_id, week, SUM(minutes), NULL, NULL
+             FROM allocations
+             WHERE workspace_id = $1 AND week >= $2 AND week < $3 AND project_id IS NOT NULL
+             GROUP BY person_id, week",
+        )
+        .bind(workspace_id)
+        .bind(&first)
+        .bind(&end)
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        sqlx::query_as(
+            "SELECT a.person_id, a.week, a.minutes,
+                    CASE WHEN a.deal_id IS NULL THEN NULL
+                         ELSE COALESCE(d.probability_override_pct, s.probability_pct) END,
+                    a.deal_id
+             FROM allocations a
+             LEFT JOIN deals d ON d.id = a.deal_id AND d.workspace_id = a.workspace_id
+             LEFT JOIN stages s ON s.id = d.stage_id
+             WHERE a.workspace_id = $1 AND a.week >= $2 AND a.week < $3
+               AND (a.deal_id IS NULL OR (s.kind = 'open' AND d.archived_at IS NULL))",
+        )
+        .bind(workspace_id)
+        .bind(&first)
+        .bind(&end)
+        .fetch_all(&mut *conn)
+        .await?
+    };
     let allocations = rows
         .into_iter()
         .filter_map(

@@ -5,15 +5,15 @@ use crate::api::board::DealCard;
 use crate::api::close::{CheckReport, CloseOutcome, ClosePerson};
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{
-    CapacityInput, Demand, DemandLine, Engine, StaffingLine, TentativeMode,
-    DEFAULT_EARLIEST_START_WITHIN, WEEK_MINUTES,
+    CapacityInput, Demand, DemandLine, StaffingLine, TentativeMode, DEFAULT_EARLIEST_START_WITHIN,
+    WEEK_MINUTES,
 };
 use crate::domain::close::{self, CloseEvaluation};
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::capacity_repo::{self, Horizon};
 use crate::server::context::Caller;
-use crate::server::{board_repo, events};
+use crate::server::{board_repo, capacity_cache, events};
 use sqlx::SqliteConnection;
 
 /// Latest start the dialog or the API may ask for, in weeks from this week.
@@ -151,109 +151,114 @@ pub async fn open_deal(
     })
 }
 
-/// What a deal is checked against: the team's free time, rates and the margin targets.
-pub struct World {
-    /// Week 0.
-    pub first_week: Date,
-    /// Currency code.
-    pub currency: String,
-    /// Margin target, basis points.
-    pub target_bp: i64,
-    /// Margin floor, basis points.
-    pub floor_bp: i64,
-    /// The deal's skills: (id, name).
-    pub skills: Vec<(i64, String)>,
-    /// People with one of those skills.
-    pub people: Vec<ClosePerson>,
-    /// The engine's input.
-    pub input: CapacityInput,
-    engine: Engine,
+/// The workspace's currency and margin targets: (currency, target bp, floor bp).
+pub async fn targets(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+) -> Result<(String, i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT currency, margin_target_bp, margin_floor_bp FROM workspaces WHERE id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
-impl World {
-    /// Both checks at `start_week`, with `staffing` or the suggestion.
-    pub fn evaluate(
-        &self,
-        deal: &OpenDeal,
-        start_week: u32,
-        staffing: Option<&[StaffingLine]>,
-    ) -> Result<CloseEvaluation, AppError> {
-        Ok(close::evaluate(
-            &self.engine,
-            &deal.demand,
-            start_week,
-            staffing,
-            deal.value_minor,
-            self.target_bp,
-            self.floor_bp,
-        )?)
-    }
-}
-
-/// Loads the world for `deal` starting at `start_week` (confirmed work only: other deals'
+/// Both checks of `deal` at `start_week` with `staffing` (or the suggestion), against
+/// the team's free time as the database has it now (confirmed work only: other deals'
 /// tentative allocations do not hold people back from a won deal).
-pub async fn load_world(
+pub async fn evaluate(
     conn: &mut SqliteConnection,
     caller: &Caller,
     deal: &OpenDeal,
     start_week: u32,
-) -> Result<World, AppError> {
-    let weeks = deal.demand.weeks;
-    let horizon = Horizon {
-        first_week: deal.first_week,
-        weeks: (start_week + weeks).max(DEFAULT_EARLIEST_START_WITHIN + weeks),
-    };
-    let input = capacity_repo::load_capacity_input(
-        &mut *conn,
-        caller.workspace_id,
-        horizon,
-        TentativeMode::Exclude,
-    )
-    .await?;
-    let engine = Engine::new(&input)?;
-    let (currency, target_bp, floor_bp): (String, i64, i64) = sqlx::query_as(
-        "SELECT currency, margin_target_bp, margin_floor_bp FROM workspaces WHERE id = $1",
-    )
-    .bind(caller.workspace_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    staffing: Option<&[StaffingLine]>,
+) -> Result<CloseEvaluation, AppError> {
+    let (_, target_bp, floor_bp) = targets(&mut *conn, caller.workspace_id).await?;
+    let state = crate::server::context::state()?;
+    state
+        .capacity
+        .with(
+            &mut *conn,
+            caller.workspace_id,
+            deal.first_week,
+            |snapshot| {
+                close::evaluate(
+                    &snapshot.engine,
+                    &deal.demand,
+                    start_week,
+                    staffing,
+                    deal.value_minor,
+                    target_bp,
+                    floor_bp,
+                )
+            },
+        )
+        .await?
+        .map_err(AppError::from)
+}
+
+/// The deal's skills by name, and the people who have one of them (for the dialog's
+/// staffing choices).
+pub async fn candidates(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    deal: &OpenDeal,
+) -> Result<(Vec<(i64, String)>, Vec<ClosePerson>), AppError> {
+    let wanted: Vec<i64> = deal.demand.lines.iter().map(|l| l.skill).collect();
     let all_skills: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY id")
             .bind(caller.workspace_id)
             .fetch_all(&mut *conn)
             .await?;
-    let wanted: Vec<i64> = deal.demand.lines.iter().map(|l| l.skill).collect();
     let skills = all_skills
         .into_iter()
         .filter(|(id, _)| wanted.contains(id))
         .collect();
-    let names: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, name FROM people WHERE workspace_id = $1 AND active = 1 ORDER BY name",
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT p.id, p.name, ps.skill_id FROM people p JOIN person_skills ps ON ps.person_id = p.id
+         WHERE p.workspace_id = $1 AND p.active = 1 ORDER BY p.name, p.id",
     )
     .bind(caller.workspace_id)
     .fetch_all(&mut *conn)
     .await?;
-    let people = names
-        .into_iter()
-        .filter_map(|(id, name)| {
-            let skills: Vec<i64> = wanted
-                .iter()
-                .copied()
-                .filter(|s| engine.has_skill(id, *s))
-                .collect();
-            (!skills.is_empty()).then_some(ClosePerson { id, name, skills })
-        })
-        .collect();
-    Ok(World {
-        first_week: deal.first_week,
-        currency,
-        target_bp,
-        floor_bp,
-        skills,
-        people,
-        input,
-        engine,
-    })
+    let mut people: Vec<ClosePerson> = Vec::new();
+    for (id, name, skill) in rows {
+        if !wanted.contains(&skill) {
+            continue;
+        }
+        match people.last_mut() {
+            Some(p) if p.id == id => p.skills.push(skill),
+            _ => people.push(ClosePerson {
+                id,
+                name,
+                skills: vec![skill],
+            }),
+        }
+    }
+    Ok((skills, people))
+}
+
+/// The engine's input for the browser of someone who may see cost rates: the weeks the
+/// dialog can plan in (this week to the latest start the engine suggests, plus the
+/// deal's weeks, or the planned start's).
+pub async fn engine_input(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    deal: &OpenDeal,
+    start_week: u32,
+) -> Result<CapacityInput, AppError> {
+    let weeks = deal.demand.weeks;
+    Ok(capacity_repo::load_capacity_input(
+        &mut *conn,
+        caller.workspace_id,
+        Horizon {
+            first_week: deal.first_week,
+            weeks: (start_week + weeks).max(DEFAULT_EARLIEST_START_WITHIN + weeks),
+        },
+        TentativeMode::Exclude,
+    )
+    .await?)
 }
 
 /// A close as asked for, validated.
@@ -284,8 +289,9 @@ pub async fn close(
     use crate::server::context;
 
     let state = context::state()?;
-    // IMMEDIATE: take the write lock first, so concurrent closes queue up (and see each
-    // other's project) instead of failing when a read transaction upgrades.
+    // Closes queue here in arrival order, then take SQLite's write lock first (IMMEDIATE),
+    // so concurrent closes see each other's project instead of failing on an upgrade.
+    let _turn = state.close_gate.lock().await;
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
 
     // The same key again: the same project, if it is the same close.
@@ -315,8 +321,17 @@ pub async fn close(
         crate::api::deals::current_deal(&mut tx, caller, request.deal_id, request.version, now_ms)
             .await?;
     let deal = open_deal(&mut tx, caller, request.deal_id, now_ms).await?;
-    let world = load_world(&mut tx, caller, &deal, request.start_week).await?;
-    let evaluation = world.evaluate(&deal, request.start_week, request.staffing.as_deref())?;
+    let capacity_before = capacity_cache::version(&mut tx, caller.workspace_id).await?;
+    let evaluation = evaluate(
+        &mut tx,
+        caller,
+        &deal,
+        request.start_week,
+        request.staffing.as_deref(),
+    )
+    .await?;
+    let (_, target_bp, floor_bp) = targets(&mut tx, caller.workspace_id).await?;
+    let first_week = deal.first_week;
     let overridden = if evaluation.needs_override() {
         let blockers = evaluation.blockers().join(" and ");
         if request.override_reason.is_empty() {
@@ -358,7 +373,7 @@ pub async fn close(
     .await?
     .ok_or(AppError::Internal)?;
 
-    let starts_on = world.first_week.add_days(7 * request.start_week as i32);
+    let starts_on = first_week.add_days(7 * request.start_week as i32);
     let ends_on = starts_on.add_days(7 * deal.demand.weeks as i32 - 3);
     let today = Date::from_unix_ms(now_ms);
     let status = if starts_on <= today {
@@ -366,10 +381,14 @@ pub async fn close(
     } else {
         "planned"
     };
-    let week_date = |week: u32| world.first_week.add_days(7 * week as i32);
+    let week_date = |week: u32| first_week.add_days(7 * week as i32);
+    let skill_names: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
+            .bind(caller.workspace_id)
+            .fetch_all(&mut *tx)
+            .await?;
     let skill_name = |id: i64| {
-        world
-            .skills
+        skill_names
             .iter()
             .find(|(s, _)| *s == id)
             .map(|(_, n)| n.clone())
@@ -379,8 +398,8 @@ pub async fn close(
         capacity: evaluation.capacity.verdict,
         margin_bp: evaluation.margin.margin_bp,
         margin: evaluation.margin.verdict,
-        target_bp: world.target_bp,
-        floor_bp: world.floor_bp,
+        target_bp,
+        floor_bp,
         cost_minor: Some(evaluation.margin.cost_minor),
         start_on: starts_on.to_string(),
         weeks: deal.demand.weeks,
@@ -517,8 +536,19 @@ pub async fn close(
         now_ms,
     )
     .await?;
+    let capacity_after = capacity_cache::version(&mut tx, caller.workspace_id).await?;
     crate::api::deals::commit_and_publish(tx, caller, &won, request.deal_id, deal_seq, now_ms)
         .await?;
+    state
+        .capacity
+        .applied(
+            caller.workspace_id,
+            first_week,
+            capacity_before,
+            capacity_after,
+            &cells,
+        )
+        .await;
     state.live.publish(
         caller.workspace_id,
         LiveEvent::Projects { seq: project_seq },

@@ -20,6 +20,11 @@ pub struct AppState {
     pub https: bool,
     /// The live stream's hub.
     pub live: Arc<LiveHub>,
+    /// The capacity engine per workspace, kept between closes.
+    pub capacity: Arc<super::capacity_cache::CapacityCache>,
+    /// Closes and reopens take turns here, first come first served, before they take
+    /// SQLite's write lock (whose busy wait is not fair under load).
+    pub close_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -31,6 +36,8 @@ impl AppState {
             limiter: Arc::new(LoginLimiter::default()),
             https,
             live: Arc::new(LiveHub::new()),
+            capacity: Arc::default(),
+            close_gate: Arc::default(),
         }
     }
 }

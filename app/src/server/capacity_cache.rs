@@ -1,0 +1,110 @@
+//! The capacity engine kept in memory per workspace, so closing a deal does not re-read
+//! the whole team. A snapshot is valid while the workspace's `capacity_version` (moved
+//! by database triggers on every change the engine depends on) and this week are the
+//! ones it was built for; otherwise it is rebuilt from the database. Closes apply their
+//! own allocations to it after they commit.
+
+use crate::domain::calendar::Date;
+use crate::domain::capacity::{Engine, TentativeMode};
+use crate::server::capacity_repo::{self, Horizon};
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// Weeks a snapshot covers from this week: the latest start a close may ask for (104)
+/// plus the longest deal (104).
+pub const SNAPSHOT_WEEKS: u32 = 208;
+
+/// One workspace's engine with what it was built from.
+pub struct Snapshot {
+    /// The `capacity_version` it reflects.
+    pub version: i64,
+    /// Week 0.
+    pub first_week: Date,
+    /// Free capacity of everyone, confirmed work only.
+    pub engine: Engine,
+}
+
+/// Snapshots by workspace. One lock: evaluating takes well under a millisecond.
+#[derive(Default)]
+pub struct CapacityCache {
+    workspaces: tokio::sync::Mutex<HashMap<i64, Snapshot>>,
+}
+
+impl std::fmt::Debug for CapacityCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CapacityCache")
+    }
+}
+
+/// The workspace's current `capacity_version`.
+pub async fn version(conn: &mut SqliteConnection, workspace_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT capacity_version FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(conn)
+        .await
+}
+
+impl CapacityCache {
+    /// Runs `f` on the workspace's snapshot for `first_week`, rebuilding it through `conn`
+    /// first if the database has moved on.
+    pub async fn with<R>(
+        &self,
+        conn: &mut SqliteConnection,
+        workspace_id: i64,
+        first_week: Date,
+        f: impl FnOnce(&Snapshot) -> R,
+    ) -> Result<R, crate::error::AppError> {
+        let current = version(&mut *conn, workspace_id).await?;
+        let mut map = self.workspaces.lock().await;
+        let fresh = map
+            .get(&workspace_id)
+            .is_some_and(|s| s.version == current && s.first_week == first_week);
+        if !fresh {
+            let input = capacity_repo::load_capacity_input(
+                &mut *conn,
+                workspace_id,
+                Horizon {
+                    first_week,
+                    weeks: SNAPSHOT_WEEKS,
+                },
+                TentativeMode::Exclude,
+            )
+            .await?;
+            let engine = Engine::new(&input)?;
+            map.insert(
+                workspace_id,
+                Snapshot {
+                    version: current,
+                    first_week,
+                    engine,
+                },
+            );
+        }
+        Ok(f(map.get(&workspace_id).expect("just inserted")))
+    }
+
+    /// After a committed change that moved the version from `before` to `after` by
+    /// adding confirmed `cells` (person, week index from `first_week`, minutes): applies
+    /// them if the snapshot was at `before`, else forgets it (the next use rebuilds).
+    pub async fn applied(
+        &self,
+        workspace_id: i64,
+        first_week: Date,
+        before: i64,
+        after: i64,
+        cells: &[(i64, u32, i64)],
+    ) {
+        let mut map = self.workspaces.lock().await;
+        match map.get_mut(&workspace_id) {
+            Some(s) if s.version == before && s.first_week == first_week => {
+                for &(person, week, minutes) in cells {
+                    s.engine.reserve(person, week, minutes);
+                }
+                s.version = after;
+            }
+            _ => {
+                map.remove(&workspace_id);
+            }
+        }
+    }
+}
