@@ -5,6 +5,7 @@ use crate::domain::permissions::Permission;
 use crate::pages::{
     audit::AuditPage,
     bench::EngineBenchPage,
+    capacity::CapacityPage,
     clients::{ClientPage, ClientsPage},
     invite::InvitePage,
     login::LoginPage,
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/capacity") view=CapacityPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                     <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
@@ -128,6 +130,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
                 <A href="/pipeline">"Pipeline"</A>
                 <A href="/clients">"Clients"</A>
                 <A href="/projects">"Projects"</A>
+                <A href="/capacity">"Capacity"</A>
             })}
             {admin.then(|| view! {
                 <A href="/settings/users">"Users"</A>

@@ -172,6 +172,17 @@ async fn replay(
     if projects_changed.is_some() {
         out.push_back(LiveEvent::Projects { seq: latest });
     }
+    let capacity_changed: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
+           AND entity IN ('allocation', 'time_off', 'project')",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .fetch_one(&state.pool)
+    .await?;
+    if capacity_changed.is_some() {
+        out.push_back(LiveEvent::Capacity { seq: latest });
+    }
     for deal_id in changed {
         let event = match board_repo::board_deal(&state.pool, workspace_id, deal_id).await? {
             Some(row) => match board_repo::stage(&state.pool, workspace_id, row.stage_id).await? {

@@ -22,6 +22,10 @@ enum Access {
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
     this_week: String,
+    next_week: String,
+    person: i64,
+    time_off: i64,
+    time_off_version: i64,
     project: i64,
     project_version: i64,
     project_deal_version: i64,
@@ -319,6 +323,62 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "capacity_grid",
+            access: Needs(Permission::ViewPipeline),
+            args: |_| "from=&weeks=12&demand=weighted".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "capacity_cell",
+            access: Needs(Permission::ViewPipeline),
+            args: |ids| format!("person_id={}&week={}", ids.person, ids.this_week),
+            names_a_row: true,
+        },
+        Case {
+            name: "set_allocation",
+            access: Needs(Permission::ManageCapacity),
+            args: |ids| {
+                format!(
+                    "person_id={}&target=project%3A{}&week={}&hours=6&version=0",
+                    ids.person, ids.project, ids.next_week
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "assign_range",
+            access: Needs(Permission::ManageCapacity),
+            args: |ids| {
+                format!(
+                    "person_id={}&target=project%3A{}&from_week={}&weeks=2&hours=6",
+                    ids.person, ids.project, ids.next_week
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "add_time_off",
+            access: Needs(Permission::ManageCapacity),
+            args: |ids| {
+                format!(
+                    "person_id={}&starts_on={}&ends_on={}&hours_per_day=&reason=Dentist",
+                    ids.person, ids.next_week, ids.next_week
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "remove_time_off",
+            access: Needs(Permission::ManageCapacity),
+            args: |ids| {
+                format!(
+                    "time_off_id={}&version={}",
+                    ids.time_off, ids.time_off_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -381,10 +441,23 @@ async fn ids(f: &Fixture) -> Ids {
         .execute(&f.pool)
         .await
         .unwrap();
+    let (time_off, time_off_version): (i64, i64) = sqlx::query_as(
+        "SELECT id, version FROM time_off WHERE workspace_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(ws)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    let monday =
+        app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms()).week_start(1);
     Ids {
-        this_week: app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms())
-            .week_start(1)
-            .to_string(),
+        this_week: monday.to_string(),
+        next_week: monday.add_days(7).to_string(),
+        person: f
+            .id("SELECT person_id FROM users WHERE email = 'pm@northwind.test'")
+            .await,
+        time_off,
+        time_off_version,
         project,
         project_version,
         project_deal_version,

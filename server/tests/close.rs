@@ -686,7 +686,10 @@ async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
         }
     };
     let week = start(30);
-    assert_ne!(preview(week.clone()).await.capacity.verdict, CapacityVerdict::Short);
+    assert_ne!(
+        preview(week.clone()).await.capacity.verdict,
+        CapacityVerdict::Short
+    );
     // Every QA person is booked full that week, written straight into the database.
     let project = f
         .id("SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' LIMIT 1")
@@ -712,7 +715,13 @@ async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
     let closed = f
         .call(
             "close_deal",
-            &close_form(big, big_version, "key-follow-00000001", &other_week, "Soaks up QA that week"),
+            &close_form(
+                big,
+                big_version,
+                "key-follow-00000001",
+                &other_week,
+                "Soaks up QA that week",
+            ),
             Some(&admin),
         )
         .await;
@@ -733,5 +742,10 @@ async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
         .await;
     let p: ClosePreview = serde_json::from_str(&answer.body).unwrap();
     // Two QA people at 40 h minus the 60 h just closed cannot take 70 h more.
-    assert_eq!(p.capacity.verdict, CapacityVerdict::Short, "{:?}", p.capacity.cells);
+    assert_eq!(
+        p.capacity.verdict,
+        CapacityVerdict::Short,
+        "{:?}",
+        p.capacity.cells
+    );
 }

@@ -26,6 +26,11 @@ pub enum LiveEvent {
         /// The event's sequence number.
         seq: i64,
     },
+    /// Allocations or time off changed: planners load their grid again.
+    Capacity {
+        /// The event's sequence number.
+        seq: i64,
+    },
     /// Too much was missed: load the board again.
     Reset {
         /// The latest sequence number.
@@ -45,6 +50,7 @@ impl LiveEvent {
             Self::Deal { seq, .. }
             | Self::DealRemoved { seq, .. }
             | Self::Projects { seq }
+            | Self::Capacity { seq }
             | Self::Reset { seq } => Some(*seq),
             Self::Presence { .. } => None,
         }

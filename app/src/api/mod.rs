@@ -11,4 +11,5 @@ pub mod clients;
 pub mod close;
 pub mod deals;
 pub mod live;
+pub mod planner;
 pub mod projects;

@@ -11,6 +11,7 @@ pub mod margin;
 pub mod money;
 pub mod permissions;
 pub mod pipeline;
+pub mod planner;
 pub mod rng;
 pub mod sample;
 pub mod validate;

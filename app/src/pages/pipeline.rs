@@ -244,7 +244,9 @@ fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>
             b.remove(deal_id);
             b.seq = b.seq.max(seq);
         }),
-        LiveEvent::Projects { seq } => board.update(|b| b.seq = b.seq.max(seq)),
+        LiveEvent::Projects { seq } | LiveEvent::Capacity { seq } => {
+            board.update(|b| b.seq = b.seq.max(seq))
+        }
         LiveEvent::Reset { .. } => {
             leptos::task::spawn_local(async move {
                 if let Ok(fresh) = list_board().await {

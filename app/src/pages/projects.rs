@@ -23,7 +23,9 @@ fn live_projects_version() -> RwSignal<u64> {
     crate::live_client::connect(
         move || seq.get_value(),
         move |event| match event {
-            LiveEvent::Projects { seq: s } | LiveEvent::Deal { seq: s, .. } => {
+            LiveEvent::Projects { seq: s }
+            | LiveEvent::Deal { seq: s, .. }
+            | LiveEvent::Capacity { seq: s } => {
                 seq.set_value(s);
                 if matches!(event, LiveEvent::Projects { .. }) {
                     version.update(|v| *v += 1);

@@ -11,6 +11,7 @@ pub mod context;
 pub mod db;
 pub mod events;
 pub mod live;
+pub mod planner_repo;
 pub mod seed;
 pub mod state;
 

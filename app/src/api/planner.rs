@@ -1,0 +1,285 @@
+//! The capacity planner: people × weeks, with the pipeline's demand, and its edits.
+//! Viewing needs "view pipeline" (people who only log time see their own row); editing
+//! needs "manage capacity". Every edit is versioned, written with its event, and goes
+//! live to every planner (and into the close dialog's numbers, through the capacity
+//! version).
+
+// One argument per form field.
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::planner::{DemandMode, PersonWeek, SkillWeek};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Most weeks the planner shows at once.
+pub const MAX_WEEKS: u32 = 52;
+
+/// One person's row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlannerRow {
+    /// Person id.
+    pub person_id: i64,
+    /// Name.
+    pub name: String,
+    /// Their skills (the first is the group they are listed under).
+    pub skills: Vec<i64>,
+    /// One entry per week shown.
+    pub weeks: Vec<PersonWeek>,
+}
+
+/// The planner's page data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlannerGrid {
+    /// First day of the first week shown.
+    pub first_week: String,
+    /// This week's first day.
+    pub this_week: String,
+    /// Weeks shown.
+    pub weeks: u32,
+    /// How open deals count.
+    pub mode: DemandMode,
+    /// Skills: (id, name), by name.
+    pub skills: Vec<(i64, String)>,
+    /// Per skill (same order): one entry per week.
+    pub skill_weeks: Vec<Vec<SkillWeek>>,
+    /// People, grouped by their first skill, by name.
+    pub rows: Vec<PlannerRow>,
+    /// Whether the caller may edit.
+    pub can_edit: bool,
+    /// Whether the caller sees the whole team (else only their own row).
+    pub whole_team: bool,
+    /// Projects that can be staffed: (id, name).
+    pub projects: Vec<(i64, String)>,
+    /// Open deals with an estimate: (id, title).
+    pub deals: Vec<(i64, String)>,
+    /// The pipeline's demand in the window, per deal and skill (for turning unassigned
+    /// demand into someone's allocation).
+    pub pipeline: Vec<PipelineLine>,
+    /// The latest event number.
+    pub seq: i64,
+}
+
+/// One open deal's need for one skill.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PipelineLine {
+    /// Deal id.
+    pub deal_id: i64,
+    /// Title.
+    pub title: String,
+    /// Skill id.
+    pub skill: i64,
+    /// First week index relative to the window (negative: started before it).
+    pub start_week: i64,
+    /// Weeks.
+    pub weeks: u32,
+    /// Minutes a week (the estimate spread evenly).
+    pub minutes_per_week: i64,
+    /// Probability in percent.
+    pub probability_pct: i64,
+}
+
+/// One allocation in a cell.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CellAllocation {
+    /// The project, for confirmed work.
+    pub project_id: Option<i64>,
+    /// The open deal, for tentative work.
+    pub deal_id: Option<i64>,
+    /// Project name or deal title.
+    pub name: String,
+    /// Minutes.
+    pub minutes: i64,
+    /// Row version.
+    pub version: i64,
+}
+
+/// A stretch of time off.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TimeOff {
+    /// Id.
+    pub id: i64,
+    /// First day.
+    pub starts_on: String,
+    /// Last day.
+    pub ends_on: String,
+    /// Minutes off per working day.
+    pub minutes_per_day: i64,
+    /// Why.
+    pub reason: Option<String>,
+    /// Version.
+    pub version: i64,
+}
+
+/// One person's week in detail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CellDetail {
+    /// Person id.
+    pub person_id: i64,
+    /// Name.
+    pub name: String,
+    /// First day of the week.
+    pub week: String,
+    /// Weekly capacity, minutes.
+    pub weekly_capacity: i64,
+    /// Allocations that week.
+    pub allocations: Vec<CellAllocation>,
+    /// Their time off overlapping the week (and later).
+    pub time_off: Vec<TimeOff>,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EditOutcome {
+    /// Weeks (first days) in which the person is now booked over their available time.
+    pub over_allocated: Vec<String>,
+}
+
+/// The planner for `weeks` weeks from the week containing `from` (empty: this week),
+/// with open deals counted as `demand` says (`off`, `weighted`, `pessimistic`).
+#[server(endpoint = "capacity_grid")]
+pub async fn capacity_grid(
+    #[server(default)] from: String,
+    weeks: u32,
+    #[server(default)] demand: String,
+) -> Result<PlannerGrid, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{board_repo, context, planner_repo};
+
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
+    if !(1..=MAX_WEEKS).contains(&weeks) {
+        return Err(AppError::invalid("weeks", "must be from 1 to 52"));
+    }
+    let now = context::now_ms();
+    let first = planner_repo::week_from(&from, now)?;
+    let mode = DemandMode::parse(demand.trim());
+    let pool = context::pool()?;
+    let mut conn = pool.acquire().await?;
+    let whole_team = planner_repo::sees_whole_team(&caller);
+    let mut grid = planner_repo::grid(&mut conn, &caller, first, weeks, mode, whole_team).await?;
+    grid.this_week = planner_repo::this_week(now).to_string();
+    grid.seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
+    Ok(grid)
+}
+
+/// One person's week: allocations by project or deal, and their time off.
+#[server(endpoint = "capacity_cell")]
+pub async fn capacity_cell(person_id: i64, week: String) -> Result<CellDetail, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, planner_repo};
+
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
+    let week = planner_repo::monday("week", &week)?;
+    let pool = context::pool()?;
+    let mut conn = pool.acquire().await?;
+    planner_repo::visible_person(&mut conn, &caller, person_id).await?;
+    planner_repo::cell(&mut conn, &caller, person_id, week).await
+}
+
+/// Sets a person's hours on a project (or open deal: `target` is `project:ID` or
+/// `deal:ID`) in one week; 0 removes it. `version` is the allocation's (0 when there is
+/// none yet). Over-allocation is allowed and reported.
+#[server(endpoint = "set_allocation")]
+pub async fn set_allocation(
+    person_id: i64,
+    target: String,
+    week: String,
+    hours: String,
+    version: i64,
+) -> Result<EditOutcome, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, planner_repo};
+
+    let caller = context::caller_with(Permission::ManageCapacity).await?;
+    let week = planner_repo::monday("week", &week)?;
+    planner_repo::in_range(week, context::now_ms())?;
+    let minutes = crate::domain::validate::hours("hours", &hours, 168)?;
+    planner_repo::write_allocations(
+        &caller,
+        planner_repo::Assignment {
+            person_id,
+            target: &target,
+            from: week,
+            weeks: 1,
+            minutes,
+            version: Some(version),
+        },
+        context::now_ms(),
+    )
+    .await
+}
+
+/// Assigns a person to a project (or an open deal, as tentative work) for `weeks` weeks
+/// from `from_week` at `hours` a week, in one action.
+#[server(endpoint = "assign_range")]
+pub async fn assign_range(
+    person_id: i64,
+    target: String,
+    from_week: String,
+    weeks: u32,
+    hours: String,
+) -> Result<EditOutcome, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, planner_repo};
+
+    let caller = context::caller_with(Permission::ManageCapacity).await?;
+    let from = planner_repo::monday("from_week", &from_week)?;
+    planner_repo::in_range(from, context::now_ms())?;
+    if !(1..=MAX_WEEKS).contains(&weeks) {
+        return Err(AppError::invalid("weeks", "must be from 1 to 52"));
+    }
+    let minutes = crate::domain::validate::hours("hours", &hours, 168)?;
+    if minutes == 0 {
+        return Err(AppError::invalid("hours", "must be more than 0"));
+    }
+    planner_repo::write_allocations(
+        &caller,
+        planner_repo::Assignment {
+            person_id,
+            target: &target,
+            from,
+            weeks,
+            minutes,
+            version: None,
+        },
+        context::now_ms(),
+    )
+    .await
+}
+
+/// Adds time off for a person: `starts_on` to `ends_on` (at most a year), `hours_per_day`
+/// off on each working day (empty: a full day, capacity / 5).
+#[server(endpoint = "add_time_off")]
+pub async fn add_time_off(
+    person_id: i64,
+    starts_on: String,
+    ends_on: String,
+    #[server(default)] hours_per_day: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, planner_repo};
+
+    let caller = context::caller_with(Permission::ManageCapacity).await?;
+    planner_repo::add_time_off(
+        &caller,
+        person_id,
+        &starts_on,
+        &ends_on,
+        &hours_per_day,
+        &reason,
+        context::now_ms(),
+    )
+    .await
+}
+
+/// Removes a stretch of time off.
+#[server(endpoint = "remove_time_off")]
+pub async fn remove_time_off(time_off_id: i64, version: i64) -> Result<(), AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, planner_repo};
+
+    let caller = context::caller_with(Permission::ManageCapacity).await?;
+    planner_repo::remove_time_off(&caller, time_off_id, version, context::now_ms()).await
+}

@@ -1,0 +1,699 @@
+//! `/capacity`: the capacity planner. People (grouped by skill) × weeks; each cell is
+//! booked hours against available hours, coloured by utilisation, with time off marked;
+//! per skill a summary of demand against capacity; with pipeline demand on, open deals'
+//! weighted (or pessimistic) demand is added, hatched, and what nobody is assigned to
+//! shows as "Unassigned" rows. Planners edit a cell, assign a range, turn unassigned
+//! demand into someone's allocation, and add time off; every planner follows live.
+
+use crate::api::live::LiveEvent;
+use crate::api::planner::{
+    capacity_cell, capacity_grid, AddTimeOff, AssignRange, CellDetail, PlannerGrid, RemoveTimeOff,
+    SetAllocation,
+};
+use crate::domain::calendar::Date;
+use crate::domain::planner::{DemandMode, Utilisation};
+use crate::domain::validate::hours_text;
+use crate::live_client::LiveStatus;
+use crate::pages::{error_panel, error_text};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+/// What the side panel shows (set by clicking a cell in the browser).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Selected {
+    /// A person's week.
+    Cell { person_id: i64, week: String },
+    /// Unassigned demand of a skill in a week.
+    Unassigned { skill: i64, week: u32 },
+}
+
+fn label(date: &str) -> String {
+    date.get(5..).unwrap_or(date).to_string()
+}
+
+/// The planner page.
+#[component]
+pub fn CapacityPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| {
+            (
+                q.get("from").unwrap_or_default(),
+                q.get("weeks")
+                    .and_then(|w| w.parse::<u32>().ok())
+                    .unwrap_or(12)
+                    .clamp(1, 52),
+                q.get("demand").unwrap_or_default(),
+            )
+        })
+    };
+    // Reload on every capacity change anywhere in the workspace.
+    let live_version = RwSignal::new(0_u64);
+    let seq = StoredValue::new(i64::MAX);
+    let status = RwSignal::new(LiveStatus::Connecting);
+    crate::live_client::connect(
+        move || seq.get_value(),
+        move |event| match event {
+            LiveEvent::Capacity { seq: s } | LiveEvent::Projects { seq: s } => {
+                seq.set_value(s);
+                live_version.update(|v| *v += 1);
+            }
+            LiveEvent::Deal { seq: s, .. } => seq.set_value(s),
+            LiveEvent::Reset { .. } => live_version.update(|v| *v += 1),
+            _ => {}
+        },
+        status,
+    );
+    let grid = Resource::new(
+        move || (params(), live_version.get()),
+        |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
+    );
+    view! {
+        <Title text="Capacity"/>
+        <Transition fallback=|| view! { <p class="loading">"Loading the planner…"</p> }>
+            {move || Suspend::new(async move {
+                match grid.await {
+                    Ok(g) => view! { <Planner grid=g status/> }.into_any(),
+                    Err(err) => error_panel("The planner could not be loaded", &err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The href of the planner with `changes` applied to the current query.
+fn planner_href(query: &leptos_router::params::ParamsMap, changes: &[(&str, String)]) -> String {
+    let mut parts = Vec::new();
+    for key in ["from", "weeks", "demand", "skill", "q"] {
+        let value = changes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+            .or_else(|| query.get(key));
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            let encoded: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            parts.push(format!("{key}={encoded}"));
+        }
+    }
+    if parts.is_empty() {
+        "/capacity".into()
+    } else {
+        format!("/capacity?{}", parts.join("&"))
+    }
+}
+
+#[component]
+fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let grid = StoredValue::new(grid);
+    let first = grid
+        .with_value(|g| Date::parse(&g.first_week))
+        .unwrap_or(Date::from_unix_ms(0));
+    let weeks = grid.with_value(|g| g.weeks);
+    let this_week = grid.with_value(|g| g.this_week.clone());
+    let week_dates: Vec<String> = (0..weeks)
+        .map(|k| first.add_days(7 * k as i32).to_string())
+        .collect();
+    let week_dates = StoredValue::new(week_dates);
+    let skill_filter =
+        Memo::new(move |_| query.with(|q| q.get("skill").and_then(|s| s.parse::<i64>().ok())));
+    let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let selected = RwSignal::new(None::<Selected>);
+    let mode = grid.with_value(|g| g.mode);
+    let can_edit = grid.with_value(|g| g.can_edit);
+
+    let go = {
+        let navigate = navigate.clone();
+        move |changes: Vec<(&'static str, String)>| {
+            let href = query.with_untracked(|q| planner_href(q, &changes));
+            navigate(
+                &href,
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+    let typing = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            search.set(text.clone());
+            let go = go.clone();
+            typing.set_value(Some(gloo_timers::callback::Timeout::new(300, move || {
+                go(vec![("q", text)]);
+            })));
+        }
+    };
+
+    let header = move || {
+        week_dates.with_value(|weeks| {
+            weeks
+                .iter()
+                .map(|w| {
+                    let now = *w == this_week;
+                    view! { <th scope="col" class:this-week=now>{label(w)}</th> }
+                })
+                .collect_view()
+        })
+    };
+
+    // The table body: rebuilt from the grid when the skill filter or the search changes.
+    let body = move || {
+        let skill_only = skill_filter.get();
+        let needle = search.get().trim().to_lowercase();
+        grid.with_value(|g| {
+            let mut out = Vec::new();
+            for (i, (skill, skill_name)) in g.skills.iter().enumerate() {
+                if skill_only.is_some_and(|s| s != *skill) {
+                    continue;
+                }
+                let members: Vec<_> = g
+                    .rows
+                    .iter()
+                    .filter(|r| r.skills.first() == Some(skill))
+                    .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+                    .collect();
+                let summary = &g.skill_weeks[i];
+                let summary_cells = summary
+                    .iter()
+                    .map(|s| {
+                        let demand = s.confirmed + s.pipeline;
+                        let class = format!(
+                            "sum-cell util-{}",
+                            Utilisation::of(demand, s.capacity).as_str()
+                        );
+                        let title = format!(
+                            "{} h booked{} of {} h available",
+                            hours_text(s.confirmed),
+                            if s.pipeline > 0 { format!(" + {} h pipeline", hours_text(s.pipeline)) } else { String::new() },
+                            hours_text(s.capacity)
+                        );
+                        view! {
+                            <td class=class title=title>
+                                <span class="cell-main">{hours_text(demand)}</span>
+                                <span class="cell-of">{format!("/{}", hours_text(s.capacity))}</span>
+                            </td>
+                        }
+                    })
+                    .collect_view();
+                out.push(
+                    view! {
+                        <tr class="skill-row" data-skill=*skill>
+                            <th scope="row">
+                                {skill_name.clone()}
+                                <span class="muted small">{format!(" · {} people", g.rows.iter().filter(|r| r.skills.contains(skill)).count())}</span>
+                            </th>
+                            {summary_cells}
+                        </tr>
+                    }
+                    .into_any(),
+                );
+                if mode != DemandMode::Off && summary.iter().any(|s| s.unassigned > 0) {
+                    let cells = summary
+                        .iter()
+                        .enumerate()
+                        .map(|(w, s)| {
+                            let empty = s.unassigned == 0;
+                            view! {
+                                <td class="unassigned-cell" class:empty=empty data-unassigned=*skill data-week=w>
+                                    {(!empty).then(|| hours_text(s.unassigned))}
+                                </td>
+                            }
+                        })
+                        .collect_view();
+                    out.push(
+                        view! {
+                            <tr class="unassigned-row">
+                                <th scope="row">{format!("Unassigned — {skill_name}")}</th>
+                                {cells}
+                            </tr>
+                        }
+                        .into_any(),
+                    );
+                }
+                for row in members {
+                    let cells = row
+                        .weeks
+                        .iter()
+                        .enumerate()
+                        .map(|(w, c)| {
+                            let booked = c.confirmed + c.tentative;
+                            let class = format!(
+                                "cell util-{}{}{}",
+                                c.utilisation.as_str(),
+                                if c.tentative > 0 { " has-tentative" } else { "" },
+                                if c.time_off > 0 { " has-off" } else { "" }
+                            );
+                            let week = week_dates.with_value(|d| d[w].clone());
+                            let title = format!(
+                                "{}: {} h booked{} of {} h available{}",
+                                row.name,
+                                hours_text(c.confirmed),
+                                if c.tentative > 0 { format!(" + {} h tentative", hours_text(c.tentative)) } else { String::new() },
+                                hours_text(c.available),
+                                if c.time_off > 0 { format!(", {} h off", hours_text(c.time_off)) } else { String::new() }
+                            );
+                            view! {
+                                <td class=class title=title data-person=row.person_id data-week=week>
+                                    <span class="cell-main">{if booked == 0 { String::new() } else { hours_text(booked) }}</span>
+                                    <span class="cell-of">{format!("/{}", hours_text(c.available))}</span>
+                                    {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_text(c.time_off))}</span> })}
+                                </td>
+                            }
+                        })
+                        .collect_view();
+                    out.push(
+                        view! {
+                            <tr class="person-row" data-person-row=row.person_id>
+                                <th scope="row">{row.name.clone()}</th>
+                                {cells}
+                            </tr>
+                        }
+                        .into_any(),
+                    );
+                }
+            }
+            out.collect_view()
+        })
+    };
+
+    // One click handler for the whole table.
+    let on_table_click = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(target) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+            else {
+                return;
+            };
+            if let Ok(Some(cell)) = target.closest("td[data-person]") {
+                let person = cell
+                    .get_attribute("data-person")
+                    .and_then(|v| v.parse().ok());
+                let week = cell.get_attribute("data-week");
+                if let (Some(person_id), Some(week)) = (person, week) {
+                    selected.set(Some(Selected::Cell { person_id, week }));
+                }
+            } else if let Ok(Some(cell)) = target.closest("td[data-unassigned]") {
+                let skill = cell
+                    .get_attribute("data-unassigned")
+                    .and_then(|v| v.parse().ok());
+                let week = cell.get_attribute("data-week").and_then(|v| v.parse().ok());
+                if let (Some(skill), Some(week)) = (skill, week) {
+                    selected.set(Some(Selected::Unassigned { skill, week }));
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let skills_options = grid.with_value(|g| {
+        g.skills
+            .iter()
+            .map(|(id, name)| {
+                let id = *id;
+                view! { <option value=id selected=move || skill_filter.get() == Some(id)>{name.clone()}</option> }
+            })
+            .collect_view()
+    });
+    let weeks_now = weeks;
+    let go2 = go.clone();
+    let go3 = go.clone();
+    let go4 = go.clone();
+    let whole_team = grid.with_value(|g| g.whole_team);
+    view! {
+        <div class="page-header">
+            <div>
+                <p class="eyebrow">"Delivery"</p>
+                <h1>"Capacity"</h1>
+                <p class="muted">{if whole_team { "Booked against available hours per person and week." } else { "Your weeks: booked against available hours." }}</p>
+            </div>
+            <span class=move || match status.get() {
+                LiveStatus::Live => "live-dot live",
+                LiveStatus::Offline => "live-dot offline",
+                LiveStatus::Connecting => "live-dot",
+            } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+                {move || match status.get() {
+                    LiveStatus::Live => "Live",
+                    LiveStatus::Offline => "Offline — reconnecting",
+                    LiveStatus::Connecting => "Connecting",
+                }}
+            </span>
+        </div>
+        <form method="get" action="/capacity" class="inline-form filters planner-controls">
+            <div class="week-nav">
+                <a class="button small" href=move || query.with(|q| planner_href(q, &[("from", first.add_days(-7 * weeks_now as i32).to_string())]))>"← Earlier"</a>
+                <a class="button small" href=move || query.with(|q| planner_href(q, &[("from", String::new())]))>"This week"</a>
+                <a class="button small" href=move || query.with(|q| planner_href(q, &[("from", first.add_days(7 * weeks_now as i32).to_string())]))>"Later →"</a>
+            </div>
+            <label><span>"Weeks"</span>
+                <select name="weeks" on:change=move |ev| go2(vec![("weeks", event_target_value(&ev))])>
+                    {[4_u32, 8, 12, 26, 52].into_iter().map(|n| view! { <option value=n selected=n == weeks>{n}</option> }).collect_view()}
+                </select>
+            </label>
+            <label><span>"Pipeline demand"</span>
+                <select name="demand" aria-label="Pipeline demand" on:change=move |ev| go3(vec![("demand", event_target_value(&ev))])>
+                    <option value="off" selected=mode == DemandMode::Off>"Off"</option>
+                    <option value="weighted" selected=mode == DemandMode::Weighted>"Weighted by probability"</option>
+                    <option value="pessimistic" selected=mode == DemandMode::Pessimistic>"Pessimistic (all at 100 %)"</option>
+                </select>
+            </label>
+            <label><span>"Skill"</span>
+                <select name="skill" aria-label="Skill" on:change=move |ev| go4(vec![("skill", event_target_value(&ev))])>
+                    <option value="">"All skills"</option>
+                    {skills_options}
+                </select>
+            </label>
+            <label><span>"Search"</span>
+                <input type="search" name="q" placeholder="Name" prop:value=move || search.get() on:input=on_search/>
+            </label>
+            <noscript><button type="submit" class="button">"Show"</button></noscript>
+            <input type="hidden" name="from" value=grid.with_value(|g| if g.first_week == g.this_week { String::new() } else { g.first_week.clone() })/>
+        </form>
+        <div class="legend" aria-hidden="true">
+            <span class="swatch util-free"></span>"free"
+            <span class="swatch util-healthy"></span>"healthy"
+            <span class="swatch util-full"></span>"full"
+            <span class="swatch util-over"></span>"over"
+            <span class="swatch hatched"></span>"pipeline (tentative)"
+            <span class="swatch off"></span>"time off"
+        </div>
+        {can_edit.then(|| view! { <AssignForm grid/> })}
+        <div class="planner-layout">
+            <div class="table-scroll planner-scroll">
+                <table class="planner" data-testid="planner" on:click=on_table_click>
+                    <thead><tr><th scope="col" class="corner">"Person / week of"</th>{header}</tr></thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+            {move || selected.get().map(|s| view! { <SidePanel selection=s grid selected/> })}
+        </div>
+    }
+}
+
+#[component]
+fn AssignForm(grid: StoredValue<PlannerGrid>) -> impl IntoView {
+    let assign = ServerAction::<AssignRange>::new();
+    let people = grid.with_value(|g| {
+        g.rows
+            .iter()
+            .map(|r| view! { <option value=r.person_id>{r.name.clone()}</option> })
+            .collect_view()
+    });
+    let projects = grid.with_value(|g| {
+        g.projects
+            .iter()
+            .map(|(id, name)| view! { <option value=format!("project:{id}")>{name.clone()}</option> })
+            .collect_view()
+    });
+    let deals = grid.with_value(|g| {
+        g.deals
+            .iter()
+            .map(|(id, name)| view! { <option value=format!("deal:{id}")>{name.clone()}</option> })
+            .collect_view()
+    });
+    let first = grid.with_value(|g| g.first_week.clone());
+    let outcome = move || {
+        assign.value().get().map(|r| match r {
+            Ok(o) if o.over_allocated.is_empty() => view! { <p class="muted" role="status">"Assigned."</p> }.into_any(),
+            Ok(o) => view! {
+                <p class="warning" role="status">{format!("Assigned — over-allocated in the weeks of {}.", o.over_allocated.join(", "))}</p>
+            }.into_any(),
+            Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
+        })
+    };
+    view! {
+        <details class="panel assign-panel">
+            <summary>"Assign someone to a project or deal for several weeks"</summary>
+            <ActionForm action=assign attr:class="grid-form">
+                <label><span>"Person"</span><select name="person_id">{people}</select></label>
+                <label><span>"To"</span>
+                    <select name="target">
+                        <optgroup label="Projects">{projects}</optgroup>
+                        <optgroup label="Open deals (tentative)">{deals}</optgroup>
+                    </select>
+                </label>
+                <label><span>"From the week of"</span><input type="date" name="from_week" value=first step="7"/></label>
+                <label><span>"Weeks"</span><input type="number" name="weeks" min="1" max="52" value="4"/></label>
+                <label><span>"Hours a week"</span><input type="text" name="hours" inputmode="decimal" value="20"/></label>
+                <button type="submit" class="button primary">"Assign"</button>
+            </ActionForm>
+            {outcome}
+        </details>
+    }
+}
+
+#[component]
+fn SidePanel(
+    selection: Selected,
+    grid: StoredValue<PlannerGrid>,
+    selected: RwSignal<Option<Selected>>,
+) -> impl IntoView {
+    let close = move |_| selected.set(None);
+    match selection {
+        Selected::Cell { person_id, week } => view! {
+            <aside class="planner-panel" role="dialog" aria-label="Week details">
+                <button type="button" class="button ghost small panel-close" on:click=close>"Close"</button>
+                <CellPanel person_id week grid/>
+            </aside>
+        }
+        .into_any(),
+        Selected::Unassigned { skill, week } => {
+            let (skill_name, lines, people, first, can_edit) = grid.with_value(|g| {
+                let name = g
+                    .skills
+                    .iter()
+                    .find(|(s, _)| *s == skill)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                let lines: Vec<_> = g
+                    .pipeline
+                    .iter()
+                    .filter(|l| l.skill == skill)
+                    .filter(|l| {
+                        let w = i64::from(week);
+                        l.start_week <= w && w < l.start_week + i64::from(l.weeks)
+                    })
+                    .cloned()
+                    .collect();
+                let people: Vec<(i64, String)> = g
+                    .rows
+                    .iter()
+                    .filter(|r| r.skills.contains(&skill))
+                    .map(|r| (r.person_id, r.name.clone()))
+                    .collect();
+                (name, lines, people, g.first_week.clone(), g.can_edit)
+            });
+            let first = Date::parse(&first).unwrap_or(Date::from_unix_ms(0));
+            let items = lines
+                .into_iter()
+                .map(|l| {
+                    let assign = ServerAction::<AssignRange>::new();
+                    let from = first.add_days(7 * l.start_week.max(0) as i32).to_string();
+                    let weeks_left = (l.start_week + i64::from(l.weeks) - l.start_week.max(0)).clamp(1, 52);
+                    let options = people
+                        .iter()
+                        .map(|(id, name)| view! { <option value=*id>{name.clone()}</option> })
+                        .collect_view();
+                    let result = move || {
+                        assign.value().get().map(|r| match r {
+                            Ok(o) if o.over_allocated.is_empty() => "Assigned.".to_string(),
+                            Ok(o) => format!("Assigned — over-allocated in the weeks of {}.", o.over_allocated.join(", ")),
+                            Err(e) => error_text(&e),
+                        })
+                    };
+                    view! {
+                        <li>
+                            <p><strong>{l.title.clone()}</strong>
+                                <span class="muted">{format!(" · {} h a week for {} weeks · {} %", hours_text(l.minutes_per_week), l.weeks, l.probability_pct)}</span></p>
+                            {can_edit.then(|| view! {
+                                <ActionForm action=assign attr:class="inline-form">
+                                    <input type="hidden" name="target" value=format!("deal:{}", l.deal_id)/>
+                                    <input type="hidden" name="from_week" value=from.clone()/>
+                                    <input type="hidden" name="weeks" value=weeks_left/>
+                                    <label><span>"Who"</span><select name="person_id">{options}</select></label>
+                                    <label><span>"Hours a week"</span><input type="text" name="hours" size="4" value=hours_text(l.minutes_per_week)/></label>
+                                    <button type="submit" class="button small primary">"Assign"</button>
+                                </ActionForm>
+                            })}
+                            <p class="muted small" role="status">{result}</p>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <aside class="planner-panel" role="dialog" aria-label="Unassigned demand">
+                    <button type="button" class="button ghost small panel-close" on:click=close>"Close"</button>
+                    <h2>{format!("Unassigned — {skill_name}")}</h2>
+                    <p class="muted">{format!("Open deals needing {skill_name} in the week of {}", first.add_days(7 * week as i32))}</p>
+                    <ul class="pipeline-list">{items}</ul>
+                </aside>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn CellPanel(person_id: i64, week: String, grid: StoredValue<PlannerGrid>) -> impl IntoView {
+    let set = ServerAction::<SetAllocation>::new();
+    let add_off = ServerAction::<AddTimeOff>::new();
+    let remove_off = ServerAction::<RemoveTimeOff>::new();
+    let week_for_fetch = week.clone();
+    let detail = Resource::new(
+        move || {
+            (
+                set.version().get(),
+                add_off.version().get(),
+                remove_off.version().get(),
+            )
+        },
+        move |_| capacity_cell(person_id, week_for_fetch.clone()),
+    );
+    let can_edit = grid.with_value(|g| g.can_edit);
+    let projects = grid.with_value(|g| g.projects.clone());
+    let message = move || {
+        set.value()
+            .get()
+            .map(|r| match r {
+                Ok(o) if !o.over_allocated.is_empty() => ("warning", "Saved — now over-allocated this week.".to_string()),
+                Ok(_) => ("muted", "Saved.".to_string()),
+                Err(e) => ("form-error", error_text(&e)),
+            })
+            .or_else(|| add_off.value().get().and_then(|r| r.err()).map(|e| ("form-error", error_text(&e))))
+            .or_else(|| remove_off.value().get().and_then(|r| r.err()).map(|e| ("form-error", error_text(&e))))
+            .map(|(class, text)| view! { <p class=class role="status" data-testid="cell-message">{text}</p> })
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let projects = projects.clone();
+                let week = week.clone();
+                Suspend::new(async move {
+                    match detail.await {
+                        Ok(d) => view! { <CellBody d set add_off remove_off can_edit projects week/> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+        {message}
+    }
+}
+
+#[component]
+fn CellBody(
+    d: CellDetail,
+    set: ServerAction<SetAllocation>,
+    add_off: ServerAction<AddTimeOff>,
+    remove_off: ServerAction<RemoveTimeOff>,
+    can_edit: bool,
+    projects: Vec<(i64, String)>,
+    week: String,
+) -> impl IntoView {
+    let booked: i64 = d.allocations.iter().map(|a| a.minutes).sum();
+    let rows = d
+        .allocations
+        .iter()
+        .map(|a| {
+            let target = match (a.project_id, a.deal_id) {
+                (Some(p), _) => format!("project:{p}"),
+                (_, Some(deal)) => format!("deal:{deal}"),
+                _ => String::new(),
+            };
+            let tentative = a.deal_id.is_some();
+            let (name, minutes, version, person, week) =
+                (a.name.clone(), a.minutes, a.version, d.person_id, week.clone());
+            let label = format!("Hours on {name}");
+            view! {
+                <li class:tentative=tentative>
+                    <span class="alloc-name">{name}{tentative.then_some(" (tentative)")}</span>
+                    {if can_edit {
+                        view! {
+                            <ActionForm action=set attr:class="inline-form">
+                                <input type="hidden" name="person_id" value=person/>
+                                <input type="hidden" name="target" value=target/>
+                                <input type="hidden" name="week" value=week/>
+                                <input type="hidden" name="version" value=version/>
+                                <input type="text" name="hours" size="4" value=hours_text(minutes) aria-label=label/>
+                                <button type="submit" class="button small">"Set"</button>
+                            </ActionForm>
+                        }.into_any()
+                    } else {
+                        view! { <span class="mono">{format!("{} h", hours_text(minutes))}</span> }.into_any()
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    let options = projects
+        .iter()
+        .map(|(id, name)| view! { <option value=format!("project:{id}")>{name.clone()}</option> })
+        .collect_view();
+    let offs = d
+        .time_off
+        .iter()
+        .map(|t| {
+            let (id, version) = (t.id, t.version);
+            view! {
+                <li>
+                    <span>{format!("{} – {} · {} h a day", t.starts_on, t.ends_on, hours_text(t.minutes_per_day))}
+                        {t.reason.clone().map(|r| format!(" · {r}"))}</span>
+                    {can_edit.then(|| view! {
+                        <ActionForm action=remove_off attr:class="inline-form">
+                            <input type="hidden" name="time_off_id" value=id/>
+                            <input type="hidden" name="version" value=version/>
+                            <button type="submit" class="button ghost small">"Remove"</button>
+                        </ActionForm>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let week2 = week.clone();
+    view! {
+        <h2>{d.name.clone()}</h2>
+        <p class="muted">{format!("Week of {} · {} h booked of {} h capacity", d.week, hours_text(booked), hours_text(d.weekly_capacity))}</p>
+        <ul class="alloc-list" data-testid="cell-allocations">{rows}</ul>
+        {can_edit.then(|| view! {
+            <ActionForm action=set attr:class="inline-form add-alloc">
+                <input type="hidden" name="person_id" value=d.person_id/>
+                <input type="hidden" name="week" value=week.clone()/>
+                <input type="hidden" name="version" value="0"/>
+                <label><span>"Add to"</span><select name="target">{options}</select></label>
+                <label><span>"Hours"</span><input type="text" name="hours" size="4" aria-label="Hours to add"/></label>
+                <button type="submit" class="button small primary">"Add"</button>
+            </ActionForm>
+        })}
+        <h3 class="section-title">"Time off"</h3>
+        <ul class="alloc-list">{offs}</ul>
+        {can_edit.then(|| view! {
+            <ActionForm action=add_off attr:class="grid-form time-off-form">
+                <input type="hidden" name="person_id" value=d.person_id/>
+                <label><span>"From"</span><input type="date" name="starts_on" value=week2.clone()/></label>
+                <label><span>"To"</span><input type="date" name="ends_on" value=week2.clone()/></label>
+                <label><span>"Hours a day"</span><input type="text" name="hours_per_day" placeholder="Full day"/></label>
+                <label><span>"Reason"</span><input type="text" name="reason" maxlength="200"/></label>
+                <button type="submit" class="button small">"Add time off"</button>
+            </ActionForm>
+        })}
+    }
+}
