@@ -37,4 +37,10 @@ if [ "$status" -ne 0 ]; then
   echo "--- server log ---"
   tail -n 50 "$work/server.log"
 fi
+# A panic on the server is a failure even when every page coped with it.
+if grep -q "panicked" "$work/server.log"; then
+  echo "--- the server panicked ---"
+  grep -A 3 "panicked" "$work/server.log" | head -n 40
+  status=1
+fi
 exit "$status"

@@ -124,3 +124,37 @@ pub fn connect(
     _status: RwSignal<LiveStatus>,
 ) {
 }
+
+/// Runs the latest of a burst of calls after a pause (a new call cancels the pending
+/// one), with a gloo-timers timeout. The timer exists only in the browser: on the server
+/// nothing is typed, and a browser timer must not be created or dropped there.
+#[derive(Clone, Copy)]
+pub struct Debounce {
+    #[cfg(feature = "hydrate")]
+    pending: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
+}
+
+impl Default for Debounce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Debounce {
+    /// A debouncer owned by the current component.
+    pub fn new() -> Self {
+        Self {
+            #[cfg(feature = "hydrate")]
+            pending: StoredValue::new_local(None),
+        }
+    }
+
+    /// Runs `f` after `ms` milliseconds unless called again before.
+    pub fn run(&self, ms: u32, f: impl FnOnce() + 'static) {
+        #[cfg(feature = "hydrate")]
+        self.pending
+            .set_value(Some(gloo_timers::callback::Timeout::new(ms, f)));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ms, f);
+    }
+}

@@ -125,7 +125,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
 
     // Without cost rates: ask the server, a quarter second after the last change.
     if !local {
-        let timer = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+        let timer = crate::live_client::Debounce::new();
         let seq = StoredValue::new(0_u64);
         Effect::new(move |first: Option<()>| {
             let start = start.get();
@@ -140,7 +140,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
             let staffing = lines
                 .map(|l| staffing_text(&l, first_week))
                 .unwrap_or_default();
-            timer.set_value(Some(gloo_timers::callback::Timeout::new(250, move || {
+            timer.run(250, move || {
                 leptos::task::spawn_local(async move {
                     let answer = preview_close(deal_id, start_on, staffing).await;
                     if seq.get_value() != mine {
@@ -155,7 +155,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         Err(e) => error.set(Some(error_text(&e))),
                     }
                 });
-            })));
+            });
         });
     }
 

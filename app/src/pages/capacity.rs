@@ -147,16 +147,14 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
             );
         }
     };
-    let typing = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let typing = crate::live_client::Debounce::new();
     let on_search = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let text = event_target_value(&ev);
             search.set(text.clone());
             let go = go.clone();
-            typing.set_value(Some(gloo_timers::callback::Timeout::new(300, move || {
-                go(vec![("q", text)]);
-            })));
+            typing.run(300, move || go(vec![("q", text)]));
         }
     };
 

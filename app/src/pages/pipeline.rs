@@ -277,7 +277,7 @@ fn Filters(board: RwSignal<Board>) -> impl IntoView {
             },
         );
     });
-    let typing = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let typing = crate::live_client::Debounce::new();
     let owner_now = get("owner");
     let client_now = get("client");
     let owner_options = owners
@@ -295,9 +295,8 @@ fn Filters(board: RwSignal<Board>) -> impl IntoView {
                 <input type="search" name="q" placeholder="Title or client" value=get("q")
                     on:input=move |ev| {
                         let value = event_target_value(&ev);
-                        let timer = gloo_timers::callback::Timeout::new(250, move || apply.run(("q", value)));
                         // A new keystroke replaces (and so cancels) the pending search.
-                        typing.set_value(Some(timer));
+                        typing.run(250, move || apply.run(("q", value)));
                     }/>
             </label>
             <label>
