@@ -337,6 +337,16 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
     let go3 = go.clone();
     let go4 = go.clone();
     let whole_team = grid.with_value(|g| g.whole_team);
+    // Marks the table once the browser has taken it over (for the hydration benchmark):
+    // milliseconds since navigation started.
+    let table = NodeRef::<leptos::html::Table>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(t) = table.get() {
+            let ms = window().performance().map(|p| p.now()).unwrap_or(0.0);
+            let _ = t.set_attribute("data-hydrated-ms", &format!("{ms:.0}"));
+        }
+    });
     view! {
         <div class="page-header">
             <div>
@@ -397,7 +407,7 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
         {can_edit.then(|| view! { <AssignForm grid/> })}
         <div class="planner-layout">
             <div class="table-scroll planner-scroll">
-                <table class="planner" data-testid="planner" on:click=on_table_click>
+                <table class="planner" data-testid="planner" node_ref=table on:click=on_table_click>
                     <thead><tr><th scope="col" class="corner">"Person / week of"</th>{header}</tr></thead>
                     <tbody>{body}</tbody>
                 </table>
