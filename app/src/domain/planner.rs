@@ -189,8 +189,16 @@ pub fn compute(
     deals: &[DealDemand],
     mode: DemandMode,
 ) -> PlannerNumbers {
+    use std::collections::HashMap;
     let n = weeks as usize;
-    let index = |id: i64| people.iter().position(|p| p.id == id);
+    let positions: HashMap<i64, usize> =
+        people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    let index = |id: i64| positions.get(&id).copied();
+    let deal_index: HashMap<i64, usize> = deals
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.deal_id, i))
+        .collect();
     let mut rows: Vec<Vec<PersonWeek>> = people
         .iter()
         .map(|p| {
@@ -215,7 +223,7 @@ pub fn compute(
         })
         .collect();
     // Tentative minutes assigned per (deal, skill, week), to subtract from the demand.
-    let mut assigned: Vec<((i64, i64, u32), i64)> = Vec::new();
+    let mut assigned: HashMap<(i64, i64, u32), i64> = HashMap::new();
     for b in bookings {
         let (Some(i), true) = (index(b.person_id), (b.week as usize) < n) else {
             continue;
@@ -235,11 +243,7 @@ pub fn compute(
                         .iter()
                         .find(|(s, _)| people[i].skills.contains(s))
                     {
-                        let key = (deal.deal_id, skill, b.week);
-                        match assigned.iter_mut().find(|(k, _)| *k == key) {
-                            Some((_, m)) => *m += b.minutes,
-                            None => assigned.push((key, b.minutes)),
-                        }
+                        *assigned.entry((deal.deal_id, skill, b.week)).or_insert(0) += b.minutes;
                     }
                 }
             }
@@ -277,11 +281,7 @@ pub fn compute(
                             if need == 0 {
                                 continue;
                             }
-                            let done = assigned
-                                .iter()
-                                .find(|(key, _)| *key == (d.deal_id, skill, w))
-                                .map(|(_, m)| *m)
-                                .unwrap_or(0);
+                            let done = assigned.get(&(d.deal_id, skill, w)).copied().unwrap_or(0);
                             s.pipeline += mode.count(need, d.probability_pct);
                             s.unassigned += mode.count((need - done).max(0), d.probability_pct);
                         }
