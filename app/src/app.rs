@@ -13,6 +13,7 @@ use crate::pages::{
     pipeline::PipelinePage,
     projects::{ProjectPage, ProjectsPage},
     roles::RolesPage,
+    time::TimePage,
     users::UsersPage,
 };
 use leptos::prelude::*;
@@ -105,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/capacity") view=CapacityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/time") view=TimePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                     <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
@@ -124,6 +126,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
     SessionEpoch::follow(logout.into());
     let admin = user.permissions.contains(Permission::ManageUsers);
     let pipeline = user.permissions.contains(Permission::ViewPipeline);
+    let time = user.permissions.contains(Permission::LogOwnTime);
     view! {
         <nav class="mainnav" aria-label="Main">
             {pipeline.then(|| view! {
@@ -132,6 +135,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
                 <A href="/projects">"Projects"</A>
                 <A href="/capacity">"Capacity"</A>
             })}
+            {time.then(|| view! { <A href="/time">"Time"</A> })}
             {admin.then(|| view! {
                 <A href="/settings/users">"Users"</A>
                 <A href="/settings/roles">"Roles"</A>

@@ -21,6 +21,8 @@ enum Access {
 
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
+    time_entry: i64,
+    time_entry_version: i64,
     this_week: String,
     next_week: String,
     person: i64,
@@ -379,6 +381,40 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "timesheet",
+            access: Needs(Permission::LogOwnTime),
+            args: |_| "week=".into(),
+            names_a_row: false,
+        },
+        Case {
+            name: "log_time",
+            access: Needs(Permission::LogOwnTime),
+            args: |ids| {
+                format!(
+                    "project_id={}&worked_on={}&hours=1&note=Matrix&billable=on",
+                    ids.project, ids.this_week
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "delete_time",
+            access: Needs(Permission::LogOwnTime),
+            args: |ids| {
+                format!(
+                    "entry_id={}&version={}",
+                    ids.time_entry, ids.time_entry_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "project_time",
+            access: Needs(Permission::ManageProjects),
+            args: |ids| format!("project_id={}", ids.project),
+            names_a_row: true,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -450,7 +486,30 @@ async fn ids(f: &Fixture) -> Ids {
     .unwrap();
     let monday =
         app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms()).week_start(1);
+    // An entry of the admin's own person, so the permitted user (the admin) may delete it.
+    let admin_person = f
+        .id("SELECT person_id FROM users WHERE email = 'admin@northwind.test'")
+        .await;
+    let other_project = f
+        .id(&format!(
+            "SELECT id FROM projects WHERE workspace_id = {ws} AND id <> {project} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    let time_entry = sqlx::query(
+        "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on, minutes, created_at)
+         VALUES ($1, $2, $3, $4, 60, 0)",
+    )
+    .bind(ws)
+    .bind(other_project)
+    .bind(admin_person)
+    .bind(monday.to_string())
+    .execute(&f.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
     Ids {
+        time_entry,
+        time_entry_version: 1,
         this_week: monday.to_string(),
         next_week: monday.add_days(7).to_string(),
         person: f
@@ -560,8 +619,14 @@ async fn every_server_function_refuses_whom_it_should() {
             let other = f.login("admin@bluebird.test").await;
             let before = f.fingerprint().await;
             let answer = f.call(name, &args, Some(&other)).await;
-            if case.name == "create_deal" {
-                // Northwind's stage and client are, to Bluebird, not theirs: a field error.
+            // Creations that refer to this workspace's rows: to the other workspace those
+            // rows are not theirs, a field error naming the reference.
+            let creation_field = match case.name {
+                "create_deal" => Some("stage"),
+                "log_time" => Some("project"),
+                _ => None,
+            };
+            if let Some(field) = creation_field {
                 assert_eq!(
                     answer.status,
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -569,7 +634,7 @@ async fn every_server_function_refuses_whom_it_should() {
                     answer.body
                 );
                 assert!(
-                    answer.body.contains("\"field\":\"stage\""),
+                    answer.body.contains(&format!("\"field\":\"{field}\"")),
                     "{}",
                     answer.body
                 );

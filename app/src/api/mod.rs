@@ -13,3 +13,4 @@ pub mod deals;
 pub mod live;
 pub mod planner;
 pub mod projects;
+pub mod time;

@@ -235,7 +235,7 @@ pub fn compute(
                 cell.tentative += mode.count(b.minutes, pct);
                 if let Some(deal) = b
                     .deal_id
-                    .and_then(|d| deals.iter().find(|x| x.deal_id == d))
+                    .and_then(|d| deal_index.get(&d).map(|&i| &deals[i]))
                 {
                     // The first of the deal's skills the person has.
                     if let Some(&(skill, _)) = deal

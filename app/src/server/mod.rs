@@ -14,6 +14,7 @@ pub mod live;
 pub mod planner_repo;
 pub mod seed;
 pub mod state;
+pub mod time_repo;
 
 /// The nonce of the current response's Content-Security-Policy, put into the request by
 /// the server's header middleware and handed to Leptos by the shell.

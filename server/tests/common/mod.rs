@@ -142,7 +142,8 @@ impl Fixture {
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM deal_estimate_lines) || '/' ||
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM projects) || '/' ||
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) || ':' || COALESCE(SUM(version), 0) FROM allocations) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes_per_day), 0) FROM time_off)",
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes_per_day), 0) FROM time_off) || '/' ||
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM time_entries)",
         )
         .fetch_one(&self.pool)
         .await

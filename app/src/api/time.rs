@@ -1,0 +1,120 @@
+//! Time: people log hours on their projects (day, hours, note, billable) and see their
+//! week; project managers see everyone's time on a project. Logging needs "log own time";
+//! a person logs only on projects they are staffed on, unless they may manage projects.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// One logged stretch of work.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TimeEntry {
+    /// Id.
+    pub id: i64,
+    /// Project id.
+    pub project_id: i64,
+    /// Project name.
+    pub project_name: String,
+    /// Who (person id).
+    pub person_id: i64,
+    /// Their name.
+    pub person_name: String,
+    /// Day, `YYYY-MM-DD`.
+    pub worked_on: String,
+    /// Minutes.
+    pub minutes: i64,
+    /// Note.
+    pub note: String,
+    /// Billable.
+    pub billable: bool,
+    /// Version.
+    pub version: i64,
+}
+
+/// One person's week of time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WeekOfTime {
+    /// The week's first day.
+    pub week: String,
+    /// The seven days.
+    pub days: Vec<String>,
+    /// Projects they can log on: (id, name).
+    pub projects: Vec<(i64, String)>,
+    /// Their entries that week, by day.
+    pub entries: Vec<TimeEntry>,
+    /// Whether their user is linked to a person (else nothing can be logged).
+    pub linked: bool,
+}
+
+/// Time logged on one project.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProjectTimeLog {
+    /// Entries, newest first (at most 500).
+    pub entries: Vec<TimeEntry>,
+    /// Total minutes.
+    pub total_minutes: i64,
+    /// Billable minutes.
+    pub billable_minutes: i64,
+}
+
+/// The caller's week (`week`: any day of it; empty: this week).
+#[server(endpoint = "timesheet")]
+pub async fn timesheet(#[server(default)] week: String) -> Result<WeekOfTime, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, time_repo};
+
+    let caller = context::caller_with(Permission::LogOwnTime).await?;
+    let pool = context::pool()?;
+    let mut conn = pool.acquire().await?;
+    time_repo::timesheet(&mut conn, &caller, &week, context::now_ms()).await
+}
+
+/// Logs time: `worked_on` (not in the future, at most a year back), `hours` (more than 0;
+/// a person's day adds up to 24 h at most), a note, billable or not.
+#[server(endpoint = "log_time")]
+pub async fn log_time(
+    project_id: i64,
+    worked_on: String,
+    hours: String,
+    #[server(default)] note: String,
+    #[server(default)] billable: Option<String>,
+) -> Result<TimeEntry, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, time_repo};
+
+    let caller = context::caller_with(Permission::LogOwnTime).await?;
+    time_repo::log(
+        &caller,
+        time_repo::NewTime {
+            project_id,
+            worked_on: &worked_on,
+            hours: &hours,
+            note: &note,
+            billable: billable.is_some_and(|b| b != "false" && b != "0"),
+        },
+        context::now_ms(),
+    )
+    .await
+}
+
+/// Removes one of the caller's own entries.
+#[server(endpoint = "delete_time")]
+pub async fn delete_time(entry_id: i64, version: i64) -> Result<(), AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, time_repo};
+
+    let caller = context::caller_with(Permission::LogOwnTime).await?;
+    time_repo::delete(&caller, entry_id, version, context::now_ms()).await
+}
+
+/// Everyone's time on a project. Needs "manage projects".
+#[server(endpoint = "project_time")]
+pub async fn project_time(project_id: i64) -> Result<ProjectTimeLog, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::server::{context, time_repo};
+
+    let caller = context::caller_with(Permission::ManageProjects).await?;
+    let pool = context::pool()?;
+    let mut conn = pool.acquire().await?;
+    time_repo::project_time(&mut conn, &caller, project_id).await
+}

@@ -1,0 +1,198 @@
+//! Logging time: the timesheet, the rules, project managers' view.
+
+mod common;
+
+use app::api::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
+use app::domain::calendar::Date;
+use axum::http::StatusCode;
+use common::{fixture, Fixture};
+
+fn day(offset: i32) -> String {
+    Date::from_unix_ms(app::server::context::now_ms())
+        .add_days(offset)
+        .to_string()
+}
+
+/// A running project the team member is staffed on, and one they are not.
+async fn projects(f: &Fixture) -> (i64, i64) {
+    let person = f
+        .id("SELECT person_id FROM users WHERE email = 'team@northwind.test'")
+        .await;
+    let staffed = f
+        .id(&format!(
+            "SELECT p.id FROM projects p WHERE p.status IN ('planned', 'active', 'on_hold')
+               AND EXISTS (SELECT 1 FROM allocations a WHERE a.project_id = p.id AND a.person_id = {person})
+             ORDER BY p.id LIMIT 1"
+        ))
+        .await;
+    let other = f
+        .id(&format!(
+            "SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id
+             WHERE w.slug = 'demo' AND p.status IN ('planned', 'active', 'on_hold')
+               AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.project_id = p.id AND a.person_id = {person})
+             ORDER BY p.id LIMIT 1"
+        ))
+        .await;
+    (staffed, other)
+}
+
+#[tokio::test]
+async fn a_team_member_logs_time_on_their_project_and_sees_it_in_their_week() {
+    let f = fixture().await;
+    let team = f.login("team@northwind.test").await;
+    let (project, _) = projects(&f).await;
+    let answer = f
+        .call(
+            "log_time",
+            &format!(
+                "project_id={project}&worked_on={}&hours=2.5&note=Wireframes&billable=on",
+                day(0)
+            ),
+            Some(&team),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let entry: TimeEntry = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        (entry.minutes, entry.billable, entry.note.as_str()),
+        (150, true, "Wireframes")
+    );
+    let unbillable = f
+        .call(
+            "log_time",
+            &format!("project_id={project}&worked_on={}&hours=1&note=", day(0)),
+            Some(&team),
+        )
+        .await;
+    let unbillable: TimeEntry = serde_json::from_str(&unbillable.body).unwrap();
+    assert!(!unbillable.billable);
+    let sheet = f.call("timesheet", "week=", Some(&team)).await;
+    let sheet: WeekOfTime = serde_json::from_str(&sheet.body).unwrap();
+    assert!(sheet.linked);
+    assert_eq!(sheet.days.len(), 7);
+    assert!(sheet.projects.iter().any(|(id, _)| *id == project));
+    let today: i64 = sheet
+        .entries
+        .iter()
+        .filter(|e| e.worked_on == day(0))
+        .map(|e| e.minutes)
+        .sum();
+    assert!(today >= 210);
+    // A project manager sees it on the project.
+    let pm = f.login("pm@northwind.test").await;
+    let time = f
+        .call("project_time", &format!("project_id={project}"), Some(&pm))
+        .await;
+    assert_eq!(time.status, StatusCode::OK, "{}", time.body);
+    let time: ProjectTimeLog = serde_json::from_str(&time.body).unwrap();
+    assert!(time.entries.iter().any(|e| e.id == entry.id));
+    assert!(time.total_minutes >= time.billable_minutes + 60);
+    // Removing it needs its version, and only its owner may.
+    let theirs = f
+        .call(
+            "delete_time",
+            &format!("entry_id={}&version={}", entry.id, entry.version),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    let gone = f
+        .call(
+            "delete_time",
+            &format!("entry_id={}&version={}", entry.id, entry.version),
+            Some(&team),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+}
+
+#[tokio::test]
+async fn bad_time_is_refused_with_the_field_and_nothing_written() {
+    let f = fixture().await;
+    let team = f.login("team@northwind.test").await;
+    let (project, not_mine) = projects(&f).await;
+    let foreign = f
+        .id("SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'bluebird' LIMIT 1")
+        .await;
+    // 20 h on yesterday in all, so 5 more would pass 24.
+    let person = f
+        .id("SELECT person_id FROM users WHERE email = 'team@northwind.test'")
+        .await;
+    let existing = f
+        .id(&format!(
+            "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE person_id = {person} AND worked_on = '{}'",
+            day(-1)
+        ))
+        .await;
+    let first = f
+        .call(
+            "log_time",
+            &format!(
+                "project_id={project}&worked_on={}&hours={}",
+                day(-1),
+                app::domain::validate::hours_text(20 * 60 - existing)
+            ),
+            Some(&team),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let before = f.id("SELECT COUNT(*) FROM time_entries").await;
+    for (form, field) in [
+        (
+            format!("project_id={project}&worked_on={}&hours=-1", day(0)),
+            "hours",
+        ),
+        (
+            format!("project_id={project}&worked_on={}&hours=0", day(0)),
+            "hours",
+        ),
+        (
+            format!("project_id={project}&worked_on={}&hours=25", day(0)),
+            "hours",
+        ),
+        (
+            format!("project_id={project}&worked_on={}&hours=5", day(-1)),
+            "hours",
+        ),
+        (
+            format!("project_id={project}&worked_on={}&hours=1", day(1)),
+            "worked_on",
+        ),
+        (
+            format!("project_id={project}&worked_on=yesterday&hours=1"),
+            "worked_on",
+        ),
+        (
+            format!("project_id={not_mine}&worked_on={}&hours=1", day(0)),
+            "project",
+        ),
+        (
+            format!("project_id={foreign}&worked_on={}&hours=1", day(0)),
+            "project",
+        ),
+    ] {
+        let answer = f.call("log_time", &form, Some(&team)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{form}: {}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(&format!("\"field\":\"{field}\"")),
+            "{form}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(f.id("SELECT COUNT(*) FROM time_entries").await, before);
+    // A project manager may log on any running project.
+    let pm = f.login("pm@northwind.test").await;
+    let pm_log = f
+        .call(
+            "log_time",
+            &format!("project_id={not_mine}&worked_on={}&hours=1", day(0)),
+            Some(&pm),
+        )
+        .await;
+    assert_eq!(pm_log.status, StatusCode::OK, "{}", pm_log.body);
+}
