@@ -196,3 +196,61 @@ async fn bad_time_is_refused_with_the_field_and_nothing_written() {
         .await;
     assert_eq!(pm_log.status, StatusCode::OK, "{}", pm_log.body);
 }
+
+#[tokio::test]
+async fn logged_time_burns_the_budget_and_money_follows_the_permissions() {
+    let f = fixture().await;
+    let team = f.login("team@northwind.test").await;
+    let pm = f.login("pm@northwind.test").await;
+    let (project, _) = projects(&f).await;
+    let page = |cookie: String| {
+        let f = &f;
+        async move {
+            let answer = f
+                .call(
+                    "get_project",
+                    &format!("project_id={project}"),
+                    Some(&cookie),
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            serde_json::from_str::<app::api::projects::ProjectDetail>(&answer.body).unwrap()
+        }
+    };
+    let before = page(pm.clone()).await.burn;
+    let rate = f
+        .id("SELECT bill_rate_minor FROM people p JOIN users u ON u.person_id = p.id WHERE u.email = 'team@northwind.test'")
+        .await;
+    let answer = f
+        .call(
+            "log_time",
+            &format!(
+                "project_id={project}&worked_on={}&hours=3&billable=on",
+                day(0)
+            ),
+            Some(&team),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let after = page(pm.clone()).await.burn;
+    assert_eq!(
+        after.spent_minor.unwrap() - before.spent_minor.unwrap(),
+        3 * rate,
+        "3 billable hours at the bill rate"
+    );
+    assert_eq!(
+        after.remaining_minor.unwrap(),
+        after.budget_minor.unwrap() - after.spent_minor.unwrap()
+    );
+    let logged = |b: &app::api::projects::BurnView| b.weeks.last().map(|w| w.2).unwrap_or(0);
+    assert_eq!(logged(&after) - logged(&before), 180);
+    // A project manager sees amounts but not the forecast margin (no cost rates); a team
+    // member sees hours and the flag only.
+    assert!(after.forecast_margin_bp.is_none());
+    let mine = page(team.clone()).await;
+    assert_eq!(mine.burn.spent_minor, None);
+    assert_eq!(mine.burn.budget_minor, None);
+    assert_eq!(logged(&mine.burn), logged(&after));
+    let admin = f.login("admin@northwind.test").await;
+    assert!(page(admin).await.burn.forecast_margin_bp.is_some());
+}

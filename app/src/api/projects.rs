@@ -30,6 +30,35 @@ pub struct ProjectRow {
     pub status: String,
     /// Whether a blocked close was overridden.
     pub overridden: bool,
+    /// Whether its budget burn puts it at risk.
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub at_risk: bool,
+}
+
+/// A project's budget burn as the caller may see it: amounts with "view deal values",
+/// the forecast margin with "view cost rates"; hours and the risk flag for everyone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BurnView {
+    /// Budget.
+    pub budget_minor: Option<i64>,
+    /// Billable time × bill rates.
+    pub spent_minor: Option<i64>,
+    /// Budget − spent.
+    pub remaining_minor: Option<i64>,
+    /// Forecast at completion.
+    pub forecast_minor: Option<i64>,
+    /// Forecast margin, basis points.
+    pub forecast_margin_bp: Option<i64>,
+    /// Spent / budget, basis points.
+    pub burn_bp: Option<i64>,
+    /// Planned work already past, basis points.
+    pub progress_bp: i64,
+    /// Why it is at risk (empty: it is not).
+    pub risks: Vec<String>,
+    /// Whether it is at risk.
+    pub at_risk: bool,
+    /// Per week (first day): cumulative planned and logged minutes.
+    pub weeks: Vec<(String, i64, i64)>,
 }
 
 /// The projects list.
@@ -91,6 +120,8 @@ pub struct ProjectDetail {
     pub can_manage: bool,
     /// Whether the caller may reopen the deal (and nothing is logged yet).
     pub can_reopen: bool,
+    /// Budget burn.
+    pub burn: BurnView,
 }
 
 /// Every project of the workspace, newest first.
@@ -116,6 +147,14 @@ pub async fn list_projects() -> Result<ProjectList, AppError> {
     .await?;
     if !caller.can(Permission::ViewDealValues) {
         projects.iter_mut().for_each(|p| p.budget_minor = None);
+    }
+    let mut conn = pool.acquire().await?;
+    let today = crate::domain::calendar::Date::from_unix_ms(context::now_ms());
+    let burns =
+        crate::server::burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
+    for p in &mut projects {
+        p.at_risk = burns.get(&p.id).is_some_and(|b| b.at_risk())
+            && !matches!(p.status.as_str(), "done" | "cancelled");
     }
     Ok(ProjectList {
         currency: workspace.currency,
@@ -227,6 +266,42 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
         row.budget_minor = None;
     }
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
+    let mut conn = pool.acquire().await?;
+    let today = crate::domain::calendar::Date::from_unix_ms(context::now_ms());
+    let b =
+        crate::server::burn_repo::burns(&mut conn, caller.workspace_id, Some(project_id), today)
+            .await?
+            .remove(&project_id)
+            .ok_or(AppError::Internal)?;
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.can(Permission::ViewCostRates);
+    let first = crate::domain::calendar::Date::parse(&row.starts_on)
+        .map(|d| d.week_start(1))
+        .unwrap_or(today);
+    row.at_risk = b.at_risk() && !matches!(row.status.as_str(), "done" | "cancelled");
+    let burn = BurnView {
+        budget_minor: values.then_some(b.budget_minor),
+        spent_minor: values.then_some(b.spent_minor),
+        remaining_minor: values.then_some(b.remaining_minor),
+        forecast_minor: values.then_some(b.forecast_minor),
+        forecast_margin_bp: if costs { b.forecast_margin_bp } else { None },
+        burn_bp: values.then_some(b.burn_bp),
+        progress_bp: b.progress_bp,
+        risks: b
+            .risks
+            .iter()
+            .filter(|r| costs || !r.contains("margin"))
+            .filter(|r| values || !r.contains("budget"))
+            .cloned()
+            .collect(),
+        at_risk: row.at_risk,
+        weeks: b
+            .weeks
+            .iter()
+            .enumerate()
+            .map(|(k, (p, l))| (first.add_days(7 * k as i32).to_string(), *p, *l))
+            .collect(),
+    };
     Ok(ProjectDetail {
         row,
         version,
@@ -245,6 +320,7 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
         currency: workspace.currency,
         can_manage: caller.can(Permission::ManageProjects),
         can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
+        burn,
     })
 }
 

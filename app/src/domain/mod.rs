@@ -4,6 +4,7 @@
 //! Everything here compiles to `wasm32-unknown-unknown` and natively, and uses integers
 //! only: money in minor units (`i64`), durations in minutes, dates as day numbers.
 
+pub mod burn;
 pub mod calendar;
 pub mod capacity;
 pub mod close;

@@ -68,6 +68,7 @@ pub fn ProjectsPage() -> impl IntoView {
                                 <td class="strong">
                                     <a href=format!("/projects/{}", p.id)>{p.name.clone()}</a>
                                     {p.overridden.then(|| view! { <span class="flag-override" title="Closed despite a blocked check, with a reason">"Override"</span> })}
+                                    {p.at_risk.then(|| view! { <span class="flag-risk" title="Budget burn ahead of progress, or the forecast over budget or under the margin floor">"At risk"</span> })}
                                 </td>
                                 <td><a href=format!("/clients/{}", p.client_id)>{p.client_name.clone()}</a></td>
                                 <td>{p.pm_name.clone().unwrap_or_else(|| "—".into())}</td>
@@ -279,6 +280,7 @@ fn Project(p: ProjectDetail, set_pm: ServerAction<SetProjectPm>) -> impl IntoVie
             </section>
             {report}
         </div>
+        <BurnPanel burn=p.burn.clone() currency=currency.clone()/>
         <section class="panel">
             <h2>"Staffing by week (hours)"</h2>
             <div class="table-scroll">
@@ -287,6 +289,78 @@ fn Project(p: ProjectDetail, set_pm: ServerAction<SetProjectPm>) -> impl IntoVie
                     <tbody>{staffing}</tbody>
                 </table>
             </div>
+        </section>
+    }
+}
+
+/// Budget, spent, remaining, forecast, and planned against logged hours per week.
+#[component]
+fn BurnPanel(burn: crate::api::projects::BurnView, currency: Currency) -> impl IntoView {
+    let (w, h, pad) = (640.0_f64, 180.0_f64, 28.0_f64);
+    let n = burn.weeks.len().max(1);
+    let top = burn
+        .weeks
+        .iter()
+        .map(|(_, p, l)| (*p).max(*l))
+        .max()
+        .unwrap_or(0)
+        .max(60) as f64;
+    let x = |k: usize| pad + (w - 2.0 * pad) * (k as f64 + 0.5) / n as f64;
+    let y = |m: i64| h - pad - (h - 2.0 * pad) * (m as f64 / top);
+    let line = |pick: fn(&(String, i64, i64)) -> i64| {
+        burn.weeks
+            .iter()
+            .enumerate()
+            .map(|(k, week)| format!("{:.1},{:.1}", x(k), y(pick(week))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let planned = line(|w| w.1);
+    let logged = line(|w| w.2);
+    let labels = burn
+        .weeks
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| n <= 12 || k % (n / 12 + 1) == 0)
+        .map(|(k, (week, ..))| {
+            view! { <text x=format!("{:.1}", x(k)) y=format!("{:.1}", h - 8.0) text-anchor="middle" class="axis">{week.get(5..).unwrap_or_default().to_string()}</text> }
+        })
+        .collect_view();
+    let money = |v: Option<i64>| v.map(|v| format_money_whole(v, &currency));
+    let figures = [
+        ("Budget", money(burn.budget_minor)),
+        ("Spent", money(burn.spent_minor)),
+        ("Remaining", money(burn.remaining_minor)),
+        ("Forecast at completion", money(burn.forecast_minor)),
+        ("Forecast margin", burn.forecast_margin_bp.map(percent)),
+        (
+            "Budget used",
+            burn.burn_bp.map(|b| format!("{} %", b / 100)),
+        ),
+        (
+            "Planned work past",
+            Some(format!("{} %", burn.progress_bp / 100)),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| value.map(|v| view! { <div><dt>{label}</dt><dd>{v}</dd></div> }))
+    .collect_view();
+    let risks = burn.risks.clone();
+    view! {
+        <section class="panel" data-testid="burn">
+            <h2>"Budget burn " {burn.at_risk.then(|| view! { <span class="flag-risk">"At risk"</span> })}</h2>
+            <dl class="board-stats burn-stats">{figures}</dl>
+            {(!risks.is_empty()).then(|| view! { <ul class="risks">{risks.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul> })}
+            <svg class="burn-chart" viewBox=format!("0 0 {w} {h}") role="img"
+                aria-label="Planned against logged hours, cumulative, per week">
+                <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis-line"/>
+                <text x=pad y=14 class="axis">{format!("{} h", hours_text(top as i64))}</text>
+                <polyline points=planned class="planned"/>
+                <polyline points=logged class="logged" data-testid="burn-logged"/>
+                {labels}
+            </svg>
+            <p class="legend"><span class="swatch planned-swatch"></span>"planned (cumulative hours)"
+                <span class="swatch logged-swatch"></span>"logged"</p>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod board_repo;
+pub mod burn_repo;
 pub mod capacity_cache;
 pub mod capacity_repo;
 pub mod client_repo;

@@ -1,0 +1,106 @@
+//! Budget burn of projects from the database.
+
+use crate::domain::burn::{burn, Burn, Work};
+use crate::domain::calendar::Date;
+use sqlx::SqliteConnection;
+use std::collections::HashMap;
+
+/// The burn of every project of the workspace (or only `project`), as of `today`.
+pub async fn burns(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    project: Option<i64>,
+    today: Date,
+) -> Result<HashMap<i64, Burn>, sqlx::Error> {
+    let floor: i64 = sqlx::query_scalar("SELECT margin_floor_bp FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let projects: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT id, budget_minor, starts_on, ends_on FROM projects
+         WHERE workspace_id = $1 AND ($2 = 0 OR id = $2)",
+    )
+    .bind(workspace_id)
+    .bind(project.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    type LoggedRow = (i64, String, i64, bool, i64, i64);
+    let logged: Vec<LoggedRow> = sqlx::query_as(
+        "SELECT t.project_id, t.worked_on, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+         FROM time_entries t JOIN people pe ON pe.id = t.person_id
+         WHERE t.workspace_id = $1 AND ($2 = 0 OR t.project_id = $2)
+         GROUP BY t.project_id, t.worked_on, t.billable, t.person_id",
+    )
+    .bind(workspace_id)
+    .bind(project.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    let planned: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT a.project_id, a.week, a.minutes, pe.bill_rate_minor, pe.cost_rate_minor
+         FROM allocations a JOIN people pe ON pe.id = a.person_id
+         WHERE a.workspace_id = $1 AND a.project_id IS NOT NULL AND ($2 = 0 OR a.project_id = $2)",
+    )
+    .bind(workspace_id)
+    .bind(project.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = HashMap::new();
+    type Logged = (String, i64, bool, i64, i64);
+    let mut logged_by: HashMap<i64, Vec<Logged>> = HashMap::new();
+    for (p, day, minutes, billable, bill, cost) in logged {
+        logged_by
+            .entry(p)
+            .or_default()
+            .push((day, minutes, billable, bill, cost));
+    }
+    let mut planned_by: HashMap<i64, Vec<(String, i64, i64, i64)>> = HashMap::new();
+    for (p, week, minutes, bill, cost) in planned {
+        planned_by
+            .entry(p)
+            .or_default()
+            .push((week, minutes, bill, cost));
+    }
+    for (id, budget, starts, ends) in projects {
+        let (Some(starts), Some(ends)) = (Date::parse(&starts), Date::parse(&ends)) else {
+            continue;
+        };
+        let first = starts.week_start(1);
+        let weeks = (first.days_until(ends) / 7 + 1).max(1) as u32;
+        let index = |d: Date| (first.days_until(d).max(0) / 7) as u32;
+        let current = if today < first {
+            0
+        } else {
+            index(today).min(weeks)
+        };
+        let logged: Vec<Work> = logged_by
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(day, minutes, billable, bill_rate, cost_rate)| {
+                Some(Work {
+                    week: index(Date::parse(&day)?),
+                    minutes,
+                    billable,
+                    bill_rate,
+                    cost_rate,
+                })
+            })
+            .collect();
+        let planned: Vec<Work> = planned_by
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(week, minutes, bill_rate, cost_rate)| {
+                Some(Work {
+                    week: index(Date::parse(&week)?),
+                    minutes,
+                    billable: true,
+                    bill_rate,
+                    cost_rate,
+                })
+            })
+            .collect();
+        out.insert(id, burn(budget, weeks, current, &logged, &planned, floor));
+    }
+    Ok(out)
+}
