@@ -707,9 +707,10 @@ async fn an_account_manager_never_receives_cost_data() {
         }
         let answer = f.call(case.name, &(case.args)(&ids), Some(&am)).await;
         let body = answer.body.to_lowercase();
-        // The close dialog shows everyone the margin as a percentage and its verdict;
-        // anything in currency that comes from cost rates stays null.
-        let close = matches!(case.name, "close_setup" | "preview_close");
+        // The close dialog and the project's checks at close show everyone the margin as a
+        // percentage and its verdict; anything that comes from cost rates (amounts, the
+        // forecast margin) stays null.
+        let close = matches!(case.name, "close_setup" | "preview_close" | "get_project");
         assert!(
             !body.contains("cost_rate") && (close || !body.contains("margin")),
             "{}: {}",
@@ -720,6 +721,7 @@ async fn an_account_manager_never_receives_cost_data() {
             "\"cost_minor\":",
             "\"max_discount_minor\":",
             "\"unstaffed_cost_minor\":",
+            "\"forecast_margin_bp\":",
         ] {
             for (i, _) in body.match_indices(amount) {
                 assert!(
