@@ -71,16 +71,28 @@ pub fn CapacityPage() -> impl IntoView {
         move || (params(), live_version.get()),
         |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
     );
+    // The side panel lives outside the grid, so it stays open (with its messages) while
+    // the grid reloads for a change made here or elsewhere.
+    let selected = RwSignal::new(None::<Selected>);
+    let current = RwSignal::new(None::<PlannerGrid>);
     view! {
         <Title text="Capacity"/>
         <Transition fallback=|| view! { <p class="loading">"Loading the planner…"</p> }>
             {move || Suspend::new(async move {
                 match grid.await {
-                    Ok(g) => view! { <Planner grid=g status/> }.into_any(),
+                    Ok(g) => {
+                        current.set(Some(g.clone()));
+                        view! { <Planner grid=g status selected/> }.into_any()
+                    }
                     Err(err) => error_panel("The planner could not be loaded", &err),
                 }
             })}
         </Transition>
+        {move || {
+            let selection = selected.get()?;
+            let grid = StoredValue::new(current.get_untracked()?);
+            Some(view! { <SidePanel selection grid selected/> })
+        }}
     }
 }
 
@@ -114,7 +126,11 @@ fn planner_href(query: &leptos_router::params::ParamsMap, changes: &[(&str, Stri
 }
 
 #[component]
-fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
+fn Planner(
+    grid: PlannerGrid,
+    status: RwSignal<LiveStatus>,
+    selected: RwSignal<Option<Selected>>,
+) -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let grid = StoredValue::new(grid);
@@ -130,7 +146,6 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
     let skill_filter =
         Memo::new(move |_| query.with(|q| q.get("skill").and_then(|s| s.parse::<i64>().ok())));
     let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
-    let selected = RwSignal::new(None::<Selected>);
     let mode = grid.with_value(|g| g.mode);
     let can_edit = grid.with_value(|g| g.can_edit);
 
@@ -320,7 +335,7 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
+        let _ = (ev, selected);
     };
 
     let skills_options = grid.with_value(|g| {
@@ -412,7 +427,6 @@ fn Planner(grid: PlannerGrid, status: RwSignal<LiveStatus>) -> impl IntoView {
                     <tbody>{body}</tbody>
                 </table>
             </div>
-            {move || selected.get().map(|s| view! { <SidePanel selection=s grid selected/> })}
         </div>
     }
 }
