@@ -779,19 +779,9 @@ pub async fn mark_deal_lost(
             "only an open deal can be marked lost",
         ));
     }
-    let lost_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'lost' ORDER BY position LIMIT 1",
-    )
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let lost = board_repo::stage(
-        &mut *tx,
-        caller.workspace_id,
-        lost_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?,
-    )
-    .await?
-    .ok_or(AppError::Internal)?;
+    let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "lost", false)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?;
     sqlx::query(
         "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
                           lost_reason = $3, version = version + 1

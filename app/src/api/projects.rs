@@ -448,19 +448,9 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
                 .into(),
         ));
     }
-    let open_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'open' ORDER BY position DESC LIMIT 1",
-    )
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let to = board_repo::stage(
-        &mut *tx,
-        caller.workspace_id,
-        open_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?,
-    )
-    .await?
-    .ok_or(AppError::Internal)?;
+    let to = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "open", true)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
     sqlx::query("DELETE FROM allocations WHERE project_id = $1 AND workspace_id = $2")
         .bind(project_id)
         .bind(caller.workspace_id)

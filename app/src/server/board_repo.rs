@@ -90,6 +90,25 @@ pub async fn stage<'e>(
     .await
 }
 
+/// The first stage of `kind` (`open`, `won`, `lost`) in pipeline order, or the last one
+/// when `last`.
+pub async fn stage_of_kind(
+    conn: &mut sqlx::SqliteConnection,
+    workspace_id: i64,
+    kind: &str,
+    last: bool,
+) -> Result<Option<StageSummary>, sqlx::Error> {
+    let order = if last { "DESC" } else { "ASC" };
+    sqlx::query_as(&format!(
+        "SELECT id, name, probability_pct, kind, rotting_days FROM stages
+         WHERE workspace_id = $1 AND kind = $2 ORDER BY position {order} LIMIT 1"
+    ))
+    .bind(workspace_id)
+    .bind(kind)
+    .fetch_optional(conn)
+    .await
+}
+
 /// One live (not archived) deal of the workspace as the board loads it.
 pub async fn board_deal<'e>(
     conn: impl sqlx::SqliteExecutor<'e>,

@@ -359,19 +359,9 @@ pub async fn close(
         None
     };
 
-    let won_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM stages WHERE workspace_id = $1 AND kind = 'won' ORDER BY position LIMIT 1",
-    )
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let won = board_repo::stage(
-        &mut *tx,
-        caller.workspace_id,
-        won_id.ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?,
-    )
-    .await?
-    .ok_or(AppError::Internal)?;
+    let won = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "won", false)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?;
 
     let starts_on = first_week.add_days(7 * request.start_week as i32);
     let ends_on = starts_on.add_days(7 * deal.demand.weeks as i32 - 3);

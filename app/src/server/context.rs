@@ -82,3 +82,18 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// The caller's own person (staff member), if their user is linked to one.
+pub async fn own_person(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT person_id FROM users WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(caller.user_id)
+    .bind(caller.workspace_id)
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}

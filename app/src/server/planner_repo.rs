@@ -64,18 +64,6 @@ pub fn sees_whole_team(caller: &Caller) -> bool {
         || caller.can(Permission::ManageProjects)
 }
 
-/// The caller's own person, if their user is linked to one.
-async fn own_person(conn: &mut SqliteConnection, caller: &Caller) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT person_id FROM users WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(caller.user_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten())
-}
-
 /// Refuses people of other workspaces (404) and, for callers who see only their own row,
 /// anyone else (403).
 pub async fn visible_person(
@@ -90,7 +78,7 @@ pub async fn visible_person(
             .fetch_optional(&mut *conn)
             .await?;
     exists.ok_or(AppError::NotFound)?;
-    if !sees_whole_team(caller) && own_person(conn, caller).await? != Some(person_id) {
+    if !sees_whole_team(caller) && context::own_person(conn, caller).await? != Some(person_id) {
         return Err(AppError::Forbidden);
     }
     Ok(())
@@ -116,7 +104,7 @@ pub async fn grid(
     let only = if whole_team {
         None
     } else {
-        Some(own_person(&mut *conn, caller).await?.unwrap_or(-1))
+        Some(context::own_person(&mut *conn, caller).await?.unwrap_or(-1))
     };
 
     let mut skills: Vec<(i64, String)> =

@@ -13,18 +13,6 @@ const ENTRY_SQL: &str = "SELECT t.id, t.project_id, p.name AS project_name, t.pe
         pe.name AS person_name, t.worked_on, t.minutes, t.note, t.billable = 1 AS billable, t.version
      FROM time_entries t JOIN projects p ON p.id = t.project_id JOIN people pe ON pe.id = t.person_id";
 
-/// The caller's person, if their user is linked to one.
-async fn person_of(conn: &mut SqliteConnection, caller: &Caller) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT person_id FROM users WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(caller.user_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten())
-}
-
 /// Projects `person` may log on: running ones they are staffed on (every running one for
 /// those who manage projects).
 async fn loggable_projects(
@@ -61,7 +49,7 @@ pub async fn timesheet(
             .week_start(1)
     };
     let days: Vec<String> = (0..7).map(|d| monday.add_days(d).to_string()).collect();
-    let Some(person) = person_of(&mut *conn, caller).await? else {
+    let Some(person) = context::own_person(&mut *conn, caller).await? else {
         return Ok(WeekOfTime {
             week: monday.to_string(),
             days,
@@ -126,7 +114,7 @@ pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEnt
     let state = context::state()?;
     let ws = caller.workspace_id;
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
-    let person = person_of(&mut tx, caller).await?.ok_or_else(|| {
+    let person = context::own_person(&mut tx, caller).await?.ok_or_else(|| {
         AppError::invalid(
             "person",
             "your user is not linked to a person, so it has no time",
@@ -222,7 +210,7 @@ pub async fn delete(
     let state = context::state()?;
     let ws = caller.workspace_id;
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
-    let person = person_of(&mut tx, caller).await?;
+    let person = context::own_person(&mut tx, caller).await?;
     let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT person_id, version, worked_on, minutes FROM time_entries WHERE id = $1 AND workspace_id = $2",
     )
