@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/share/:token") view=crate::pages::share::SharePage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>

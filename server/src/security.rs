@@ -29,8 +29,10 @@ fn is_public(path: &str) -> bool {
             | "/api/login"
             | "/api/accept_invite"
             | "/api/current_user"
+            | "/api/shared_project"
     ) || path.starts_with("/pkg/")
         || path.starts_with("/invite/")
+        || path.starts_with("/share/")
 }
 
 /// An `AppError` response the way a server function would answer it.

@@ -122,6 +122,19 @@ pub struct ProjectDetail {
     pub can_reopen: bool,
     /// Budget burn.
     pub burn: BurnView,
+    /// The workspace's skills (for proposing a change).
+    pub skills: Vec<(i64, String)>,
+    /// Change requests, newest first.
+    pub changes: Vec<crate::api::changes::ChangeRow>,
+    /// Client updates, newest first.
+    pub updates: Vec<crate::api::updates::StatusUpdate>,
+    /// Share links, newest first (with "edit deals" or "manage projects").
+    pub share_links: Vec<crate::api::updates::ShareLinkRow>,
+    /// Whether the caller may propose changes, post updates and share ("edit deals" or
+    /// "manage projects").
+    pub can_contact: bool,
+    /// Whether the caller may approve or reject changes ("manage projects").
+    pub can_decide: bool,
 }
 
 /// Every project of the workspace, newest first.
@@ -302,6 +315,19 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             .map(|(k, (p, l))| (first.add_days(7 * k as i32).to_string(), *p, *l))
             .collect(),
     };
+    let skills =
+        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY name")
+            .bind(caller.workspace_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let changes = crate::api::changes::history(&mut conn, &caller, project_id).await?;
+    let updates = crate::api::updates::updates(&mut conn, caller.workspace_id, project_id).await?;
+    let can_contact = caller.can(Permission::EditDeals) || caller.can(Permission::ManageProjects);
+    let share_links = if can_contact {
+        crate::api::updates::links(&mut conn, &caller, project_id).await?
+    } else {
+        Vec::new()
+    };
     Ok(ProjectDetail {
         row,
         version,
@@ -321,6 +347,12 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
         can_manage: caller.can(Permission::ManageProjects),
         can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
         burn,
+        skills,
+        changes,
+        updates,
+        share_links,
+        can_contact,
+        can_decide: caller.can(Permission::ManageProjects),
     })
 }
 
@@ -432,7 +464,8 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     let (logged, other): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1),
                 (SELECT COUNT(*) FROM change_requests WHERE project_id = $1)
-                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1)",
+                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1)
+                  + (SELECT COUNT(*) FROM share_links WHERE project_id = $1)",
     )
     .bind(project_id)
     .fetch_one(&mut *tx)
@@ -444,7 +477,7 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     }
     if other > 0 {
         return Err(AppError::Conflict(
-            "the project has change requests or client updates, so its deal cannot be reopened"
+            "the project has change requests, client updates or share links, so its deal cannot be reopened"
                 .into(),
         ));
     }

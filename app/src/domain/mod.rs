@@ -7,6 +7,7 @@
 pub mod burn;
 pub mod calendar;
 pub mod capacity;
+pub mod change;
 pub mod close;
 pub mod margin;
 pub mod money;

@@ -10,6 +10,7 @@ pub mod not_found;
 pub mod pipeline;
 pub mod projects;
 pub mod roles;
+pub mod share;
 pub mod time;
 pub mod users;
 

@@ -3,6 +3,7 @@
 
 use crate::api::live::LiveEvent;
 use crate::api::projects::{get_project, list_projects, ProjectDetail, ReopenDeal, SetProjectPm};
+use crate::components::project_panels::{ChangesPanel, DeliveryActions, SharePanel, UpdatesPanel};
 use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
 use crate::domain::margin::MarginVerdict;
@@ -105,9 +106,10 @@ pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
     let set_pm = ServerAction::<SetProjectPm>::new();
+    let actions = DeliveryActions::new();
     let live = live_projects_version();
     let detail = Resource::new(
-        move || (id(), set_pm.version().get(), live.get()),
+        move || (id(), set_pm.version().get(), live.get(), actions.version()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_project(id).await,
@@ -119,7 +121,7 @@ pub fn ProjectPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the project…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(p) => view! { <Project p set_pm/> }.into_any(),
+                    Ok(p) => view! { <Project p set_pm actions/> }.into_any(),
                     Err(err) => view! {
                         <Title text="Project"/>
                         {error_panel("This project could not be opened", &err)}
@@ -131,7 +133,11 @@ pub fn ProjectPage() -> impl IntoView {
 }
 
 #[component]
-fn Project(p: ProjectDetail, set_pm: ServerAction<SetProjectPm>) -> impl IntoView {
+fn Project(
+    p: ProjectDetail,
+    set_pm: ServerAction<SetProjectPm>,
+    actions: DeliveryActions,
+) -> impl IntoView {
     let currency = Currency::new(&p.currency);
     let reopen = ServerAction::<ReopenDeal>::new();
     let navigate = use_navigate();
@@ -281,6 +287,15 @@ fn Project(p: ProjectDetail, set_pm: ServerAction<SetProjectPm>) -> impl IntoVie
             {report}
         </div>
         <BurnPanel burn=p.burn.clone() currency=currency.clone()/>
+        <ChangesPanel project_id=p.row.id changes=p.changes.clone() skills=p.skills.clone()
+            currency=currency.clone() can_propose=p.can_contact actions/>
+        <div class="two-col">
+            <UpdatesPanel project_id=p.row.id updates=p.updates.clone() can_post=p.can_contact actions/>
+            {p.can_contact.then(|| view! {
+                <SharePanel project_id=p.row.id links=p.share_links.clone()
+                    may_show_budget=p.row.budget_minor.is_some() actions/>
+            })}
+        </div>
         <section class="panel">
             <h2>"Staffing by week (hours)"</h2>
             <div class="table-scroll">
