@@ -88,7 +88,7 @@ pub fn App() -> impl IntoView {
         }/>
         <Router>
             <header class="topbar">
-                <A href="/pipeline" attr:class="brand">
+                <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"B"</span>
                     <span class="brand-name">"Baton"</span>
                 </A>
@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                     <Route path=path!("/share/:token") view=crate::pages::share::SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
@@ -131,6 +132,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
     view! {
         <nav class="mainnav" aria-label="Main">
             {pipeline.then(|| view! {
+                <A href="/" exact=true>"Dashboard"</A>
                 <A href="/pipeline">"Pipeline"</A>
                 <A href="/clients">"Clients"</A>
                 <A href="/projects">"Projects"</A>

@@ -85,11 +85,11 @@ test("the board is complete without JavaScript", async ({ browser }) => {
   await context.close();
 });
 
-test("home leads to the board and unknown pages say so", async ({ page }) => {
+test("home is the dashboard and unknown pages say so", async ({ page }) => {
   const errors = watchConsole(page);
   await signIn(page, "am@northwind.test");
   await page.goto("/");
-  await expect(page).toHaveURL(/\/pipeline$/);
+  await expect(page.getByRole("heading", { name: "Dashboard", exact: true })).toBeVisible();
   const response = await page.goto("/no-such-page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();

@@ -14,7 +14,6 @@ use app::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -31,8 +30,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/live", get(live::live))
-        // The dashboard will live at `/`; until then the board is home.
-        .route("/", get(|| async { Redirect::temporary("/pipeline") }))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -141,15 +141,17 @@ async fn the_pipeline_page_is_complete_without_javascript() {
 }
 
 #[tokio::test]
-async fn unknown_pages_answer_404_and_root_redirects() {
+async fn unknown_pages_answer_404_and_root_is_the_dashboard() {
     let f = fixture().await;
     let cookie = f.login("am@northwind.test").await;
     let answer = f.get("/no-such-page", Some(&cookie)).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(answer.body.contains("Page not found"));
     let answer = f.get("/", Some(&cookie)).await;
-    assert!(answer.status.is_redirection(), "{}", answer.status);
-    assert_eq!(answer.headers["location"], "/pipeline");
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.body.contains("Weighted pipeline"), "{}", answer.body);
+    let answer = f.get("/", None).await;
+    assert_eq!(answer.headers["location"], "/login?next=/");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod board;
 pub mod changes;
 pub mod clients;
+pub mod dashboard;
 pub mod close;
 pub mod deals;
 pub mod live;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bench;
 pub mod capacity;
 pub mod clients;
+pub mod dashboard;
 pub mod invite;
 pub mod login;
 pub mod not_found;

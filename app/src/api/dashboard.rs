@@ -1,0 +1,243 @@
+//! The home dashboard: forecast, win rate, utilisation, projects at risk, rotting deals.
+//! Needs "view pipeline"; amounts only with "view deal values" (otherwise the forecast is
+//! counted in deals).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// One month's bar of the forecast.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ForecastBar {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Weighted value (with "view deal values").
+    pub weighted_minor: Option<i64>,
+    /// Unweighted value (with "view deal values").
+    pub total_minor: Option<i64>,
+    /// Open deals expected to close in the month.
+    pub deals: i64,
+}
+
+/// One week of utilisation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UtilisationPoint {
+    /// First day of the week.
+    pub week: String,
+    /// Confirmed / available, basis points.
+    pub confirmed_bp: i64,
+    /// With tentative work weighted by probability, basis points.
+    pub with_pipeline_bp: i64,
+    /// Available hours (minutes).
+    pub available: i64,
+}
+
+/// A project at risk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RiskyProject {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Client name.
+    pub client: String,
+    /// Why (as the caller may see it).
+    pub risks: Vec<String>,
+}
+
+/// A deal that has sat in its stage too long.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RottingDeal {
+    /// Id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Client name.
+    pub client: String,
+    /// Stage name.
+    pub stage: String,
+    /// Days in the stage.
+    pub days: i64,
+    /// The stage's limit.
+    pub limit: i64,
+    /// Value (with "view deal values").
+    pub value_minor: Option<i64>,
+}
+
+/// Everything on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DashboardData {
+    /// Currency code.
+    pub currency: String,
+    /// Whether amounts are shown.
+    pub values: bool,
+    /// Six months from this one.
+    pub forecast: Vec<ForecastBar>,
+    /// Deals won in the last 90 days.
+    pub won: i64,
+    /// Deals lost in the last 90 days.
+    pub lost: i64,
+    /// Won / decided, basis points.
+    pub win_rate_bp: Option<i64>,
+    /// Value won in the last 90 days (with "view deal values").
+    pub won_minor: Option<i64>,
+    /// The next 8 weeks.
+    pub utilisation: Vec<UtilisationPoint>,
+    /// Running projects at risk.
+    pub at_risk: Vec<RiskyProject>,
+    /// Rotting deals, longest over first (at most 10).
+    pub rotting: Vec<RottingDeal>,
+    /// How many deals are rotting in all.
+    pub rotting_total: i64,
+    /// The latest event number (for the live stream).
+    pub seq: i64,
+}
+
+/// Months in the forecast.
+pub const FORECAST_MONTHS: u32 = 6;
+/// Weeks of utilisation.
+pub const UTILISATION_WEEKS: u32 = 8;
+
+/// The dashboard as the caller may see it.
+#[server(endpoint = "dashboard")]
+pub async fn dashboard() -> Result<DashboardData, AppError> {
+    use crate::domain::calendar::Date;
+    use crate::domain::capacity::TentativeMode;
+    use crate::domain::dashboard::{forecast_by_month, week_loads, win_rate_bp, ForecastDeal};
+    use crate::domain::permissions::Permission;
+    use crate::domain::pipeline::{days_in_stage, is_rotting, StageKind};
+    use crate::server::{board_repo, burn_repo, capacity_repo, context};
+
+    let caller = context::caller_with(Permission::ViewPipeline).await?;
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.can(Permission::ViewCostRates);
+    let pool = context::pool()?;
+    let now = context::now_ms();
+    let today = Date::from_unix_ms(now);
+    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
+    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
+    let mut conn = pool.acquire().await?;
+
+    type OpenRow = (i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, Option<i64>);
+    let open: Vec<OpenRow> = sqlx::query_as(
+        "SELECT d.id, d.title, c.name, s.name, d.value_minor, s.probability_pct,
+                d.probability_override_pct, d.expected_close_on, d.stage_entered_at, s.rotting_days
+         FROM deals d JOIN stages s ON s.id = d.stage_id JOIN clients c ON c.id = d.client_id
+         WHERE d.workspace_id = $1 AND s.kind = 'open' AND d.archived_at IS NULL",
+    )
+    .bind(caller.workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let forecast_deals: Vec<ForecastDeal> = open
+        .iter()
+        .map(|d| ForecastDeal {
+            value_minor: d.4,
+            probability_pct: d.6.unwrap_or(d.5),
+            expected_close: d.7.as_deref().and_then(Date::parse),
+        })
+        .collect();
+    let forecast = forecast_by_month(&forecast_deals, today, FORECAST_MONTHS)
+        .into_iter()
+        .map(|m| ForecastBar {
+            month: format!("{}-{:02}", m.year, m.month),
+            weighted_minor: values.then_some(m.weighted_minor),
+            total_minor: values.then_some(m.total_minor),
+            deals: m.deals,
+        })
+        .collect();
+    let mut rotting: Vec<RottingDeal> = open
+        .iter()
+        .filter_map(|d| {
+            let days = days_in_stage(d.8, now);
+            is_rotting(StageKind::Open, days, d.9).then(|| RottingDeal {
+                id: d.0,
+                title: d.1.clone(),
+                client: d.2.clone(),
+                stage: d.3.clone(),
+                days,
+                limit: d.9.unwrap_or(0),
+                value_minor: values.then_some(d.4),
+            })
+        })
+        .collect();
+    rotting.sort_by_key(|r| (-(r.days - r.limit), r.id));
+    let rotting_total = rotting.len() as i64;
+    rotting.truncate(10);
+
+    let since = now - 90 * 86_400_000;
+    let (won, lost, won_minor): (i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN s.kind = 'won' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN s.kind = 'lost' THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.value_minor ELSE 0 END), 0)
+         FROM deals d JOIN stages s ON s.id = d.stage_id
+         WHERE d.workspace_id = $1 AND d.closed_at >= $2 AND s.kind IN ('won', 'lost')",
+    )
+    .bind(caller.workspace_id)
+    .bind(since)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let first_week = today.week_start(1);
+    let input = capacity_repo::load_capacity_input(
+        &mut conn,
+        caller.workspace_id,
+        capacity_repo::Horizon {
+            first_week,
+            weeks: UTILISATION_WEEKS,
+        },
+        TentativeMode::Weighted,
+    )
+    .await?;
+    let utilisation = week_loads(&input)
+        .into_iter()
+        .enumerate()
+        .map(|(k, load)| UtilisationPoint {
+            week: first_week.add_days(7 * k as i32).to_string(),
+            confirmed_bp: load.utilisation_bp(),
+            with_pipeline_bp: load.with_pipeline_bp(),
+            available: load.available,
+        })
+        .collect();
+
+    let burns = burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
+    let projects: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT p.id, p.name, c.name FROM projects p JOIN clients c ON c.id = p.client_id
+         WHERE p.workspace_id = $1 AND p.status NOT IN ('done', 'cancelled')
+         ORDER BY p.name, p.id",
+    )
+    .bind(caller.workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let at_risk = projects
+        .into_iter()
+        .filter_map(|(id, name, client)| {
+            let b = burns.get(&id).filter(|b| b.at_risk())?;
+            Some(RiskyProject {
+                id,
+                name,
+                client,
+                risks: b
+                    .risks
+                    .iter()
+                    .filter(|r| costs || !r.contains("margin"))
+                    .filter(|r| values || !r.contains("budget"))
+                    .cloned()
+                    .collect(),
+            })
+        })
+        .collect();
+
+    Ok(DashboardData {
+        currency: workspace.currency,
+        values,
+        forecast,
+        won,
+        lost,
+        win_rate_bp: win_rate_bp(won, lost),
+        won_minor: values.then_some(won_minor),
+        utilisation,
+        at_risk,
+        rotting,
+        rotting_total,
+        seq,
+    })
+}
