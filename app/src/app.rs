@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/capacity") view=CapacityPage ssr=SsrMode::Async/>
                     <Route path=path!("/time") view=TimePage ssr=SsrMode::Async/>
+                    <Route path=path!("/data") view=crate::pages::data::DataPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
                     <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
@@ -139,6 +140,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
                 <A href="/capacity">"Capacity"</A>
             })}
             {time.then(|| view! { <A href="/time">"Time"</A> })}
+            {pipeline.then(|| view! { <A href="/data">"Data"</A> })}
             {admin.then(|| view! {
                 <A href="/settings/users">"Users"</A>
                 <A href="/settings/roles">"Roles"</A>

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/live", get(live::live))
+        .route("/export/{file}", get(export))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -55,5 +56,45 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             tracing::error!(error = %err, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+/// `GET /export/<kind>.csv` (deals, projects, time, people): the CSV as the signed-in
+/// caller may see it, as a download.
+async fn export(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let Some(session) = request.extensions().get::<app::server::auth::Session>() else {
+        return security::error_response(&app::error::AppError::Unauthorized);
+    };
+    let caller = app::server::context::Caller {
+        user_id: session.user_id,
+        workspace_id: session.workspace_id,
+        permissions: session.permissions,
+    };
+    let Some(kind) = file.strip_suffix(".csv") else {
+        return security::error_response(&app::error::AppError::NotFound);
+    };
+    match app::api::csv::export(&state.pool, &caller, kind).await {
+        Ok(body) => {
+            let today = app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms());
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"baton-{kind}-{today}.csv\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(err) => security::error_response(&err),
     }
 }

@@ -117,7 +117,18 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
 
-    type OpenRow = (i64, String, String, String, i64, i64, Option<i64>, Option<String>, i64, Option<i64>);
+    type OpenRow = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        i64,
+        Option<i64>,
+    );
     let open: Vec<OpenRow> = sqlx::query_as(
         "SELECT d.id, d.title, c.name, s.name, d.value_minor, s.probability_pct,
                 d.probability_override_pct, d.expected_close_on, d.stage_entered_at, s.rotting_days

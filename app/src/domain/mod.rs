@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod capacity;
 pub mod change;
 pub mod close;
+pub mod csv;
 pub mod dashboard;
 pub mod margin;
 pub mod money;

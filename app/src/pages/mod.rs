@@ -5,6 +5,7 @@ pub mod bench;
 pub mod capacity;
 pub mod clients;
 pub mod dashboard;
+pub mod data;
 pub mod invite;
 pub mod login;
 pub mod not_found;
