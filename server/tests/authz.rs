@@ -17,7 +17,11 @@ enum Access {
     SignedIn,
     /// Signed-in users whose role grants the permission.
     Needs(Permission),
+    /// Signed-in users whose role grants at least one of these.
+    AnyOf(&'static [Permission]),
 }
+
+const CLIENT_CONTACT: &[Permission] = &[Permission::EditDeals, Permission::ManageProjects];
 
 /// Ids from the Northwind workspace that the calls use.
 struct Ids {
@@ -41,6 +45,10 @@ struct Ids {
     team_user: i64,
     team_user_version: i64,
     admin_user: i64,
+    change: i64,
+    change_version: i64,
+    share_link: i64,
+    skill: i64,
 }
 
 struct Case {
@@ -420,6 +428,86 @@ fn cases() -> Vec<Case> {
             args: |ids| format!("actor_user_id={}", ids.admin_user),
             names_a_row: false,
         },
+        Case {
+            name: "propose_change",
+            access: AnyOf(CLIENT_CONTACT),
+            args: |ids| {
+                format!(
+                    "project_id={}&description=More%20pages&extra_value=4000&hours%5B{}%5D=12",
+                    ids.project, ids.skill
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "review_change",
+            access: Needs(Permission::ViewPipeline),
+            args: |ids| format!("change_id={}", ids.change),
+            names_a_row: true,
+        },
+        Case {
+            name: "decide_change",
+            access: Needs(Permission::ManageProjects),
+            args: |ids| {
+                format!(
+                    "change_id={}&version={}&decision=reject&reason=Not%20this%20quarter",
+                    ids.change, ids.change_version
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "post_update",
+            access: AnyOf(CLIENT_CONTACT),
+            args: |ids| {
+                format!(
+                    "project_id={}&rag=amber&summary=Design%20review%20slipped&next_steps=",
+                    ids.project
+                )
+            },
+            names_a_row: true,
+        },
+        Case {
+            name: "create_share_link",
+            access: AnyOf(CLIENT_CONTACT),
+            args: |ids| format!("project_id={}&show_budget=", ids.project),
+            names_a_row: true,
+        },
+        Case {
+            name: "revoke_share_link",
+            access: AnyOf(CLIENT_CONTACT),
+            args: |ids| format!("link_id={}", ids.share_link),
+            names_a_row: true,
+        },
+        Case {
+            name: "shared_project",
+            access: Public,
+            args: |_| format!("token={}", "ab".repeat(32)),
+            names_a_row: false,
+        },
+        Case {
+            name: "dashboard",
+            access: Needs(Permission::ViewPipeline),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "import_check",
+            access: Needs(Permission::EditDeals),
+            args: |_| {
+                "kind=deals&first_row=2&csv=title%2Cclient%2Cvalue%0ARedesign%2CAcme%2C1000%0A"
+                    .into()
+            },
+            names_a_row: false,
+        },
+        Case {
+            name: "import_part",
+            access: Needs(Permission::EditDeals),
+            args: |_| {
+                "kind=deals&upload=authz-matrix-upload-1&part=0&parts=1&csv=title%2Cclient%2Cvalue%0ARedesign%2CAcme%2C1000%0A".into()
+            },
+            names_a_row: false,
+        },
     ]
 }
 
@@ -507,7 +595,45 @@ async fn ids(f: &Fixture) -> Ids {
     .await
     .unwrap()
     .last_insert_rowid();
+    let change = sqlx::query(
+        "INSERT INTO change_requests (workspace_id, project_id, description, extra_value_minor, proposed_by, created_at)
+         VALUES ($1, $2, 'Extra landing page', 500000, (SELECT id FROM users WHERE email = 'pm@northwind.test'), 0)",
+    )
+    .bind(ws)
+    .bind(other_project)
+    .execute(&f.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
+    let skill = f
+        .id(&format!(
+            "SELECT id FROM skills WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    sqlx::query(
+        "INSERT INTO change_request_lines (workspace_id, change_request_id, skill_id, minutes) VALUES ($1, $2, $3, 600)",
+    )
+    .bind(ws)
+    .bind(change)
+    .bind(skill)
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    let share_link = sqlx::query(
+        "INSERT INTO share_links (workspace_id, project_id, token_hash, hint, created_by, created_at)
+         VALUES ($1, $2, 'not-a-real-hash', 'abcdef', (SELECT id FROM users WHERE email = 'am@northwind.test'), 0)",
+    )
+    .bind(ws)
+    .bind(other_project)
+    .execute(&f.pool)
+    .await
+    .unwrap()
+    .last_insert_rowid();
     Ids {
+        change,
+        change_version: 1,
+        share_link,
+        skill,
         time_entry,
         time_entry_version: 1,
         this_week: monday.to_string(),
@@ -594,8 +720,13 @@ async fn every_server_function_refuses_whom_it_should() {
 
         // A user whose role grants everything but the permission needed, and one whose
         // role grants nothing.
-        if let Access::Needs(permission) = case.access {
-            let almost = f.user_without(permission).await;
+        let lacking: Option<Vec<Permission>> = match case.access {
+            Access::Needs(p) => Some(vec![p]),
+            Access::AnyOf(ps) => Some(ps.to_vec()),
+            _ => None,
+        };
+        if let Some(missing) = lacking {
+            let almost = f.user_without_any(&missing).await;
             for email in [almost.as_str(), NOBODY] {
                 let cookie = f.login(email).await;
                 let before = f.fingerprint().await;
@@ -679,6 +810,10 @@ async fn every_server_function_refuses_whom_it_should() {
             "accept_invite" => {
                 assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}")
             }
+            // A made-up share token is "not found" for everyone, signed in or not.
+            "shared_project" => {
+                assert_eq!(answer.status, StatusCode::NOT_FOUND, "{name}")
+            }
             _ => assert!(
                 answer.status.is_success() || answer.status.is_redirection(),
                 "{name} as a permitted user: {} {}",
@@ -710,7 +845,10 @@ async fn an_account_manager_never_receives_cost_data() {
         // The close dialog and the project's checks at close show everyone the margin as a
         // percentage and its verdict; anything that comes from cost rates (amounts, the
         // forecast margin) stays null.
-        let close = matches!(case.name, "close_setup" | "preview_close" | "get_project");
+        let close = matches!(
+            case.name,
+            "close_setup" | "preview_close" | "get_project" | "review_change"
+        );
         assert!(
             !body.contains("cost_rate") && (close || !body.contains("margin")),
             "{}: {}",
@@ -722,6 +860,8 @@ async fn an_account_manager_never_receives_cost_data() {
             "\"max_discount_minor\":",
             "\"unstaffed_cost_minor\":",
             "\"forecast_margin_bp\":",
+            "\"extra_cost_minor\":",
+            "\"revised_cost_minor\":",
         ] {
             for (i, _) in body.match_indices(amount) {
                 assert!(

@@ -143,7 +143,12 @@ impl Fixture {
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM projects) || '/' ||
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) || ':' || COALESCE(SUM(version), 0) FROM allocations) || '/' ||
                     (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes_per_day), 0) FROM time_off) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM time_entries)",
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM time_entries) || '/' ||
+                    (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM change_requests) || '/' ||
+                    (SELECT COUNT(*) FROM status_updates) || '/' ||
+                    (SELECT COUNT(*) || ':' || COUNT(revoked_at) FROM share_links) || '/' ||
+                    (SELECT COUNT(*) FROM people) || '/' || (SELECT COUNT(*) FROM skills) || '/' ||
+                    (SELECT COUNT(*) FROM person_skills) || '/' || (SELECT COUNT(*) FROM import_parts)",
         )
         .fetch_one(&self.pool)
         .await
@@ -153,18 +158,31 @@ impl Fixture {
     /// Adds a Northwind user whose role grants every permission but `missing`; returns
     /// their email (password `PASSWORD`).
     pub async fn user_without(&self, missing: app::domain::permissions::Permission) -> String {
+        self.user_without_any(&[missing]).await
+    }
+
+    /// Adds a Northwind user whose role grants every permission but those in `missing`;
+    /// returns their email (password `PASSWORD`).
+    pub async fn user_without_any(
+        &self,
+        missing: &[app::domain::permissions::Permission],
+    ) -> String {
         use app::domain::permissions::Permission;
+        let names: Vec<String> = missing
+            .iter()
+            .map(|p| p.as_str().replace('_', "-"))
+            .collect();
         let ws = self
             .id("SELECT id FROM workspaces WHERE slug = 'demo'")
             .await;
         let role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
             .bind(ws)
-            .bind(format!("All but {}", missing.as_str()))
+            .bind(format!("All but {}", names.join(" ")))
             .execute(&self.pool)
             .await
             .unwrap()
             .last_insert_rowid();
-        for p in Permission::ALL.into_iter().filter(|p| *p != missing) {
+        for p in Permission::ALL.into_iter().filter(|p| !missing.contains(p)) {
             sqlx::query("INSERT INTO role_permissions (role_id, workspace_id, permission) VALUES ($1, $2, $3)")
                 .bind(role)
                 .bind(ws)
@@ -173,10 +191,7 @@ impl Fixture {
                 .await
                 .unwrap();
         }
-        let email = format!(
-            "without-{}@northwind.test",
-            missing.as_str().replace('_', "-")
-        );
+        let email = format!("without-{}@northwind.test", names.join("-"));
         let hash: String = sqlx::query_scalar(
             "SELECT password_hash FROM users WHERE email = 'team@northwind.test'",
         )
