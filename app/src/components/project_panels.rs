@@ -111,7 +111,7 @@ pub fn ChangesPanel(
             .iter()
             .map(|(id, name)| {
                 view! {
-                    <label class="hours-input"><span>{name.clone()}</span>
+                    <label class="skill-hours"><span>{name.clone()}</span>
                         <input type="text" inputmode="decimal" name=format!("hours[{id}]") placeholder="0" size="5"/>
                     </label>
                 }
@@ -196,9 +196,11 @@ pub fn ChangesPanel(
         .is_empty()
         .then(|| view! { <li class="muted">"No change requests yet."</li> });
     let summary = (approved > 0).then(|| {
-        let extra = (approved_extra > 0)
-            .then(|| format!(" adding {}", format_money_whole(approved_extra, &currency)))
-            .unwrap_or_default();
+        let extra = if approved_extra > 0 {
+            format!(" adding {}", format_money_whole(approved_extra, &currency))
+        } else {
+            String::new()
+        };
         view! { <p class="muted" data-testid="changes-summary">{format!("{approved} approved{extra}; the budget above includes them.")}</p> }
     });
     view! {

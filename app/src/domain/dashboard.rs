@@ -166,11 +166,11 @@ mod tests {
         let today = Date::parse("2026-11-22").unwrap();
         let months = forecast_by_month(
             &[
-                deal(100_00, 50, Some("2026-11-30")),
-                deal(200_00, 25, Some("2026-10-01")), // overdue: this month
-                deal(300_00, 10, None),               // no date: this month
-                deal(400_00, 50, Some("2027-01-15")),
-                deal(999_00, 90, Some("2027-05-01")), // beyond the window
+                deal(10_000, 50, Some("2026-11-30")),
+                deal(20_000, 25, Some("2026-10-01")), // overdue: this month
+                deal(30_000, 10, None),               // no date: this month
+                deal(40_000, 50, Some("2027-01-15")),
+                deal(99_900, 90, Some("2027-05-01")), // beyond the window
             ],
             today,
             6,
@@ -179,11 +179,11 @@ mod tests {
         assert_eq!((months[0].year, months[0].month), (2026, 11));
         assert_eq!((months[2].year, months[2].month), (2027, 1));
         assert_eq!((months[5].year, months[5].month), (2027, 4));
-        assert_eq!(months[0].weighted_minor, 50_00 + 50_00 + 30_00);
+        assert_eq!(months[0].weighted_minor, 5_000 + 5_000 + 3_000);
         assert_eq!(months[0].deals, 3);
-        assert_eq!(months[0].total_minor, 600_00);
+        assert_eq!(months[0].total_minor, 60_000);
         assert_eq!(months[1].deals, 0);
-        assert_eq!(months[2].weighted_minor, 200_00);
+        assert_eq!(months[2].weighted_minor, 20_000);
         assert_eq!(months.iter().map(|m| m.deals).sum::<i64>(), 4);
     }
 

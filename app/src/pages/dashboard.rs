@@ -23,7 +23,7 @@ fn month_label(month: &str) -> String {
     format!(
         "{} {}",
         MONTHS[(m.clamp(1, 12)) - 1],
-        month.get(2..4).unwrap_or_default()
+        month.get(..4).unwrap_or_default()
     )
 }
 

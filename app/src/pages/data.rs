@@ -107,7 +107,7 @@ fn DataPanels(me: SignedInUser) -> impl IntoView {
 fn Import(people: bool, deals: bool) -> impl IntoView {
     let kind = RwSignal::new(if deals { "deals" } else { "people" }.to_string());
     let stage = RwSignal::new(Stage::Idle);
-    let records: StoredValue<Vec<Vec<String>>, LocalStorage> = StoredValue::new_local(Vec::new());
+    let records: StoredValue<Vec<Vec<String>>> = StoredValue::new(Vec::new());
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -155,7 +155,7 @@ fn Import(people: bool, deals: bool) -> impl IntoView {
     view! {
         <section class="panel" data-testid="import">
             <h2>"Import"</h2>
-            <div class="inline-form">
+            <div class="import-controls">
                 <label><span>"What"</span>
                     <select name="kind" on:change=move |ev| { kind.set(event_target_value(&ev)); stage.set(Stage::Idle); }>
                         {deals.then(|| view! { <option value="deals">"Deals"</option> })}
@@ -247,7 +247,7 @@ async fn check_file(
     kind: String,
     text: String,
     stage: RwSignal<Stage>,
-    records: StoredValue<Vec<Vec<String>>, LocalStorage>,
+    records: StoredValue<Vec<Vec<String>>>,
 ) {
     let parsed = match crate::domain::csv::parse(&text) {
         Ok(r) => r,
@@ -308,11 +308,7 @@ async fn check_file(
 }
 
 #[cfg(feature = "hydrate")]
-async fn send_file(
-    kind: String,
-    stage: RwSignal<Stage>,
-    records: StoredValue<Vec<Vec<String>>, LocalStorage>,
-) {
+async fn send_file(kind: String, stage: RwSignal<Stage>, records: StoredValue<Vec<Vec<String>>>) {
     let all = records.with_value(|r| parts(r));
     let total = all.len();
     let upload = format!(

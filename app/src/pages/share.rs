@@ -44,9 +44,7 @@ pub fn SharePage() -> impl IntoView {
                                         {budget}
                                     </dl>
                                 </div>
-                                <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=progress>
-                                    <span style=format!("width: {}%", progress.clamp(0, 100))></span>
-                                </div>
+                                <progress class="progress" max="100" value=progress.clamp(0, 100) aria-label="Planned work done"></progress>
                                 <section class="panel">
                                     <h2>"Status updates"</h2>
                                     <Timeline updates=p.updates/>
