@@ -496,6 +496,23 @@ async fn a_share_link_shows_updates_without_signing_in_until_it_is_revoked() {
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     let page = f.get(&format!("/share/{token}"), None).await;
     assert!(page.body.contains("not available"), "{}", page.body);
+    // Unknown ids: not found, nothing written.
+    let before = f.fingerprint().await;
+    let answer = f
+        .call("revoke_share_link", "link_id=999999", Some(&am))
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let answer = f.call("review_change", "change_id=999999", Some(&am)).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let answer = f
+        .call(
+            "post_update",
+            "project_id=999999&rag=red&summary=x",
+            Some(&am),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.fingerprint().await, before);
     // The other link still works.
     let answer = f
         .call("shared_project", &format!("token={with_money}"), None)
