@@ -108,6 +108,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     use crate::server::{board_repo, burn_repo, capacity_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
+    let started = std::time::Instant::now();
     let values = caller.can(Permission::ViewDealValues);
     let costs = caller.can(Permission::ViewCostRates);
     let pool = context::pool()?;
@@ -174,6 +175,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     let rotting_total = rotting.len() as i64;
     rotting.truncate(10);
 
+    let deals_ms = started.elapsed().as_millis();
     let since = now - 90 * 86_400_000;
     let (won, lost, won_minor): (i64, i64, i64) = sqlx::query_as(
         "SELECT COALESCE(SUM(CASE WHEN s.kind = 'won' THEN 1 ELSE 0 END), 0),
@@ -209,7 +211,14 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         })
         .collect();
 
+    let capacity_ms = started.elapsed().as_millis();
     let burns = burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
+    tracing::debug!(
+        deals_ms,
+        capacity_ms,
+        burns_ms = started.elapsed().as_millis(),
+        "dashboard"
+    );
     let projects: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT p.id, p.name, c.name FROM projects p JOIN clients c ON c.id = p.client_id
          WHERE p.workspace_id = $1 AND p.status NOT IN ('done', 'cancelled')

@@ -58,12 +58,15 @@ impl Burn {
 }
 
 /// Computes the burn of a project of `weeks` weeks whose week `current` is this week
-/// (0 before it starts, `weeks` after it ends), from the time logged and the allocations.
+/// (0 before it starts, `weeks` after it ends), from the time logged (`logged`, whose
+/// weeks are not used: money only; `logged_weekly`, minutes per week index, for the
+/// chart) and the allocations (`planned`).
 pub fn burn(
     budget_minor: i64,
     weeks: u32,
     current: u32,
     logged: &[Work],
+    logged_weekly: &[(u32, i64)],
     planned: &[Work],
     floor_bp: i64,
 ) -> Burn {
@@ -118,10 +121,10 @@ pub fn burn(
                 .filter(|w| w.week == k)
                 .map(|w| w.minutes)
                 .sum::<i64>();
-            cumulative.1 += logged
+            cumulative.1 += logged_weekly
                 .iter()
-                .filter(|w| w.week == k)
-                .map(|w| w.minutes)
+                .filter(|(w, _)| *w == k)
+                .map(|(_, m)| m)
                 .sum::<i64>();
             cumulative
         })
@@ -144,6 +147,10 @@ pub fn burn(
 mod tests {
     use super::*;
 
+    fn weekly(logged: &[Work]) -> Vec<(u32, i64)> {
+        logged.iter().map(|w| (w.week, w.minutes)).collect()
+    }
+
     fn work(week: u32, hours: i64, billable: bool) -> Work {
         Work {
             week,
@@ -159,7 +166,7 @@ mod tests {
         // 4 weeks of 10 h at 100.00 = 4,000.00 budget; halfway, 20 h logged.
         let planned: Vec<Work> = (0..4).map(|w| work(w, 10, true)).collect();
         let logged = [work(0, 10, true), work(1, 10, true)];
-        let b = burn(400_000, 4, 2, &logged, &planned, 1_500);
+        let b = burn(400_000, 4, 2, &logged, &weekly(&logged), &planned, 1_500);
         assert_eq!(
             (b.spent_minor, b.remaining_minor, b.forecast_minor),
             (200_000, 200_000, 400_000)
@@ -179,7 +186,7 @@ mod tests {
         let planned: Vec<Work> = (0..4).map(|w| work(w, 10, true)).collect();
         // A quarter through, 25 h logged: 62 % of the budget.
         let logged = [work(0, 25, true)];
-        let b = burn(400_000, 4, 1, &logged, &planned, 1_500);
+        let b = burn(400_000, 4, 1, &logged, &weekly(&logged), &planned, 1_500);
         assert!(b.at_risk());
         assert!(
             b.risks[0].contains("62 % of the budget is spent at 25 %"),
@@ -193,7 +200,7 @@ mod tests {
     fn non_billable_time_costs_but_does_not_spend_and_can_sink_the_margin() {
         let planned: Vec<Work> = (0..2).map(|w| work(w, 10, true)).collect();
         let logged = [work(0, 10, true), work(0, 30, false)];
-        let b = burn(200_000, 2, 1, &logged, &planned, 1_500);
+        let b = burn(200_000, 2, 1, &logged, &weekly(&logged), &planned, 1_500);
         assert_eq!(b.spent_minor, 100_000);
         // Cost: 40 h logged + 10 h planned at 50.00 = 2,500.00 against 2,000.00.
         assert_eq!(b.forecast_cost_minor, 250_000);

@@ -5,7 +5,9 @@ use crate::domain::calendar::Date;
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
-/// The burn of every project of the workspace (or only `project`), as of `today`.
+/// The burn of every project of the workspace (or only `project`), as of `today`. Money
+/// is rounded once per person, project and billability; the weekly logged minutes of
+/// the chart are read only for a single `project` (lists do not draw it).
 pub async fn burns(
     conn: &mut SqliteConnection,
     workspace_id: i64,
@@ -24,17 +26,30 @@ pub async fn burns(
     .bind(project.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
-    type LoggedRow = (i64, String, i64, bool, i64, i64);
+    type LoggedRow = (i64, i64, bool, i64, i64);
     let logged: Vec<LoggedRow> = sqlx::query_as(
-        "SELECT t.project_id, t.worked_on, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+        "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
          FROM time_entries t JOIN people pe ON pe.id = t.person_id
          WHERE t.workspace_id = $1 AND ($2 = 0 OR t.project_id = $2)
-         GROUP BY t.project_id, t.worked_on, t.billable, t.person_id",
+         GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
     )
     .bind(workspace_id)
     .bind(project.unwrap_or(0))
     .fetch_all(&mut *conn)
     .await?;
+    let by_day: Vec<(String, i64)> = match project {
+        Some(id) => {
+            sqlx::query_as(
+                "SELECT worked_on, SUM(minutes) FROM time_entries
+                 WHERE workspace_id = $1 AND project_id = $2 GROUP BY worked_on",
+            )
+            .bind(workspace_id)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => Vec::new(),
+    };
     let planned: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
         "SELECT a.project_id, a.week, a.minutes, pe.bill_rate_minor, pe.cost_rate_minor
          FROM allocations a JOIN people pe ON pe.id = a.person_id
@@ -45,13 +60,15 @@ pub async fn burns(
     .fetch_all(&mut *conn)
     .await?;
     let mut out = HashMap::new();
-    type Logged = (String, i64, bool, i64, i64);
-    let mut logged_by: HashMap<i64, Vec<Logged>> = HashMap::new();
-    for (p, day, minutes, billable, bill, cost) in logged {
-        logged_by
-            .entry(p)
-            .or_default()
-            .push((day, minutes, billable, bill, cost));
+    let mut logged_by: HashMap<i64, Vec<Work>> = HashMap::new();
+    for (p, minutes, billable, bill_rate, cost_rate) in logged {
+        logged_by.entry(p).or_default().push(Work {
+            week: 0,
+            minutes,
+            billable,
+            bill_rate,
+            cost_rate,
+        });
     }
     let mut planned_by: HashMap<i64, Vec<(String, i64, i64, i64)>> = HashMap::new();
     for (p, week, minutes, bill, cost) in planned {
@@ -72,20 +89,15 @@ pub async fn burns(
         } else {
             index(today).min(weeks)
         };
-        let logged: Vec<Work> = logged_by
-            .remove(&id)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(day, minutes, billable, bill_rate, cost_rate)| {
-                Some(Work {
-                    week: index(Date::parse(&day)?),
-                    minutes,
-                    billable,
-                    bill_rate,
-                    cost_rate,
-                })
-            })
-            .collect();
+        let logged: Vec<Work> = logged_by.remove(&id).unwrap_or_default();
+        let weekly: Vec<(u32, i64)> = if project == Some(id) {
+            by_day
+                .iter()
+                .filter_map(|(day, minutes)| Some((index(Date::parse(day)?), *minutes)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let planned: Vec<Work> = planned_by
             .remove(&id)
             .unwrap_or_default()
@@ -100,7 +112,10 @@ pub async fn burns(
                 })
             })
             .collect();
-        out.insert(id, burn(budget, weeks, current, &logged, &planned, floor));
+        out.insert(
+            id,
+            burn(budget, weeks, current, &logged, &weekly, &planned, floor),
+        );
     }
     Ok(out)
 }
