@@ -80,7 +80,17 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // A request whose body does not decode into the function's arguments: bad
+            // input (422), not a server fault. The decoder does not say which field.
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                Self::Invalid {
+                    field: "request".into(),
+                    reason: format!("the arguments could not be read: {reason}"),
+                }
+            }
+            other => Self::Transport(other.to_string()),
+        }
     }
 }
 

@@ -91,8 +91,10 @@ async fn a_change_that_fits_is_approved_with_its_staffing_in_one_step() {
     assert_eq!(review["capacity"], "Fits", "{review}");
     assert_eq!(review["needs_override"], false);
     assert_eq!(review["revised_budget_minor"], before_budget + 150_000);
-    // A project manager sees amounts but not costs.
+    // A project manager sees amounts but not costs, nor the margin derived from them.
     assert!(review["extra_cost_minor"].is_null());
+    assert!(review["margin_bp"].is_null());
+    assert!(review["margin"].is_string());
     let staffed: i64 = review["staffing"]
         .as_array()
         .unwrap()
@@ -209,6 +211,19 @@ async fn a_change_beyond_capacity_is_short_and_needs_the_override() {
         "The client pays for contractors"
     );
     assert_eq!(detail["changes"][0]["verdicts"][0], "Short");
+    // The margin at approval is cost data: not for the project manager...
+    assert!(detail["changes"][0]["verdicts"][1].is_null());
+    // ...but for the admin.
+    let full = json(
+        &f.call(
+            "get_project",
+            &format!("project_id={project}"),
+            Some(&admin),
+        )
+        .await
+        .body,
+    );
+    assert!(full["changes"][0]["verdicts"][1].is_i64());
     assert_eq!(detail["changes"][0]["allocations_added"], false);
 }
 
@@ -313,6 +328,16 @@ async fn proposing_a_change_answers_bad_input_by_field() {
         (
             format!("project_id={project}&description=x&hours%5B{bluebird_skill}%5D=3"),
             "hours",
+        ),
+        (
+            format!(
+                "project_id={project}&description=x&hours%5B{skill}%5D=3&hours%5B0{skill}%5D=2"
+            ),
+            "request",
+        ),
+        (
+            format!("project_id=abc&description=x&hours%5B{skill}%5D=3"),
+            "request",
         ),
         (
             format!("project_id={project}&description=x&extra_value=lots&hours%5B{skill}%5D=3"),
@@ -895,6 +920,32 @@ async fn an_import_with_one_bad_row_writes_nothing_and_names_every_problem() {
     ] {
         field_error(&f.call("import_part", &form, Some(&admin)).await, field);
     }
+    // Parts with different headers: refused as a row-1 problem, parts dropped.
+    let before = f.fingerprint().await;
+    f.call(
+        "import_part",
+        &format!(
+            "kind=people&upload=test-upload-000003&part=0&parts=2&csv={}",
+            form_csv("name,weekly_hours\nA,1\n")
+        ),
+        Some(&admin),
+    )
+    .await;
+    let mixed = json(
+        &f.call(
+            "import_part",
+            &format!(
+                "kind=people&upload=test-upload-000003&part=1&parts=2&csv={}",
+                form_csv("weekly_hours,name\n1,B\n")
+            ),
+            Some(&admin),
+        )
+        .await
+        .body,
+    );
+    assert_eq!(mixed["errors"][0]["row"], 1, "{mixed}");
+    assert_eq!(mixed["created"], 0);
+    assert_eq!(f.fingerprint().await, before);
     // Importing people needs "manage people"; an account manager may not.
     let am = f.login("am@northwind.test").await;
     let answer = f
@@ -978,7 +1029,32 @@ async fn a_large_import_arrives_in_parts_and_is_written_at_once() {
         ))
         .await;
     assert_eq!(clients, 40, "one client per name");
-    assert_eq!(f.id("SELECT COUNT(*) FROM import_parts").await, 0);
+    // Only the finished upload's answer is kept; sending the last part again answers it
+    // without importing twice.
+    assert_eq!(
+        f.id("SELECT COUNT(*) FROM import_parts WHERE part >= 0")
+            .await,
+        0
+    );
+    let again = f
+        .call(
+            "import_part",
+            &format!(
+                "kind=deals&upload=big-import-0000001&part=2&parts=3&csv={}",
+                form_csv(&parts[2])
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(json(&again.body)["created"], 2500, "{}", again.body);
+    assert_eq!(
+        f.id(&format!(
+            "SELECT COUNT(*) FROM deals WHERE workspace_id = {ws}"
+        ))
+        .await,
+        deals_before + 2500,
+        "a resent part imported twice"
+    );
     let owner = f
         .id(
             "SELECT COUNT(*) FROM deals d JOIN users u ON u.id = d.owner_user_id
@@ -987,9 +1063,13 @@ async fn a_large_import_arrives_in_parts_and_is_written_at_once() {
         .await;
     assert_eq!(owner, 1);
 
-    // People with new skills.
-    let csv =
-        "name,email,weekly_hours,skills\nMara Quist,mara@example.test,32,Design; Sound design\n";
+    // People with new skills, matched ignoring case beyond ASCII.
+    sqlx::query("INSERT INTO skills (workspace_id, name) VALUES ($1, 'Übersetzung')")
+        .bind(ws)
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    let csv = "name,email,weekly_hours,skills\nMara Quist,mara@example.test,32,Design; Sound design; übersetzung; ÜBERSETZUNG\n";
     let result = json(
         &f.call(
             "import_part",
@@ -1006,7 +1086,7 @@ async fn a_large_import_arrives_in_parts_and_is_written_at_once() {
     let skills = f
         .id("SELECT COUNT(*) FROM person_skills ps JOIN people p ON p.id = ps.person_id WHERE p.name = 'Mara Quist'")
         .await;
-    assert_eq!(skills, 2);
+    assert_eq!(skills, 3);
     assert_eq!(
         f.id(&format!("SELECT weekly_capacity_minutes FROM people WHERE name = 'Mara Quist' AND workspace_id = {ws}")).await,
         32 * 60

@@ -298,6 +298,7 @@ mod repo {
         .fetch_all(&mut *conn)
         .await?;
         let values = caller.can(Permission::ViewDealValues);
+        let costs = caller.can(Permission::ViewCostRates);
         Ok(rows
             .into_iter()
             .map(|r| ChangeRow {
@@ -319,7 +320,8 @@ mod repo {
                 override_reason: r.10,
                 verdicts: r
                     .11
-                    .and_then(|j| serde_json::from_str::<(CapacityVerdict, Option<i64>)>(&j).ok()),
+                    .and_then(|j| serde_json::from_str::<(CapacityVerdict, Option<i64>)>(&j).ok())
+                    .map(|(capacity, bp)| (capacity, bp.filter(|_| costs))),
                 allocations_added: r.12,
             })
             .collect())
@@ -476,7 +478,10 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
     let (skills, people) = repo::names(&mut conn, caller.workspace_id).await?;
     let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
     let values = caller.can(Permission::ViewDealValues);
+    // Cost figures with the budget beside them: like the close dialog's amounts, only for
+    // those who may see both; the margin percentage, derived from costs, with cost rates.
     let costs = caller.can(Permission::ViewCostRates);
+    let cost_amounts = costs && values;
     Ok(ChangeReviewView {
         id: change_id,
         version: loaded.version,
@@ -508,16 +513,16 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
                 )
             })
             .collect(),
-        margin_bp: review.margin.margin_bp,
+        margin_bp: review.margin.margin_bp.filter(|_| costs),
         margin: review.margin.verdict,
         target_bp,
         floor_bp,
         budget_minor: values.then_some(loaded.budget_minor),
         revised_budget_minor: values.then_some(review.revised_budget_minor),
-        extra_cost_minor: costs.then_some(review.extra_cost_minor),
-        revised_cost_minor: costs.then_some(review.revised_cost_minor),
+        extra_cost_minor: cost_amounts.then_some(review.extra_cost_minor),
+        revised_cost_minor: cost_amounts.then_some(review.revised_cost_minor),
         needs_override: review.needs_override(),
-        blockers: review.blockers(),
+        blockers: review.blockers(costs),
         can_decide: caller.can(Permission::ManageProjects),
         can_override: caller.can(Permission::OverrideChecks),
     })
@@ -605,7 +610,9 @@ pub async fn decide_change(
                     "override_reason",
                     format!(
                         "approving needs an override: {}; say why (10 characters or more)",
-                        review.blockers().join("; ")
+                        review
+                            .blockers(caller.can(Permission::ViewCostRates))
+                            .join("; ")
                     ),
                 ));
             }
@@ -644,11 +651,11 @@ pub async fn decide_change(
             }
         }
         let verdicts = serde_json::json!([review.capacity.verdict, review.margin.margin_bp]);
-        sqlx::query(
+        let decided = sqlx::query(
             "UPDATE change_requests SET status = 'approved', decided_by = $1, decided_at = $2,
                     override_reason = $3, check_report = $4, allocations_added = $5,
                     version = version + 1
-             WHERE id = $6 AND workspace_id = $7",
+             WHERE id = $6 AND workspace_id = $7 AND version = $8 AND status = 'proposed'",
         )
         .bind(caller.user_id)
         .bind(now)
@@ -657,8 +664,14 @@ pub async fn decide_change(
         .bind(add_allocations && !review.capacity.staffing.is_empty())
         .bind(change_id)
         .bind(caller.workspace_id)
+        .bind(version)
         .execute(&mut *tx)
         .await?;
+        if decided.rows_affected() != 1 {
+            return Err(AppError::Conflict(
+                "someone else decided this change request; reload to see it".into(),
+            ));
+        }
         (
             "change_approved",
             serde_json::json!({ "budget_minor": loaded.budget_minor }),
@@ -672,18 +685,24 @@ pub async fn decide_change(
             }),
         )
     } else {
-        sqlx::query(
+        let decided = sqlx::query(
             "UPDATE change_requests SET status = 'rejected', decided_by = $1, decided_at = $2,
                     decision_reason = $3, version = version + 1
-             WHERE id = $4 AND workspace_id = $5",
+             WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'proposed'",
         )
         .bind(caller.user_id)
         .bind(now)
         .bind(&reason)
         .bind(change_id)
         .bind(caller.workspace_id)
+        .bind(version)
         .execute(&mut *tx)
         .await?;
+        if decided.rows_affected() != 1 {
+            return Err(AppError::Conflict(
+                "someone else decided this change request; reload to see it".into(),
+            ));
+        }
         (
             "change_rejected",
             serde_json::json!({ "status": "proposed" }),

@@ -322,7 +322,7 @@ mod imp {
                     AppError::invalid("skills", "a skill name is longer than 80 characters"),
                 ));
             }
-            if !skills.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+            if !skills.iter().any(|k| k.to_lowercase() == s.to_lowercase()) {
                 skills.push(s.to_string());
             }
         }
@@ -575,13 +575,15 @@ mod imp {
     ) -> Result<i64, AppError> {
         use crate::server::{client_repo, events};
         let mut created = 0;
+        // Lower-cased here, not in SQL: SQLite's lower() folds ASCII only.
         let mut skill_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-            "SELECT lower(name), id FROM skills WHERE workspace_id = $1",
+            "SELECT name, id FROM skills WHERE workspace_id = $1",
         )
         .bind(caller.workspace_id)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
+        .map(|(name, id)| (name.to_lowercase(), id))
         .collect();
         for p in people {
             let id: i64 = sqlx::query_scalar(
@@ -822,7 +824,7 @@ mod imp {
                         (values, h("budget")),
                         (values, h("spent")),
                         (values, h("forecast")),
-                        (costs, h("forecast_cost")),
+                        (costs && values, h("forecast_cost")),
                         (costs, h("forecast_margin_pct")),
                         (true, h("progress_pct")),
                         (true, h("at_risk")),
@@ -858,7 +860,7 @@ mod imp {
                             (values, decimal(b.budget_minor, cur)),
                             (values, decimal(b.spent_minor, cur)),
                             (values, decimal(b.forecast_minor, cur)),
-                            (costs, decimal(b.forecast_cost_minor, cur)),
+                            (costs && values, decimal(b.forecast_cost_minor, cur)),
                             (
                                 costs,
                                 b.forecast_margin_bp
@@ -1088,7 +1090,8 @@ pub async fn import_part(
     let now = context::now_ms();
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
     // Parts older than a day are abandoned uploads.
-    sqlx::query("DELETE FROM import_parts WHERE created_at < $1")
+    sqlx::query("DELETE FROM import_parts WHERE workspace_id = $1 AND created_at < $2")
+        .bind(caller.workspace_id)
         .bind(now - 86_400_000)
         .execute(&mut *tx)
         .await?;
@@ -1106,6 +1109,19 @@ pub async fn import_part(
             ));
         }
     }
+    // A finished upload keeps its answer (part −1) for a day: a resent last part gets
+    // it again instead of importing twice.
+    let finished: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM import_parts WHERE upload = $1 AND workspace_id = $2 AND part = -1",
+    )
+    .bind(&upload)
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(body) = finished {
+        tx.commit().await?;
+        return serde_json::from_str(&body).map_err(|_| AppError::Internal);
+    }
     sqlx::query(
         "INSERT INTO import_parts (workspace_id, user_id, upload, kind, part, body, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -1121,7 +1137,8 @@ pub async fn import_part(
     .execute(&mut *tx)
     .await?;
     let bodies: Vec<String> = sqlx::query_scalar(
-        "SELECT body FROM import_parts WHERE upload = $1 AND workspace_id = $2 ORDER BY part",
+        "SELECT body FROM import_parts
+         WHERE upload = $1 AND workspace_id = $2 AND part >= 0 ORDER BY part",
     )
     .bind(&upload)
     .bind(caller.workspace_id)
@@ -1139,23 +1156,36 @@ pub async fn import_part(
     }
     // Every part is in: one file again (the first header, every part's rows).
     let mut records: Vec<Vec<String>> = Vec::new();
-    for (k, body) in bodies.iter().enumerate() {
+    let mut mismatch = false;
+    for body in &bodies {
         let mut r = crate::domain::csv::parse(body).map_err(|e| AppError::invalid("csv", e))?;
         if r.is_empty() {
             continue;
         }
-        if k > 0 && !records.is_empty() {
-            if r[0] != records[0] {
-                return Err(AppError::invalid("csv", "the parts have different headers"));
-            }
+        if !records.is_empty() {
+            mismatch |= r[0] != records[0];
             r.remove(0);
         }
         records.extend(r);
     }
-    sqlx::query("DELETE FROM import_parts WHERE upload = $1")
+    sqlx::query("DELETE FROM import_parts WHERE upload = $1 AND workspace_id = $2")
         .bind(&upload)
+        .bind(caller.workspace_id)
         .execute(&mut *tx)
         .await?;
+    if mismatch {
+        tx.commit().await?;
+        return Ok(ImportResult {
+            received,
+            done: true,
+            created: 0,
+            errors: vec![RowError {
+                row: 1,
+                field: String::new(),
+                message: "the parts of the file have different headers".into(),
+            }],
+        });
+    }
     if records.len() > MAX_IMPORT_ROWS + 1 {
         tx.commit().await?;
         return Err(AppError::invalid(
@@ -1184,6 +1214,24 @@ pub async fn import_part(
         });
     }
     let created = imp::write(&mut tx, &caller, people, deals, now).await?;
+    let result = ImportResult {
+        received,
+        done: true,
+        created,
+        errors: Vec::new(),
+    };
+    sqlx::query(
+        "INSERT INTO import_parts (workspace_id, user_id, upload, kind, part, body, created_at)
+         VALUES ($1, $2, $3, $4, -1, $5, $6)",
+    )
+    .bind(caller.workspace_id)
+    .bind(caller.user_id)
+    .bind(&upload)
+    .bind(&kind)
+    .bind(serde_json::to_string(&result).map_err(|_| AppError::Internal)?)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     let seq = crate::server::events::append(
         &mut tx,
         crate::server::events::NewEvent {
@@ -1211,10 +1259,5 @@ pub async fn import_part(
             LiveEvent::Reset { seq }
         },
     );
-    Ok(ImportResult {
-        received,
-        done: true,
-        created,
-        errors: Vec::new(),
-    })
+    Ok(result)
 }

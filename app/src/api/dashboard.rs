@@ -182,7 +182,8 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
                 COALESCE(SUM(CASE WHEN s.kind = 'lost' THEN 1 ELSE 0 END), 0),
                 COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.value_minor ELSE 0 END), 0)
          FROM deals d JOIN stages s ON s.id = d.stage_id
-         WHERE d.workspace_id = $1 AND d.closed_at >= $2 AND s.kind IN ('won', 'lost')",
+         WHERE d.workspace_id = $1 AND d.closed_at >= $2 AND s.kind IN ('won', 'lost')
+           AND d.archived_at IS NULL",
     )
     .bind(caller.workspace_id)
     .bind(since)
@@ -235,13 +236,20 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
                 id,
                 name,
                 client,
-                risks: b
-                    .risks
-                    .iter()
-                    .filter(|r| costs || !r.contains("margin"))
-                    .filter(|r| values || !r.contains("budget"))
-                    .cloned()
-                    .collect(),
+                risks: {
+                    let shown: Vec<String> = b
+                        .risks
+                        .iter()
+                        .filter(|r| costs || !r.contains("margin"))
+                        .filter(|r| values || !r.contains("budget"))
+                        .cloned()
+                        .collect();
+                    if shown.is_empty() {
+                        vec!["its budget or margin is at risk".to_string()]
+                    } else {
+                        shown
+                    }
+                },
             })
         })
         .collect();

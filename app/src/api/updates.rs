@@ -242,9 +242,11 @@ pub async fn create_share_link(
     let mut tx = state.pool.begin().await?;
     repo::project_exists(&mut tx, &caller, project_id).await?;
     let active: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM share_links WHERE project_id = $1 AND revoked_at IS NULL",
+        "SELECT COUNT(*) FROM share_links
+         WHERE project_id = $1 AND workspace_id = $2 AND revoked_at IS NULL",
     )
     .bind(project_id)
+    .bind(caller.workspace_id)
     .fetch_one(&mut *tx)
     .await?;
     if active >= 20 {

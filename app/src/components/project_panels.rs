@@ -154,7 +154,8 @@ pub fn ChangesPanel(
                 view! { <span class="muted small">{format!(" · {} by {who}, {at}", c.status)}</span> }
             });
             let verdicts = c.verdicts.map(|(cap, bp)| {
-                view! { <span class="muted small">" · at approval: " {capacity_badge(cap)} {format!(" margin {}", bp.map(percent).unwrap_or_else(|| "—".into()))}</span> }
+                let margin = bp.map(|bp| format!(" margin {}", percent(bp))).unwrap_or_default();
+                view! { <span class="muted small">" · at approval: " {capacity_badge(cap)} {margin}</span> }
             });
             let why = c
                 .decision_reason
@@ -317,7 +318,10 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
                 <div class="verdict-box"><span class="verdict-label">"Capacity"</span>{capacity_badge(r.capacity)}
                     <span class="muted small">{format!("from {} over {} week{}", r.start_on, r.weeks, if r.weeks == 1 { "" } else { "s" })}</span></div>
                 <div class="verdict-box"><span class="verdict-label">"Margin after the change"</span>{margin_badge(r.margin)}
-                    <span class="margin-line">{format!("{} (target {}, floor {})", r.margin_bp.map(percent).unwrap_or_else(|| "—".into()), percent(r.target_bp), percent(r.floor_bp))}</span></div>
+                    <span class="margin-line">{match r.margin_bp {
+                        Some(bp) => format!("{} (target {}, floor {})", percent(bp), percent(r.target_bp), percent(r.floor_bp)),
+                        None => format!("against the target {} and floor {}", percent(r.target_bp), percent(r.floor_bp)),
+                    }}</span></div>
             </div>
             <dl class="board-stats">{figures}</dl>
             <table class="list compact">

@@ -34,21 +34,24 @@ impl ChangeReview {
             || self.margin.verdict == MarginVerdict::Block
     }
 
-    /// What blocks approval, as sentences (empty when nothing does).
-    pub fn blockers(&self) -> Vec<String> {
+    /// What blocks approval, as sentences (empty when nothing does); the margin's figure
+    /// only if `may_see_costs` (with the budget it would give the cost away).
+    pub fn blockers(&self, may_see_costs: bool) -> Vec<String> {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
-            let hours: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum::<i64>() / 60;
+            let minutes: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum();
+            let hours = (minutes + 59) / 60;
             out.push(format!(
                 "the team is {hours} h short for the extra work in the project's remaining weeks"
             ));
         }
         if self.margin.verdict == MarginVerdict::Block {
             out.push(match self.margin.margin_bp {
-                Some(bp) => format!(
+                Some(bp) if may_see_costs => format!(
                     "the revised budget's margin ({}) is under the floor",
                     percent(bp)
                 ),
+                Some(_) => "the revised budget's margin is under the floor".to_string(),
                 None => "the project has no budget to earn a margin on".to_string(),
             });
         }
@@ -147,7 +150,7 @@ mod tests {
         assert_eq!(r.revised_cost_minor, 700_000);
         assert_eq!(r.margin.margin_bp, Some(5_000));
         assert!(!r.needs_override());
-        assert!(r.blockers().is_empty());
+        assert!(r.blockers(true).is_empty());
     }
 
     #[test]
@@ -167,7 +170,7 @@ mod tests {
         assert_eq!(r.capacity.verdict, CapacityVerdict::Short);
         assert!(r.needs_override());
         assert_eq!(
-            r.blockers(),
+            r.blockers(false),
             vec!["the team is 120 h short for the extra work in the project's remaining weeks"]
         );
     }
@@ -190,6 +193,14 @@ mod tests {
         assert_eq!(r.margin.verdict, MarginVerdict::Block);
         assert_eq!(r.margin.margin_bp, Some(-2_000));
         assert!(r.needs_override());
+        assert_eq!(
+            r.blockers(true),
+            vec!["the revised budget's margin (−20.0 %) is under the floor"]
+        );
+        assert_eq!(
+            r.blockers(false),
+            vec!["the revised budget's margin is under the floor"]
+        );
     }
 
     proptest! {
