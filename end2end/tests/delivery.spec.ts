@@ -39,6 +39,9 @@ test("a project manager approves a change request and another browser sees the r
   await form.getByRole("button", { name: "Propose" }).click();
   const change = pm.page.getByTestId("changes").locator("li.change", { hasText: "Add a careers section" });
   await expect(change).toBeVisible();
+  // The form empties and folds away once the proposal is in.
+  await expect.poll(() => form.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+  await expect(form.getByLabel("What is asked for")).toHaveValue("");
   // The account manager's page shows the proposal live.
   await expect(am.page.getByTestId("changes").getByText("Add a careers section")).toBeVisible();
 
@@ -77,6 +80,7 @@ test("an account manager posts an update and shares it; the client opens the lin
   await post.getByLabel("Next steps").fill("Copy review with the client on Thursday.");
   await post.getByRole("button", { name: "Post update" }).click();
   await expect(am.page.getByTestId("timeline")).toContainText("Content delivery slipped a week");
+  await expect(post.getByLabel("Summary")).toHaveValue("");
 
   await am.page.getByRole("button", { name: "Make a share link" }).click();
   const link = am.page.getByTestId("new-share-link").locator("a");

@@ -63,6 +63,22 @@ impl Default for DeliveryActions {
     }
 }
 
+/// Runs `clear` when `version` moves and the latest result `succeeded` — not when the
+/// panel is first drawn (a live reload redraws it; what is being typed stays).
+fn clear_after_success(
+    version: RwSignal<usize>,
+    succeeded: impl Fn() -> bool + 'static,
+    clear: impl Fn() + 'static,
+) {
+    Effect::new(move |seen: Option<usize>| {
+        let now = version.get();
+        if seen.is_some_and(|v| v != now) && succeeded() {
+            clear();
+        }
+        now
+    });
+}
+
 fn when(ms: i64) -> String {
     let date = crate::domain::calendar::Date::from_unix_ms(ms);
     let minutes = (ms.rem_euclid(86_400_000)) / 60_000;
@@ -106,6 +122,20 @@ pub fn ChangesPanel(
         .filter_map(|c| c.extra_value_minor)
         .sum();
     let approved = changes.iter().filter(|c| c.status == "approved").count();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let details_ref = NodeRef::<leptos::html::Details>::new();
+    clear_after_success(
+        propose.version(),
+        move || matches!(propose.value().get_untracked(), Some(Ok(_))),
+        move || {
+            if let Some(form) = form_ref.get_untracked() {
+                form.reset();
+            }
+            if let Some(details) = details_ref.get_untracked() {
+                let _ = details.remove_attribute("open");
+            }
+        },
+    );
     let form = can_propose.then(|| {
         let inputs = skills
             .iter()
@@ -118,9 +148,9 @@ pub fn ChangesPanel(
             })
             .collect_view();
         view! {
-            <details class="propose" data-testid="propose-change">
+            <details class="propose" data-testid="propose-change" node_ref=details_ref>
                 <summary class="button small">"Propose a change…"</summary>
-                <ActionForm action=propose attr:class="stack-form">
+                <ActionForm action=propose node_ref=form_ref attr:class="stack-form">
                     <input type="hidden" name="project_id" value=project_id/>
                     <label><span>"What is asked for"</span>
                         <textarea name="description" rows="2" required maxlength="4000"></textarea>
@@ -344,9 +374,19 @@ pub fn UpdatesPanel(
     actions: DeliveryActions,
 ) -> impl IntoView {
     let post = actions.post;
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    clear_after_success(
+        post.version(),
+        move || matches!(post.value().get_untracked(), Some(Ok(_))),
+        move || {
+            if let Some(form) = form_ref.get_untracked() {
+                form.reset();
+            }
+        },
+    );
     let form = can_post.then(|| {
         view! {
-            <ActionForm action=post attr:class="stack-form update-form" attr:data-testid="post-update">
+            <ActionForm action=post node_ref=form_ref attr:class="stack-form update-form" attr:data-testid="post-update">
                 <input type="hidden" name="project_id" value=project_id/>
                 <div class="rag-choice" role="radiogroup" aria-label="Status">
                     <label class="rag rag-green"><input type="radio" name="rag" value="green" checked/>" Green"</label>
