@@ -661,7 +661,9 @@ pub async fn decide_change(
         .bind(now)
         .bind(&stored_override)
         .bind(verdicts.to_string())
-        .bind(add_allocations && !review.capacity.staffing.is_empty())
+        .bind(i64::from(
+            add_allocations && !review.capacity.staffing.is_empty(),
+        ))
         .bind(change_id)
         .bind(caller.workspace_id)
         .bind(version)

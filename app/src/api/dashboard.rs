@@ -178,9 +178,9 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     let deals_ms = started.elapsed().as_millis();
     let since = now - 90 * 86_400_000;
     let (won, lost, won_minor): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN s.kind = 'won' THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN s.kind = 'lost' THEN 1 ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.value_minor ELSE 0 END), 0)
+        "SELECT CAST(COALESCE(SUM(CASE WHEN s.kind = 'won' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN s.kind = 'lost' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.value_minor ELSE 0 END), 0) AS BIGINT)
          FROM deals d JOIN stages s ON s.id = d.stage_id
          WHERE d.workspace_id = $1 AND d.closed_at >= $2 AND s.kind IN ('won', 'lost')
            AND d.archived_at IS NULL",

@@ -266,7 +266,7 @@ pub async fn create_share_link(
     .bind(project_id)
     .bind(auth::hash_token(&token))
     .bind(&hint)
-    .bind(show_budget)
+    .bind(i64::from(show_budget))
     .bind(caller.user_id)
     .bind(now)
     .fetch_one(&mut *tx)
