@@ -125,6 +125,25 @@ pub fn connect(
 ) {
 }
 
+/// The connection's state as a coloured dot and a word ("Live", "Offline — reconnecting",
+/// "Connecting"), for page headers.
+#[component]
+pub fn LiveBadge(status: RwSignal<LiveStatus>) -> impl IntoView {
+    view! {
+        <span class=move || match status.get() {
+            LiveStatus::Live => "live-dot live",
+            LiveStatus::Offline => "live-dot offline",
+            LiveStatus::Connecting => "live-dot",
+        } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
+            {move || match status.get() {
+                LiveStatus::Live => "Live",
+                LiveStatus::Offline => "Offline — reconnecting",
+                LiveStatus::Connecting => "Connecting",
+            }}
+        </span>
+    }
+}
+
 /// Runs the latest of a burst of calls after a pause (a new call cancels the pending
 /// one), with a gloo-timers timeout. The timer exists only in the browser: on the server
 /// nothing is typed, and a browser timer must not be created or dropped there.

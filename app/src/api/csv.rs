@@ -222,6 +222,22 @@ mod imp {
             .unwrap_or("")
     }
 
+    /// `Err` unless the row has as many cells as the header.
+    fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowError> {
+        if record.len() == header.len() {
+            return Ok(());
+        }
+        Err(RowError {
+            row,
+            field: String::new(),
+            message: format!(
+                "has {} cells; the header has {}",
+                record.len(),
+                header.len()
+            ),
+        })
+    }
+
     fn err(row: i64, e: AppError) -> RowError {
         match e {
             AppError::Invalid { field, reason } => RowError {
@@ -263,17 +279,7 @@ mod imp {
         emails_in_file: &mut HashSet<String>,
     ) -> Result<NewPerson, RowError> {
         let f = |name: &str| get(header, record, name);
-        if record.len() != header.len() {
-            return Err(RowError {
-                row,
-                field: String::new(),
-                message: format!(
-                    "has {} cells; the header has {}",
-                    record.len(),
-                    header.len()
-                ),
-            });
-        }
+        same_width(header, record, row)?;
         let name =
             validate::required_text("name", f("name"), 200).map_err(|e| err(row, e.into()))?;
         let email = match f("email") {
@@ -345,17 +351,7 @@ mod imp {
         caller: &Caller,
     ) -> Result<NewDeal, RowError> {
         let f = |name: &str| get(header, record, name);
-        if record.len() != header.len() {
-            return Err(RowError {
-                row,
-                field: String::new(),
-                message: format!(
-                    "has {} cells; the header has {}",
-                    record.len(),
-                    header.len()
-                ),
-            });
-        }
+        same_width(header, record, row)?;
         let title =
             validate::required_text("title", f("title"), 200).map_err(|e| err(row, e.into()))?;
         let client =

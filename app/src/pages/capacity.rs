@@ -369,17 +369,7 @@ fn Planner(
                 <h1>"Capacity"</h1>
                 <p class="muted">{if whole_team { "Booked against available hours per person and week." } else { "Your weeks: booked against available hours." }}</p>
             </div>
-            <span class=move || match status.get() {
-                LiveStatus::Live => "live-dot live",
-                LiveStatus::Offline => "live-dot offline",
-                LiveStatus::Connecting => "live-dot",
-            } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
-                {move || match status.get() {
-                    LiveStatus::Live => "Live",
-                    LiveStatus::Offline => "Offline — reconnecting",
-                    LiveStatus::Connecting => "Connecting",
-                }}
-            </span>
+            <crate::live_client::LiveBadge status/>
         </div>
         <form method="get" action="/capacity" class="inline-form filters planner-controls">
             <div class="week-nav">

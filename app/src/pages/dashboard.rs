@@ -58,17 +58,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>"Dashboard"</h1>
             </div>
             <div class="board-presence" aria-live="polite">
-                <span class=move || match status.get() {
-                    LiveStatus::Live => "live-dot live",
-                    LiveStatus::Offline => "live-dot offline",
-                    LiveStatus::Connecting => "live-dot",
-                } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
-                    {move || match status.get() {
-                        LiveStatus::Live => "Live",
-                        LiveStatus::Offline => "Offline — reconnecting",
-                        LiveStatus::Connecting => "Connecting",
-                    }}
-                </span>
+                <crate::live_client::LiveBadge status/>
             </div>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading the dashboard…"</p> }>

@@ -187,17 +187,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
                 <h1>"Pipeline"</h1>
             </div>
             <div class="board-presence" aria-live="polite">
-                <span class=move || match status.get() {
-                    LiveStatus::Live => "live-dot live",
-                    LiveStatus::Offline => "live-dot offline",
-                    LiveStatus::Connecting => "live-dot",
-                } data-testid="live-status" data-status=move || format!("{:?}", status.get()).to_lowercase()>
-                    {move || match status.get() {
-                        LiveStatus::Live => "Live",
-                        LiveStatus::Offline => "Offline — reconnecting",
-                        LiveStatus::Connecting => "Connecting",
-                    }}
-                </span>
+                <crate::live_client::LiveBadge status/>
                 <span class="viewers" data-testid="viewers">
                     {move || {
                         let v = viewers.get();
