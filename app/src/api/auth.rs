@@ -52,8 +52,6 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::domain::validate;
     use crate::server::{auth, context, events};
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
 
     let state = context::state()?;
     let email = validate::email("email", &email)?;
@@ -63,12 +61,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
             "must be 1 to 1024 characters",
         ));
     }
-    let parts = context::request_parts();
-    let address = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let address = context::client_address();
     let keys = [format!("email:{email}"), format!("address:{address}")];
     let now = context::now_ms();
     if let Some(retry_after_secs) = keys

@@ -120,6 +120,9 @@ mod repo {
         pub first_week: Date,
         pub start_week: u32,
         pub demand: Demand,
+        /// The workspace's margin target and floor, basis points.
+        pub target_bp: i64,
+        pub floor_bp: i64,
     }
 
     /// Loads change request `id` of the caller's workspace.
@@ -152,7 +155,10 @@ mod repo {
         .await?;
         let first_week = close_repo::first_week(now_ms);
         let (start_week, weeks) = remaining_weeks(first_week, &starts, &ends);
+        let (_, target_bp, floor_bp) = close_repo::targets(&mut *conn, caller.workspace_id).await?;
         Ok(Loaded {
+            target_bp,
+            floor_bp,
             project_id,
             version,
             status,
@@ -192,7 +198,6 @@ mod repo {
         loaded: &Loaded,
         now_ms: i64,
     ) -> Result<ChangeReview, AppError> {
-        let (_, target_bp, floor_bp) = close_repo::targets(&mut *conn, caller.workspace_id).await?;
         let today = Date::from_unix_ms(now_ms);
         let forecast_cost = crate::server::burn_repo::burns(
             &mut *conn,
@@ -219,8 +224,8 @@ mod repo {
                         loaded.budget_minor,
                         forecast_cost,
                         loaded.extra_value_minor,
-                        target_bp,
-                        floor_bp,
+                        loaded.target_bp,
+                        loaded.floor_bp,
                     )
                 },
             )
@@ -342,15 +347,12 @@ pub async fn propose_change(
     #[server(default)] hours: std::collections::BTreeMap<String, String>,
 ) -> Result<i64, AppError> {
     use crate::api::live::LiveEvent;
-    use crate::domain::money::{parse_money, Currency};
-    use crate::domain::permissions::Permission;
+    use crate::domain::money::Currency;
     use crate::domain::validate;
     use crate::server::{close_repo, context, events};
 
     let caller = context::caller().await?;
-    if !(caller.can(Permission::EditDeals) || caller.can(Permission::ManageProjects)) {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_client_contact()?;
     let description = validate::required_text("description", &description, 4000)?;
     let mut minutes = Vec::new();
     for (skill, text) in &hours {
@@ -374,11 +376,7 @@ pub async fn propose_change(
     let (currency, ..) = close_repo::targets(&mut tx, caller.workspace_id).await?;
     let extra_value_minor = match extra_value.trim() {
         "" => 0,
-        text => parse_money(text, &Currency::new(&currency))
-            .filter(|v| (0..=1_000_000_000_000).contains(v))
-            .ok_or_else(|| {
-                AppError::invalid("extra_value", "must be an amount from 0 to 10,000,000,000")
-            })?,
+        text => validate::amount("extra_value", text, &Currency::new(&currency))?,
     };
     let project: Option<String> =
         sqlx::query_scalar("SELECT status FROM projects WHERE id = $1 AND workspace_id = $2")
@@ -473,8 +471,6 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
         )));
     }
     let review = repo::review_of(&mut conn, &caller, &loaded, now).await?;
-    let (_, target_bp, floor_bp) =
-        crate::server::close_repo::targets(&mut conn, caller.workspace_id).await?;
     let (skills, people) = repo::names(&mut conn, caller.workspace_id).await?;
     let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
     let values = caller.can(Permission::ViewDealValues);
@@ -515,8 +511,8 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
             .collect(),
         margin_bp: review.margin.margin_bp.filter(|_| costs),
         margin: review.margin.verdict,
-        target_bp,
-        floor_bp,
+        target_bp: loaded.target_bp,
+        floor_bp: loaded.floor_bp,
         budget_minor: values.then_some(loaded.budget_minor),
         revised_budget_minor: values.then_some(review.revised_budget_minor),
         extra_cost_minor: cost_amounts.then_some(review.extra_cost_minor),

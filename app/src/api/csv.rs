@@ -82,7 +82,7 @@ pub struct ImportResult {
 mod imp {
     use super::*;
     use crate::domain::calendar::Date;
-    use crate::domain::money::{parse_money, Currency};
+    use crate::domain::money::Currency;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
     use crate::server::context::Caller;
@@ -257,9 +257,7 @@ mod imp {
         if text.is_empty() {
             return Ok(0);
         }
-        parse_money(text, currency)
-            .filter(|v| (0..=1_000_000_000_000).contains(v))
-            .ok_or_else(|| AppError::invalid(field, "must be an amount from 0 to 10,000,000,000"))
+        Ok(validate::amount(field, text, currency)?)
     }
 
     fn date(field: &str, text: &str) -> Result<Option<String>, AppError> {
@@ -707,8 +705,9 @@ mod imp {
         let values = caller.can(Permission::ViewDealValues);
         let costs = caller.can(Permission::ViewCostRates);
         let mut conn = pool.acquire().await?;
-        let lookup = lookup(&mut conn, caller).await?;
-        let cur = &lookup.currency;
+        let (currency, ..) =
+            crate::server::close_repo::targets(&mut conn, caller.workspace_id).await?;
+        let cur = &Currency::new(&currency);
         let mut out = String::new();
         let push = |out: &mut String, cells: Vec<(bool, String)>| {
             let row: Vec<String> = cells
@@ -1001,6 +1000,19 @@ mod imp {
 #[cfg(feature = "ssr")]
 pub use imp::export;
 
+/// One part of a file as sent: valid CSV of a header and at most [`ROWS_PER_PART`] rows.
+#[cfg(feature = "ssr")]
+fn parse_part(csv: &str) -> Result<Vec<Vec<String>>, AppError> {
+    let records = crate::domain::csv::parse(csv).map_err(|e| AppError::invalid("csv", e))?;
+    if records.len() > ROWS_PER_PART + 1 {
+        return Err(AppError::invalid(
+            "csv",
+            format!("send at most {ROWS_PER_PART} rows at a time"),
+        ));
+    }
+    Ok(records)
+}
+
 /// Checks part of a CSV file for an import of `kind` (`people` or `deals`) without
 /// writing anything. `csv` holds the header and up to [`ROWS_PER_PART`] rows; its data
 /// rows are numbered from `first_row` in the answer. Needs "manage people" for people,
@@ -1018,13 +1030,7 @@ pub async fn import_check(
     if !(2..=MAX_IMPORT_ROWS as i64 + 1).contains(&first_row) {
         return Err(AppError::invalid("first_row", "must be from 2 to 50,001"));
     }
-    let records = crate::domain::csv::parse(&csv).map_err(|e| AppError::invalid("csv", e))?;
-    if records.len() > ROWS_PER_PART + 1 {
-        return Err(AppError::invalid(
-            "csv",
-            format!("send at most {ROWS_PER_PART} rows at a time"),
-        ));
-    }
+    let records = parse_part(&csv)?;
     let pool = context::pool()?;
     let mut conn = pool.acquire().await?;
     let lookup = imp::lookup(&mut conn, &caller).await?;
@@ -1075,13 +1081,8 @@ pub async fn import_part(
     if !(0..parts).contains(&part) {
         return Err(AppError::invalid("part", "must be from 0 to parts − 1"));
     }
-    let records = crate::domain::csv::parse(&csv).map_err(|e| AppError::invalid("csv", e))?;
-    if records.len() > ROWS_PER_PART + 1 {
-        return Err(AppError::invalid(
-            "csv",
-            format!("send at most {ROWS_PER_PART} rows at a time"),
-        ));
-    }
+    // Refused now, not when the last part arrives.
+    parse_part(&csv)?;
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;

@@ -460,7 +460,7 @@ pub async fn update_deal(
     #[server(default)] estimate: std::collections::BTreeMap<String, String>,
 ) -> Result<DealCard, AppError> {
     use crate::domain::calendar::Date;
-    use crate::domain::money::{parse_money, Currency};
+    use crate::domain::money::Currency;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
     use crate::server::{client_repo, context, events};
@@ -527,11 +527,7 @@ pub async fn update_deal(
     let value_minor = if value.trim().is_empty() {
         row.value_minor
     } else {
-        parse_money(&value, &Currency::new(&currency))
-            .filter(|v| *v <= 1_000_000_000_000)
-            .ok_or_else(|| {
-                AppError::invalid("value", "must be an amount from 0 to 10,000,000,000")
-            })?
+        validate::amount("value", &value, &Currency::new(&currency))?
     };
     let client_id = if new_client.is_empty() {
         let client_ok: Option<i64> =
@@ -696,7 +692,7 @@ pub async fn create_deal(
     client_id: i64,
     value: String,
 ) -> Result<DealCard, AppError> {
-    use crate::domain::money::{parse_money, Currency};
+    use crate::domain::money::Currency;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
     use crate::server::{board_repo, context, events};
@@ -710,9 +706,7 @@ pub async fn create_deal(
         .bind(caller.workspace_id)
         .fetch_one(&mut *tx)
         .await?;
-    let value_minor = parse_money(&value, &Currency::new(&currency))
-        .filter(|v| *v <= 1_000_000_000_000)
-        .ok_or_else(|| AppError::invalid("value", "must be an amount from 0 to 10,000,000,000"))?;
+    let value_minor = validate::amount("value", &value, &Currency::new(&currency))?;
     let stage = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
         .filter(|s| s.kind == "open")

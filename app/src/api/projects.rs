@@ -322,7 +322,7 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             .await?;
     let changes = crate::api::changes::history(&mut conn, &caller, project_id).await?;
     let updates = crate::api::updates::updates(&mut conn, caller.workspace_id, project_id).await?;
-    let can_contact = caller.can(Permission::EditDeals) || caller.can(Permission::ManageProjects);
+    let can_contact = caller.contacts_clients();
     let share_links = if can_contact {
         crate::api::updates::links(&mut conn, &caller, project_id).await?
     } else {

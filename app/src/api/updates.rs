@@ -125,16 +125,6 @@ mod repo {
         .await?)
     }
 
-    /// `Forbidden` unless the caller may talk to clients about projects.
-    pub fn require_client_contact(caller: &Caller) -> Result<(), AppError> {
-        use crate::domain::permissions::Permission;
-        if caller.can(Permission::EditDeals) || caller.can(Permission::ManageProjects) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// `NotFound` unless `project_id` is a project of the caller's workspace.
     pub async fn project_exists(
         conn: &mut SqliteConnection,
@@ -168,7 +158,7 @@ pub async fn post_update(
     use crate::server::{context, events};
 
     let caller = context::caller().await?;
-    repo::require_client_contact(&caller)?;
+    caller.require_client_contact()?;
     if !matches!(rag.as_str(), "green" | "amber" | "red") {
         return Err(AppError::invalid("rag", "must be green, amber or red"));
     }
@@ -225,7 +215,7 @@ pub async fn create_share_link(
     use crate::server::{auth, context, events};
 
     let caller = context::caller().await?;
-    repo::require_client_contact(&caller)?;
+    caller.require_client_contact()?;
     let show_budget = match show_budget.as_str() {
         "" | "false" | "off" => false,
         "true" | "on" => true,
@@ -301,7 +291,7 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
     use crate::server::{context, events};
 
     let caller = context::caller().await?;
-    repo::require_client_contact(&caller)?;
+    caller.require_client_contact()?;
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.pool.begin().await?;
@@ -346,17 +336,10 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
 pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
     use crate::domain::calendar::Date;
     use crate::server::{auth, burn_repo, context};
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
 
     let state = context::state()?;
     let now = context::now_ms();
-    let address = context::request_parts()
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let key = format!("share:{address}");
+    let key = format!("share:{}", context::client_address());
     if let Some(retry_after_secs) = state.limiter.retry_after(&key, now) {
         return Err(AppError::RateLimited { retry_after_secs });
     }

@@ -10,6 +10,21 @@ fn invalid(field: &str, reason: &str) -> DomainError {
     }
 }
 
+/// The largest amount Baton takes as input, in minor units (10,000,000,000 major).
+pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
+
+/// An amount typed in major units (`"48,500.50"`) as minor units, 0 to
+/// [`MAX_AMOUNT_MINOR`]. Callers decide what an empty field means.
+pub fn amount(
+    field: &str,
+    text: &str,
+    currency: &super::money::Currency,
+) -> Result<i64, DomainError> {
+    super::money::parse_money(text, currency)
+        .filter(|v| (0..=MAX_AMOUNT_MINOR).contains(v))
+        .ok_or_else(|| invalid(field, "must be an amount from 0 to 10,000,000,000"))
+}
+
 /// Trimmed text of 1 to `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     let trimmed = value.trim();

@@ -32,6 +32,21 @@ impl Caller {
     pub fn can(&self, permission: Permission) -> bool {
         self.permissions.contains(permission)
     }
+
+    /// Whether the caller speaks for the agency to clients about projects — proposing
+    /// changes, posting updates, sharing: "edit deals" or "manage projects".
+    pub fn contacts_clients(&self) -> bool {
+        self.can(Permission::EditDeals) || self.can(Permission::ManageProjects)
+    }
+
+    /// `Forbidden` unless [`Caller::contacts_clients`].
+    pub fn require_client_contact(&self) -> Result<(), AppError> {
+        if self.contacts_clients() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
 }
 
 /// The shared state.
@@ -50,6 +65,17 @@ pub fn pool() -> Result<SqlitePool, AppError> {
 /// The request being served (headers, extensions).
 pub fn request_parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
+}
+
+/// The address the current request came from (`unknown` without one), for rate limits.
+pub fn client_address() -> String {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    request_parts()
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The signed-in session of the current request, if any.
