@@ -26,6 +26,13 @@ cargo test -p baton 2>&1 | tee -a "$log"
 step "end-to-end (Playwright + Chromium)"
 scripts/e2e.sh 2>&1 | tee -a "$log"
 
+# A correctness check, not a timing one: any 5xx or lost write fails it.
+step "load: 16 people at once for 15 s, then SIGTERM with a live stream open"
+scripts/load.sh --bin target/debug/baton --users 16 --seconds 15
+
+step "crash: SIGKILL under load, 3 times; no acknowledged write lost"
+(cd end2end && BATON_BIN="$PWD/../target/debug/baton" BATON_ROOT="$PWD/.." node bench/crash.mjs --rounds 3 --users 8)
+
 # One closing line over every suite.
 passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 e2e=$(grep -oE '^ +[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

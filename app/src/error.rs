@@ -43,6 +43,10 @@ pub enum AppError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The server is too busy to take this request now (every connection in use past the
+    /// wait, sign-ins queued to the limit); nothing was written. Try again in a moment.
+    #[error("Baton is busy right now; nothing was changed, please try again in a moment")]
+    Unavailable,
     /// Something failed on the server; details are in the server log only.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -71,6 +75,7 @@ impl AppError {
             Self::RateLimited { .. } => 429,
             Self::Conflict(_) | Self::DealChanged { .. } => 409,
             Self::Invalid { .. } => 422,
+            Self::Unavailable => 503,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
@@ -110,12 +115,98 @@ impl From<crate::domain::DomainError> for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
         match err {
             sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("no database connection free within the acquire timeout");
+                Self::Unavailable
+            }
+            sqlx::Error::Database(db) => {
+                if crate::server::db::is_busy_code(db.code().as_deref()) {
+                    tracing::warn!(error = %db, "database busy");
+                    return Self::Unavailable;
+                }
+                let message = db.message().to_string();
+                match db.kind() {
+                    ErrorKind::UniqueViolation => {
+                        Self::invalid(&constraint_field(&message), "is already taken")
+                    }
+                    ErrorKind::ForeignKeyViolation => Self::invalid(
+                        "reference",
+                        "refers to something that does not exist (any more)",
+                    ),
+                    ErrorKind::NotNullViolation => {
+                        Self::invalid(&constraint_field(&message), "is required")
+                    }
+                    ErrorKind::CheckViolation => {
+                        Self::invalid(&constraint_field(&message), "is out of range")
+                    }
+                    _ => {
+                        tracing::error!(error = %db, "database error");
+                        Self::Internal
+                    }
+                }
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 Self::Internal
             }
         }
+    }
+}
+
+/// The field a constraint message is about: the last column SQLite names
+/// (`UNIQUE constraint failed: clients.workspace_id, clients.name` is `name`), or the
+/// constraint's own name for a CHECK.
+#[cfg(feature = "ssr")]
+fn constraint_field(message: &str) -> String {
+    let detail = message.rsplit(':').next().unwrap_or("").trim();
+    let last = detail.rsplit(',').next().unwrap_or("").trim();
+    let column = last.rsplit('.').next().unwrap_or("").trim();
+    let field: String = column
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if field.is_empty() {
+        "request".into()
+    } else {
+        field
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_messages_name_their_field() {
+        assert_eq!(
+            constraint_field("UNIQUE constraint failed: clients.workspace_id, clients.name"),
+            "name"
+        );
+        assert_eq!(
+            constraint_field("NOT NULL constraint failed: deals.title"),
+            "title"
+        );
+        assert_eq!(
+            constraint_field("CHECK constraint failed: minutes_range"),
+            "minutes_range"
+        );
+        assert_eq!(
+            constraint_field("CHECK constraint failed: minutes > 0"),
+            "minutes"
+        );
+        assert_eq!(constraint_field("something else"), "something");
+        assert_eq!(constraint_field(""), "request");
+    }
+
+    #[test]
+    fn pool_timeouts_are_unavailable_not_internal() {
+        assert_eq!(
+            AppError::from(sqlx::Error::PoolTimedOut),
+            AppError::Unavailable
+        );
+        assert_eq!(AppError::Unavailable.status(), 503);
     }
 }

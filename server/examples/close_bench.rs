@@ -139,7 +139,10 @@ async fn main() {
         .unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/bench.db", dir.path().display());
-    let pool = db::connect_and_migrate(&url).await.unwrap();
+    let database = db::Database::open(&url, db::PoolLimits::default())
+        .await
+        .unwrap();
+    let pool = database.writer().clone();
     let t = Instant::now();
     seed::seed_demo(
         &pool,
@@ -156,7 +159,7 @@ async fn main() {
         .output_name("baton")
         .site_root(dir.path().display().to_string())
         .build();
-    let router = baton::router(AppState::new(options, pool.clone(), false));
+    let router = baton::router(AppState::new(options, database, false));
 
     let (status, _) = call(
         &router,

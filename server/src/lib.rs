@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(security::csrf))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(security::MAX_IN_FLIGHT)),
+            security::shed_load,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -48,7 +52,7 @@ pub fn router(state: AppState) -> Router {
 /// `GET /healthz`: 200 `ok` when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&state.pool)
+        .fetch_one(state.db.reader())
         .await
     {
         Ok(_) => (StatusCode::OK, "ok"),
@@ -79,7 +83,7 @@ async fn export(
     let Some(kind) = file.strip_suffix(".csv") else {
         return security::error_response(&app::error::AppError::NotFound);
     };
-    match app::api::csv::export(&state.pool, &caller, kind).await {
+    match app::api::csv::export(state.db.reader(), &caller, kind).await {
         Ok(body) => {
             let today = app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms());
             (

@@ -77,6 +77,9 @@ pub async fn live(
     if !session.permissions.contains(Permission::ViewPipeline) {
         return crate::security::error_response(&AppError::Forbidden);
     }
+    if state.live.is_shutting_down() {
+        return crate::security::error_response(&AppError::Unavailable);
+    }
     // Subscribe before reading what was missed, so nothing falls between the two.
     let receiver = state.live.subscribe();
     let may_see_values = session.permissions.contains(Permission::ViewDealValues);
@@ -98,6 +101,7 @@ pub async fn live(
     };
     let mut backlog = backlog;
     backlog.push_back(first);
+    let closed = state.live.closed();
     let connection = Connection {
         receiver,
         backlog,
@@ -105,7 +109,8 @@ pub async fn live(
         may_see_values,
         _presence: presence,
     };
-    Sse::new(events(connection))
+    // The stream ends when the server shuts down; the browser reconnects elsewhere.
+    Sse::new(events(connection).take_until(closed))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
@@ -142,7 +147,7 @@ async fn replay(
     since: i64,
     may_see_values: bool,
 ) -> Result<VecDeque<LiveEvent>, AppError> {
-    let latest = board_repo::latest_seq(&state.pool, workspace_id).await?;
+    let latest = board_repo::latest_seq(state.db.reader(), workspace_id).await?;
     if since >= latest {
         return Ok(VecDeque::new());
     }
@@ -154,7 +159,7 @@ async fn replay(
     .bind(workspace_id)
     .bind(since)
     .bind(MAX_REPLAY + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(state.db.reader())
     .await?;
     if changed.len() as i64 > MAX_REPLAY || since < 0 {
         return Ok(VecDeque::from([LiveEvent::Reset { seq: latest }]));
@@ -167,7 +172,7 @@ async fn replay(
     )
     .bind(workspace_id)
     .bind(since)
-    .fetch_one(&state.pool)
+    .fetch_one(state.db.reader())
     .await?;
     if projects_changed.is_some() {
         out.push_back(LiveEvent::Projects { seq: latest });
@@ -178,20 +183,22 @@ async fn replay(
     )
     .bind(workspace_id)
     .bind(since)
-    .fetch_one(&state.pool)
+    .fetch_one(state.db.reader())
     .await?;
     if capacity_changed.is_some() {
         out.push_back(LiveEvent::Capacity { seq: latest });
     }
     for deal_id in changed {
-        let event = match board_repo::board_deal(&state.pool, workspace_id, deal_id).await? {
-            Some(row) => match board_repo::stage(&state.pool, workspace_id, row.stage_id).await? {
-                Some(stage) => LiveEvent::Deal {
-                    seq: latest,
-                    card: DealCard::from_row(&stage, row, now),
-                },
-                None => continue,
-            },
+        let event = match board_repo::board_deal(state.db.reader(), workspace_id, deal_id).await? {
+            Some(row) => {
+                match board_repo::stage(state.db.reader(), workspace_id, row.stage_id).await? {
+                    Some(stage) => LiveEvent::Deal {
+                        seq: latest,
+                        card: DealCard::from_row(&stage, row, now),
+                    },
+                    None => continue,
+                }
+            }
             None => LiveEvent::DealRemoved {
                 seq: latest,
                 deal_id,

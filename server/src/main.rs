@@ -6,6 +6,7 @@
 //!                                         write the demo agency at a chosen size
 //! ```
 
+use app::server::db::{Database, PoolLimits};
 use app::server::{context, db, seed, state::AppState};
 use baton::config::Config;
 use leptos::config::get_configuration;
@@ -40,13 +41,17 @@ async fn main() -> ExitCode {
     }
 }
 
+/// How long in-flight requests get to finish after `SIGTERM` before the server exits
+/// anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn serve() -> Result<(), String> {
     let config = Config::from_env()?;
-    let pool = db::connect_and_migrate(&config.database_url)
+    let db = Database::open(&config.database_url, PoolLimits::default())
         .await
         .map_err(|e| format!("DATABASE_URL {}: {e}", config.database_url))?;
     if config.seed_demo
-        && seed::seed_demo_if_empty(&pool, context::now_ms())
+        && seed::seed_demo_if_empty(db.writer(), context::now_ms())
             .await
             .map_err(|e| format!("seeding the demo: {e}"))?
     {
@@ -56,16 +61,38 @@ async fn serve() -> Result<(), String> {
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
     leptos_options.site_addr = config.addr;
-    let state = AppState::new(leptos_options, pool, config.https);
+    let state = AppState::new(leptos_options, db.clone(), config.https);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("BATON_ADDR {}: {e}", config.addr))?;
     print_banner(&config);
+    let live = state.live.clone();
     let app = baton::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))
+    let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
+    // On SIGTERM or Ctrl-C: stop accepting, end every live stream (browsers reconnect to
+    // the next server), let in-flight requests finish.
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections, ending live streams");
+        live.shut_down();
+        let _ = stopping_tx.send(());
+    });
+    let deadline = async move {
+        if stopping.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result.map_err(|e| format!("server: {e}"))?,
+        () = deadline => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; exiting"),
+    }
+    // Every write was committed (and fsynced) before it was acknowledged; closing
+    // checkpoints the WAL into the database file.
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 fn print_banner(config: &Config) {
@@ -125,6 +152,7 @@ async fn seed_command(args: &[String]) -> Result<(), String> {
     let pool = db::connect_and_migrate(&database_url)
         .await
         .map_err(|e| format!("{database_url}: {e}"))?;
+    // `seed_demo` writes in one transaction that takes the write lock first.
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(&pool)
         .await

@@ -39,7 +39,45 @@ fn is_public(path: &str) -> bool {
 pub fn error_response(err: &AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_string(err).unwrap_or_else(|_| "\"Internal\"".into());
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(secs) = retry_after(err) {
+        response.headers_mut().insert(header::RETRY_AFTER, secs);
+    }
+    response
+}
+
+/// The `Retry-After` an error is answered with: the lockout for a rate limit, a second
+/// for a busy server.
+fn retry_after(err: &AppError) -> Option<HeaderValue> {
+    match err {
+        AppError::RateLimited { retry_after_secs } => {
+            HeaderValue::from_str(&retry_after_secs.to_string()).ok()
+        }
+        AppError::Unavailable => Some(HeaderValue::from_static("1")),
+        _ => None,
+    }
+}
+
+/// Requests being served at once (live streams aside) past which new ones are answered
+/// 503 at once: an overloaded server says so quickly instead of queueing without end.
+pub const MAX_IN_FLIGHT: usize = 1024;
+
+/// Answers 503 with `Retry-After` when [`MAX_IN_FLIGHT`] requests are already running.
+pub async fn shed_load(
+    State(in_flight): State<std::sync::Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.uri().path() == "/api/live" {
+        return next.run(request).await;
+    }
+    match in_flight.try_acquire() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => {
+            tracing::warn!(path = %request.uri().path(), "overloaded: answered 503");
+            error_response(&AppError::Unavailable)
+        }
+    }
 }
 
 /// Loads the session from the cookie into the request; guards non-public paths.
@@ -51,12 +89,9 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| auth::cookie_value(v, auth::SESSION_COOKIE).map(str::to_owned));
     let session: Option<Session> = match token {
-        Some(token) => match auth::load_session(&state.pool, &token, now_ms()).await {
+        Some(token) => match auth::load_session(state.db.reader(), &token, now_ms()).await {
             Ok(s) => s,
-            Err(err) => {
-                tracing::error!(error = %err, "loading the session");
-                return error_response(&AppError::Internal);
-            }
+            Err(err) => return error_response(&AppError::from(err)),
         },
         None => None,
     };
@@ -150,7 +185,7 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
 }
 
 /// Server functions answer every error with 500; this gives each `AppError` its own status
-/// (401, 403, 404, 409, 422, 429) so clients and logs see what happened.
+/// (401, 403, 404, 409, 422, 429, 503) so clients and logs see what happened.
 pub async fn api_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     if !response.headers().contains_key("serverfnerror") {
@@ -163,10 +198,8 @@ pub async fn api_status(request: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after_secs } = err {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                parts.headers.insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = retry_after(&err) {
+            parts.headers.insert(header::RETRY_AFTER, secs);
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -15,7 +15,7 @@ async fn healthz_checks_the_database() {
         (answer.status, answer.body.as_str()),
         (StatusCode::OK, "ok")
     );
-    f.pool.close().await;
+    f.server_db.close().await;
     assert_eq!(
         f.get("/healthz", None).await.status,
         StatusCode::SERVICE_UNAVAILABLE

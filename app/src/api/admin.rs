@@ -156,7 +156,7 @@ pub async fn create_role(name: String) -> Result<i64, AppError> {
     let caller = context::caller_with(Permission::ManageUsers).await?;
     let name = validate::required_text("name", &name, 80)?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let id = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
         .bind(caller.workspace_id)
         .bind(&name)
@@ -191,7 +191,7 @@ pub async fn rename_role(role_id: i64, name: String, version: i64) -> Result<(),
     let caller = context::caller_with(Permission::ManageUsers).await?;
     let name = validate::required_text("name", &name, 80)?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let current = sql::role_version(&mut tx, caller.workspace_id, role_id).await?;
     if current != version {
         return Err(AppError::Conflict(
@@ -245,7 +245,7 @@ pub async fn set_role_permission(
     let flag = Permission::parse(&permission)
         .ok_or_else(|| AppError::invalid("permission", "is not a known permission"))?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let current = sql::role_version(&mut tx, caller.workspace_id, role_id).await?;
     if current != version {
         return Err(AppError::Conflict(
@@ -305,7 +305,7 @@ pub async fn delete_role(role_id: i64, version: i64) -> Result<(), AppError> {
 
     let caller = context::caller_with(Permission::ManageUsers).await?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let current = sql::role_version(&mut tx, caller.workspace_id, role_id).await?;
     if current != version {
         return Err(AppError::Conflict(
@@ -389,15 +389,11 @@ pub async fn create_user(
     };
     let now = context::now_ms();
     let hash = match password {
-        Some(p) => Some(
-            tokio::task::spawn_blocking(move || auth::hash_password(&p))
-                .await
-                .map_err(|_| AppError::Internal)?,
-        ),
+        Some(p) => Some(context::state()?.passwords.hash(p).await?),
         None => None,
     };
     let invite = hash.is_none().then(auth::new_token);
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     // A role of another workspace is, to this caller, a role that does not exist.
     sql::role_version(&mut tx, caller.workspace_id, role_id).await?;
     let user_id = sqlx::query(
@@ -446,7 +442,7 @@ pub async fn set_user_role(user_id: i64, role_id: i64, version: i64) -> Result<(
 
     let caller = context::caller_with(Permission::ManageUsers).await?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let current: Option<(i64, i64)> =
         sqlx::query_as("SELECT version, role_id FROM users WHERE id = $1 AND workspace_id = $2")
             .bind(user_id)
@@ -497,7 +493,7 @@ pub async fn set_user_active(user_id: i64, active: bool, version: i64) -> Result
 
     let caller = context::caller_with(Permission::ManageUsers).await?;
     let now = context::now_ms();
-    let mut tx = context::pool()?.begin().await?;
+    let mut tx = context::write().await?;
     let current: Option<i64> =
         sqlx::query_scalar("SELECT version FROM users WHERE id = $1 AND workspace_id = $2")
             .bind(user_id)

@@ -64,11 +64,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let address = context::client_address();
     let keys = [format!("email:{email}"), format!("address:{address}")];
     let now = context::now_ms();
-    if let Some(retry_after_secs) = keys
-        .iter()
-        .filter_map(|k| state.limiter.retry_after(k, now))
-        .max()
-    {
+    // Checked and counted in one step, so a burst cannot race past the limit.
+    if let Err(retry_after_secs) = state.limiter.begin_attempt(&keys, now) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
 
@@ -76,23 +73,19 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         "SELECT id, workspace_id, password_hash, active FROM users WHERE email = $1",
     )
     .bind(&email)
-    .fetch_optional(&state.pool)
+    .fetch_optional(state.db.reader())
     .await?;
-    let hash = user
-        .as_ref()
-        .filter(|u| u.3 == 1)
-        .and_then(|u| u.2.as_deref());
-    // Verify off the async threads: argon2 takes tens of milliseconds by design.
-    let password_ok = {
-        let hash = hash.map(str::to_owned);
-        tokio::task::spawn_blocking(move || auth::verify_password(hash.as_deref(), &password))
-            .await
-            .map_err(|_| AppError::Internal)?
+    let hash = user.as_ref().filter(|u| u.3 == 1).and_then(|u| u.2.clone());
+    // On the password workers: argon2 takes tens of milliseconds and 19 MiB by design,
+    // and only a fixed few run at once however many sign-ins arrive.
+    let password_ok = match state.passwords.verify(hash, password).await {
+        Ok(ok) => ok,
+        Err(err) => {
+            state.limiter.withdraw_attempt(&keys, now);
+            return Err(err);
+        }
     };
     let Some((user_id, workspace_id, ..)) = user.filter(|_| password_ok) else {
-        for key in &keys {
-            state.limiter.record_failure(key, now);
-        }
         return Err(AppError::BadCredentials);
     };
     for key in &keys {
@@ -100,13 +93,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     }
 
     // A new session id at every sign-in; the browser's previous session ends.
+    let mut tx = state.db.write().await?;
     if let Some(old) = context::session() {
-        auth::delete_session(&state.pool, &old.token_hash).await?;
+        auth::delete_session(&mut tx, &old.token_hash).await?;
     }
-    let token = auth::create_session(&state.pool, user_id, workspace_id, now).await?;
-    let mut conn = state.pool.acquire().await?;
+    let token = auth::create_session(&mut tx, user_id, workspace_id, now).await?;
     events::append(
-        &mut conn,
+        &mut tx,
         events::NewEvent {
             workspace_id,
             actor_user_id: Some(user_id),
@@ -119,6 +112,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         now,
     )
     .await?;
+    tx.commit().await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(
         axum::http::header::SET_COOKIE,
@@ -137,7 +131,9 @@ pub async fn logout() -> Result<(), AppError> {
 
     let state = context::state()?;
     let session = context::session().ok_or(AppError::Unauthorized)?;
-    auth::delete_session(&state.pool, &session.token_hash).await?;
+    let mut tx = state.db.write().await?;
+    auth::delete_session(&mut tx, &session.token_hash).await?;
+    tx.commit().await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(
         axum::http::header::SET_COOKIE,
@@ -165,24 +161,30 @@ pub async fn accept_invite(token: String, password: String) -> Result<(), AppErr
     )
     .bind(auth::hash_token(&token))
     .bind(now)
-    .fetch_optional(&state.pool)
+    .fetch_optional(state.db.reader())
     .await?;
     let (user_id, workspace_id) =
         user.ok_or_else(|| AppError::invalid("token", "this invite link is not valid any more"))?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let mut tx = state.pool.begin().await?;
-    sqlx::query(
+    let hash = state.passwords.hash(password).await?;
+    let mut tx = state.db.write().await?;
+    // The same link used twice at once: only the first use sets the password.
+    let used = sqlx::query(
         "UPDATE users SET password_hash = $1, invite_token_hash = NULL, invite_expires_at = NULL,
                           version = version + 1
-         WHERE id = $2 AND workspace_id = $3",
+         WHERE id = $2 AND workspace_id = $3 AND invite_token_hash = $4",
     )
     .bind(&hash)
     .bind(user_id)
     .bind(workspace_id)
+    .bind(auth::hash_token(&token))
     .execute(&mut *tx)
     .await?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::invalid(
+            "token",
+            "this invite link is not valid any more",
+        ));
+    }
     events::append(
         &mut tx,
         events::NewEvent {
@@ -197,8 +199,8 @@ pub async fn accept_invite(token: String, password: String) -> Result<(), AppErr
         now,
     )
     .await?;
+    let session_token = auth::create_session(&mut tx, user_id, workspace_id, now).await?;
     tx.commit().await?;
-    let session_token = auth::create_session(&state.pool, user_id, workspace_id, now).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(
         axum::http::header::SET_COOKIE,

@@ -346,12 +346,12 @@ pub async fn list_board() -> Result<Board, AppError> {
     use crate::server::{board_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let pool = context::pool()?;
+    let mut conn = context::read().await?;
     // Read the event number first: a change committed while the cards load is replayed.
-    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
-    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
-    let stages = board_repo::stages(&pool, caller.workspace_id).await?;
-    let deals = board_repo::board_deals(&pool, caller.workspace_id).await?;
+    let seq = board_repo::latest_seq(&mut *conn, caller.workspace_id).await?;
+    let workspace = board_repo::workspace(&mut *conn, caller.workspace_id).await?;
+    let stages = board_repo::stages(&mut *conn, caller.workspace_id).await?;
+    let deals = board_repo::board_deals(&mut *conn, caller.workspace_id).await?;
     let mut board = Board::assemble(
         workspace.name,
         Currency::new(&workspace.currency),
@@ -361,7 +361,7 @@ pub async fn list_board() -> Result<Board, AppError> {
     )?;
     board.seq = seq;
     let fits = crate::server::capacity_repo::capacity_fits(
-        &pool,
+        &mut conn,
         caller.workspace_id,
         None,
         context::now_ms(),
@@ -372,7 +372,7 @@ pub async fn list_board() -> Result<Board, AppError> {
             card.fit = fits.iter().find(|(id, _)| *id == card.id).map(|(_, v)| *v);
         }
     }
-    board.clients = board_repo::clients(&pool, caller.workspace_id).await?;
+    board.clients = board_repo::clients(&mut *conn, caller.workspace_id).await?;
     if !caller.can(Permission::ViewDealValues) {
         board.hide_values();
     }

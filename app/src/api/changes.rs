@@ -372,7 +372,7 @@ pub async fn propose_change(
     }
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     let (currency, ..) = close_repo::targets(&mut tx, caller.workspace_id).await?;
     let extra_value_minor = match extra_value.trim() {
         "" => 0,
@@ -574,9 +574,9 @@ pub async fn decide_change(
     }
     let state = context::state()?;
     let now = context::now_ms();
-    // Approval books people: queue with closes so both see each other's allocations.
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    // Approval books people: it takes its turn at the writer like closes, so both see
+    // each other's allocations.
+    let mut tx = state.db.write().await?;
     let loaded = repo::load(&mut tx, &caller, change_id, now).await?;
     if loaded.status != "proposed" {
         return Err(AppError::Conflict(format!(

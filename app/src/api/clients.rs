@@ -259,7 +259,7 @@ pub async fn create_client(
     let contact_email = contact_email_of(&contact_email)?;
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     if let Some((_, existing)) = client_repo::by_name(&mut tx, caller.workspace_id, &name).await? {
         return Err(AppError::invalid(
             "name",
@@ -315,7 +315,7 @@ pub async fn update_client(
     };
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     let before: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
         "SELECT name, health, owner_user_id, version FROM clients WHERE id = $1 AND workspace_id = $2",
     )
@@ -349,21 +349,24 @@ pub async fn update_client(
             ));
         }
     }
-    sqlx::query(
-        "UPDATE clients SET name = $1, health = $2, owner_user_id = $3, contact_name = $4,
-                            contact_email = $5, version = version + 1
-         WHERE id = $6 AND workspace_id = $7 AND version = $8",
-    )
-    .bind(&name)
-    .bind(&health)
-    .bind(owner)
-    .bind(non_empty(&contact_name))
-    .bind(non_empty(&contact_email))
-    .bind(client_id)
-    .bind(caller.workspace_id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await?;
+    crate::server::db::changed_one(
+        sqlx::query(
+            "UPDATE clients SET name = $1, health = $2, owner_user_id = $3, contact_name = $4,
+                                contact_email = $5, version = version + 1
+             WHERE id = $6 AND workspace_id = $7 AND version = $8",
+        )
+        .bind(&name)
+        .bind(&health)
+        .bind(owner)
+        .bind(non_empty(&contact_name))
+        .bind(non_empty(&contact_email))
+        .bind(client_id)
+        .bind(caller.workspace_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?,
+        "client",
+    )?;
     events::append(
         &mut tx,
         events::NewEvent {

@@ -114,6 +114,7 @@ mod imp {
     }
 
     /// What rows are checked against.
+    #[derive(PartialEq)]
     pub struct Lookup {
         currency: Currency,
         people_emails: HashSet<String>,
@@ -1085,39 +1086,12 @@ pub async fn import_part(
     parse_part(&csv)?;
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
-    // Parts older than a day are abandoned uploads.
-    sqlx::query("DELETE FROM import_parts WHERE workspace_id = $1 AND created_at < $2")
-        .bind(caller.workspace_id)
-        .bind(now - 86_400_000)
-        .execute(&mut *tx)
-        .await?;
-    let owner: Option<(i64, i64, String)> = sqlx::query_as(
-        "SELECT workspace_id, user_id, kind FROM import_parts WHERE upload = $1 LIMIT 1",
-    )
-    .bind(&upload)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((ws, user, k)) = owner {
-        if ws != caller.workspace_id || user != caller.user_id || k != kind {
-            return Err(AppError::invalid(
-                "upload",
-                "is already used by another import",
-            ));
-        }
-    }
-    // A finished upload keeps its answer (part −1) for a day: a resent last part gets
-    // it again instead of importing twice.
-    let finished: Option<String> = sqlx::query_scalar(
-        "SELECT body FROM import_parts WHERE upload = $1 AND workspace_id = $2 AND part = -1",
-    )
-    .bind(&upload)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(body) = finished {
+
+    // 1. Stage the part (a short write).
+    let mut tx = state.db.write().await?;
+    if let Some(done) = staged_answer(&mut tx, &caller, &kind, &upload, now).await? {
         tx.commit().await?;
-        return serde_json::from_str(&body).map_err(|_| AppError::Internal);
+        return Ok(done);
     }
     sqlx::query(
         "INSERT INTO import_parts (workspace_id, user_id, upload, kind, part, body, created_at)
@@ -1133,17 +1107,10 @@ pub async fn import_part(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let bodies: Vec<String> = sqlx::query_scalar(
-        "SELECT body FROM import_parts
-         WHERE upload = $1 AND workspace_id = $2 AND part >= 0 ORDER BY part",
-    )
-    .bind(&upload)
-    .bind(caller.workspace_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let bodies = staged_parts(&mut tx, &caller, &upload).await?;
+    tx.commit().await?;
     let received = bodies.len() as i64;
     if received < parts {
-        tx.commit().await?;
         return Ok(ImportResult {
             received,
             done: false,
@@ -1151,65 +1118,74 @@ pub async fn import_part(
             errors: Vec::new(),
         });
     }
-    // Every part is in: one file again (the first header, every part's rows).
-    let mut records: Vec<Vec<String>> = Vec::new();
-    let mut mismatch = false;
-    for body in &bodies {
-        let mut r = crate::domain::csv::parse(body).map_err(|e| AppError::invalid("csv", e))?;
-        if r.is_empty() {
-            continue;
+
+    // 2. Every part is in: assemble, look up and check every row without holding the
+    // write lock, so other people's writes keep flowing meanwhile.
+    let records = assemble(&bodies)?;
+    let checked = match &records {
+        Ok(records) => {
+            let mut conn = state.db.read().await?;
+            let lookup = imp::lookup(&mut conn, &caller).await?;
+            drop(conn);
+            let outcome = check_all(&kind, records, &lookup, &caller);
+            Some((lookup, outcome))
         }
-        if !records.is_empty() {
-            mismatch |= r[0] != records[0];
-            r.remove(0);
-        }
-        records.extend(r);
+        Err(_) => None,
+    };
+
+    // 3. One short write: the parts go, and the rows are written only if every one is
+    // right. If what the rows were checked against changed meanwhile, they are checked
+    // again here, inside the lock.
+    let mut tx = state.db.write().await?;
+    if let Some(done) = staged_answer(&mut tx, &caller, &kind, &upload, now).await? {
+        tx.commit().await?;
+        return Ok(done);
+    }
+    if staged_parts(&mut tx, &caller, &upload).await? != bodies {
+        // Another request finished or restaged this upload meanwhile.
+        return Err(AppError::Conflict(
+            "this upload changed while it was being checked; send it again".into(),
+        ));
     }
     sqlx::query("DELETE FROM import_parts WHERE upload = $1 AND workspace_id = $2")
         .bind(&upload)
         .bind(caller.workspace_id)
         .execute(&mut *tx)
         .await?;
-    if mismatch {
-        tx.commit().await?;
-        return Ok(ImportResult {
-            received,
-            done: true,
-            created: 0,
-            errors: vec![RowError {
-                row: 1,
-                field: String::new(),
-                message: "the parts of the file have different headers".into(),
-            }],
-        });
-    }
-    if records.len() > MAX_IMPORT_ROWS + 1 {
-        tx.commit().await?;
-        return Err(AppError::invalid(
-            "csv",
-            format!("an import holds at most {MAX_IMPORT_ROWS} rows"),
-        ));
-    }
-    let lookup = imp::lookup(&mut tx, &caller).await?;
-    let (_, people, deals, mut errors) = imp::check(&kind, &records, 2, &lookup, &caller);
-    if !errors.is_empty() || records.len() < 2 {
-        if records.len() < 2 && errors.is_empty() {
-            errors.push(RowError {
-                row: 2,
-                field: String::new(),
-                message: "the file has no rows".into(),
+    let (records, (checked_against, outcome)) = match (records, checked) {
+        (Ok(records), Some(checked)) => (records, checked),
+        (records, _) => {
+            let errors = records.err();
+            tx.commit().await?;
+            return Ok(ImportResult {
+                received,
+                done: true,
+                created: 0,
+                errors: errors_of(errors)?,
             });
         }
-        errors.truncate(200);
-        // Only the staged parts go; nothing of the import is written.
-        tx.commit().await?;
-        return Ok(ImportResult {
-            received,
-            done: true,
-            created: 0,
-            errors,
-        });
-    }
+    };
+    let outcome = {
+        let lookup = imp::lookup(&mut tx, &caller).await?;
+        if lookup == checked_against {
+            outcome
+        } else {
+            check_all(&kind, &records, &lookup, &caller)
+        }
+    };
+    let (people, deals) = match outcome {
+        Ok(rows) => rows,
+        Err(errors) => {
+            // Only the staged parts go; nothing of the import is written.
+            tx.commit().await?;
+            return Ok(ImportResult {
+                received,
+                done: true,
+                created: 0,
+                errors,
+            });
+        }
+    };
     let created = imp::write(&mut tx, &caller, people, deals, now).await?;
     let result = ImportResult {
         received,
@@ -1257,4 +1233,138 @@ pub async fn import_part(
         },
     );
     Ok(result)
+}
+
+/// Clears abandoned uploads, checks `upload` belongs to this caller and kind, and answers
+/// its stored result if it already finished (a resent last part gets it again instead of
+/// importing twice).
+#[cfg(feature = "ssr")]
+async fn staged_answer(
+    tx: &mut crate::server::db::WriteTx,
+    caller: &crate::server::context::Caller,
+    kind: &str,
+    upload: &str,
+    now: i64,
+) -> Result<Option<ImportResult>, AppError> {
+    // Parts older than a day are abandoned uploads.
+    sqlx::query("DELETE FROM import_parts WHERE workspace_id = $1 AND created_at < $2")
+        .bind(caller.workspace_id)
+        .bind(now - 86_400_000)
+        .execute(&mut **tx)
+        .await?;
+    let owner: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT workspace_id, user_id, kind FROM import_parts WHERE upload = $1 LIMIT 1",
+    )
+    .bind(upload)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((ws, user, k)) = owner {
+        if ws != caller.workspace_id || user != caller.user_id || k != kind {
+            return Err(AppError::invalid(
+                "upload",
+                "is already used by another import",
+            ));
+        }
+    }
+    let finished: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM import_parts WHERE upload = $1 AND workspace_id = $2 AND part = -1",
+    )
+    .bind(upload)
+    .bind(caller.workspace_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    finished
+        .map(|body| serde_json::from_str(&body).map_err(|_| AppError::Internal))
+        .transpose()
+}
+
+/// The staged parts of `upload`, in order.
+#[cfg(feature = "ssr")]
+async fn staged_parts(
+    tx: &mut crate::server::db::WriteTx,
+    caller: &crate::server::context::Caller,
+    upload: &str,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT body FROM import_parts
+         WHERE upload = $1 AND workspace_id = $2 AND part >= 0 ORDER BY part",
+    )
+    .bind(upload)
+    .bind(caller.workspace_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Why a whole upload cannot be imported, before any row is checked.
+#[cfg(feature = "ssr")]
+enum Unreadable {
+    /// The parts have different headers.
+    MixedHeaders,
+    /// The file has more rows than an import takes.
+    TooLong,
+}
+
+#[cfg(feature = "ssr")]
+fn errors_of(reason: Option<Unreadable>) -> Result<Vec<RowError>, AppError> {
+    match reason {
+        Some(Unreadable::MixedHeaders) => Ok(vec![RowError {
+            row: 1,
+            field: String::new(),
+            message: "the parts of the file have different headers".into(),
+        }]),
+        Some(Unreadable::TooLong) => Err(AppError::invalid(
+            "csv",
+            format!("an import holds at most {MAX_IMPORT_ROWS} rows"),
+        )),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The parts as one file again (the first header, every part's rows).
+#[cfg(feature = "ssr")]
+fn assemble(bodies: &[String]) -> Result<Result<Vec<Vec<String>>, Unreadable>, AppError> {
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let mut mismatch = false;
+    for body in bodies {
+        let mut r = crate::domain::csv::parse(body).map_err(|e| AppError::invalid("csv", e))?;
+        if r.is_empty() {
+            continue;
+        }
+        if !records.is_empty() {
+            mismatch |= r[0] != records[0];
+            r.remove(0);
+        }
+        records.extend(r);
+    }
+    if mismatch {
+        return Ok(Err(Unreadable::MixedHeaders));
+    }
+    if records.len() > MAX_IMPORT_ROWS + 1 {
+        return Ok(Err(Unreadable::TooLong));
+    }
+    Ok(Ok(records))
+}
+
+/// Every row checked: the rows to write, or the first 200 errors.
+#[cfg(feature = "ssr")]
+fn check_all(
+    kind: &str,
+    records: &[Vec<String>],
+    lookup: &imp::Lookup,
+    caller: &crate::server::context::Caller,
+) -> Result<(Vec<imp::NewPerson>, Vec<imp::NewDeal>), Vec<RowError>> {
+    let (_, people, deals, mut errors) = imp::check(kind, records, 2, lookup, caller);
+    if records.len() < 2 && errors.is_empty() {
+        errors.push(RowError {
+            row: 2,
+            field: String::new(),
+            message: "the file has no rows".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok((people, deals))
+    } else {
+        errors.truncate(200);
+        Err(errors)
+    }
 }

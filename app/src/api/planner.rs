@@ -154,12 +154,13 @@ pub async fn capacity_grid(
     let now = context::now_ms();
     let first = planner_repo::week_from(&from, now)?;
     let mode = DemandMode::parse(demand.trim());
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = context::read().await?;
+    // The event number first: a change committed while the grid loads is replayed.
+    let seq = board_repo::latest_seq(&mut *conn, caller.workspace_id).await?;
     let whole_team = planner_repo::sees_whole_team(&caller);
     let mut grid = planner_repo::grid(&mut conn, &caller, first, weeks, mode, whole_team).await?;
     grid.this_week = planner_repo::this_week(now).to_string();
-    grid.seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
+    grid.seq = seq;
     Ok(grid)
 }
 

@@ -377,7 +377,7 @@ pub async fn set_project_pm(
     };
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     let current: Option<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT version, pm_user_id FROM projects WHERE id = $1 AND workspace_id = $2",
     )
@@ -401,16 +401,19 @@ pub async fn set_project_pm(
         .await?;
         ok.ok_or_else(|| AppError::invalid("pm", "is not an active user of this workspace"))?;
     }
-    sqlx::query(
-        "UPDATE projects SET pm_user_id = $1, version = version + 1
-         WHERE id = $2 AND workspace_id = $3 AND version = $4",
-    )
-    .bind(pm)
-    .bind(project_id)
-    .bind(caller.workspace_id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await?;
+    crate::server::db::changed_one(
+        sqlx::query(
+            "UPDATE projects SET pm_user_id = $1, version = version + 1
+             WHERE id = $2 AND workspace_id = $3 AND version = $4",
+        )
+        .bind(pm)
+        .bind(project_id)
+        .bind(caller.workspace_id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?,
+        "project",
+    )?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -444,8 +447,7 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     let caller = context::caller_with(Permission::CloseDeals).await?;
     let state = context::state()?;
     let now = context::now_ms();
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let project: Option<(Option<i64>, String)> =
         sqlx::query_as("SELECT deal_id, name FROM projects WHERE id = $1 AND workspace_id = $2")
             .bind(project_id)
@@ -494,18 +496,21 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
         .bind(caller.workspace_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
-                          version = version + 1
-         WHERE id = $3 AND workspace_id = $4 AND version = $5",
-    )
-    .bind(to.id)
-    .bind(now)
-    .bind(deal_id)
-    .bind(caller.workspace_id)
-    .bind(deal_version)
-    .execute(&mut *tx)
-    .await?;
+    crate::server::db::changed_one(
+        sqlx::query(
+            "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
+                              version = version + 1
+             WHERE id = $3 AND workspace_id = $4 AND version = $5",
+        )
+        .bind(to.id)
+        .bind(now)
+        .bind(deal_id)
+        .bind(caller.workspace_id)
+        .bind(deal_version)
+        .execute(&mut *tx)
+        .await?,
+        "deal",
+    )?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {

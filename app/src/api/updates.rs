@@ -166,7 +166,7 @@ pub async fn post_update(
     let next_steps = validate::optional_text("next_steps", &next_steps, 4000)?;
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     repo::project_exists(&mut tx, &caller, project_id).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO status_updates (workspace_id, project_id, author_user_id, rag, summary,
@@ -229,7 +229,7 @@ pub async fn create_share_link(
     }
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     repo::project_exists(&mut tx, &caller, project_id).await?;
     let active: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM share_links
@@ -294,7 +294,7 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
     caller.require_client_contact()?;
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.db.write().await?;
     let link: Option<(i64, Option<i64>, String)> = sqlx::query_as(
         "SELECT project_id, revoked_at, hint FROM share_links WHERE id = $1 AND workspace_id = $2",
     )
@@ -350,7 +350,7 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(auth::hash_token(&token.to_ascii_lowercase()))
-        .fetch_optional(&state.pool)
+        .fetch_optional(state.db.reader())
         .await?
     } else {
         None
@@ -359,11 +359,17 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
         state.limiter.record_failure(&key, now);
         return Err(AppError::NotFound);
     };
-    sqlx::query("UPDATE share_links SET last_opened_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(link_id)
-        .execute(&state.pool)
-        .await?;
+    // Recorded at most once a minute per link: a busy link does not queue a write per view.
+    let mut tx = state.db.write().await?;
+    sqlx::query(
+        "UPDATE share_links SET last_opened_at = $1
+         WHERE id = $2 AND (last_opened_at IS NULL OR last_opened_at < $1 - 60000)",
+    )
+    .bind(now)
+    .bind(link_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     type Row = (String, String, String, String, String, String, String);
     let (agency, currency, name, client, starts_on, ends_on, status): Row = sqlx::query_as(
         "SELECT w.name, w.currency, p.name, c.name, p.starts_on, p.ends_on, p.status
@@ -372,9 +378,9 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
     )
     .bind(project_id)
     .bind(workspace_id)
-    .fetch_one(&state.pool)
+    .fetch_one(state.db.reader())
     .await?;
-    let mut conn = state.pool.acquire().await?;
+    let mut conn = state.db.read().await?;
     let burn = burn_repo::burns(
         &mut conn,
         workspace_id,

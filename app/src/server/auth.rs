@@ -1,13 +1,15 @@
 //! Passwords, session tokens, the signed-in session, and the login rate limiter.
 
 use crate::domain::permissions::PermissionSet;
+use crate::error::AppError;
 use argon2::password_hash::{
     rand_core::OsRng, rand_core::RngCore, PasswordHash, PasswordHasher, PasswordVerifier,
     SaltString,
 };
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Mutex;
 
 /// The session cookie's name.
@@ -169,7 +171,7 @@ pub async fn load_session(
 
 /// Starts a session for a user; returns the token for the cookie.
 pub async fn create_session(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     user_id: i64,
     workspace_id: i64,
     now_ms: i64,
@@ -184,18 +186,132 @@ pub async fn create_session(
     .bind(workspace_id)
     .bind(now_ms)
     .bind(now_ms + SESSION_TTL_MS)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(token)
 }
 
 /// Ends the session with this token hash.
-pub async fn delete_session(pool: &SqlitePool, token_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A password job for the workers: hash a new password, or check one against a hash.
+enum PasswordJob {
+    Hash {
+        password: String,
+        done: tokio::sync::oneshot::Sender<String>,
+    },
+    Verify {
+        hash: Option<String>,
+        password: String,
+        done: tokio::sync::oneshot::Sender<bool>,
+    },
+}
+
+/// A fixed number of threads that run argon2 (19 MiB and tens of milliseconds per
+/// password, by design), fed through a bounded queue. However many sign-ins arrive at
+/// once, at most `threads` hashes run and at most `threads` × 19 MiB is in use; when the
+/// queue is full the request is refused at once with 503 instead of piling up.
+#[derive(Debug)]
+pub struct PasswordWorkers {
+    queue: SyncSender<PasswordJob>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Jobs that may wait for a worker.
+    pub queue_len: usize,
+}
+
+impl std::fmt::Debug for PasswordJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordJob")
+    }
+}
+
+impl PasswordWorkers {
+    /// One worker per core.
+    pub fn default_threads() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    }
+
+    /// `threads` workers with a queue of 64 per worker (at ~50 ms a hash, a full queue
+    /// clears in under two seconds on two cores).
+    pub fn new(threads: usize) -> Self {
+        Self::with_queue(threads, 64 * threads.max(1))
+    }
+
+    /// `threads` workers and a queue of `queue_len` waiting jobs.
+    pub fn with_queue(threads: usize, queue_len: usize) -> Self {
+        let threads = threads.max(1);
+        let (queue, jobs) = sync_channel::<PasswordJob>(queue_len);
+        let jobs = std::sync::Arc::new(Mutex::new(jobs));
+        for i in 0..threads {
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name(format!("baton-passwords-{i}"))
+                .spawn(move || loop {
+                    let job = {
+                        let receiver = jobs.lock().unwrap_or_else(|e| e.into_inner());
+                        receiver.recv()
+                    };
+                    match job {
+                        Ok(PasswordJob::Hash { password, done }) => {
+                            let _ = done.send(hash_password(&password));
+                        }
+                        Ok(PasswordJob::Verify {
+                            hash,
+                            password,
+                            done,
+                        }) => {
+                            let _ = done.send(verify_password(hash.as_deref(), &password));
+                        }
+                        Err(_) => return,
+                    }
+                })
+                .expect("spawning a password worker");
+        }
+        Self {
+            queue,
+            threads,
+            queue_len,
+        }
+    }
+
+    fn submit(&self, job: PasswordJob) -> Result<(), AppError> {
+        match self.queue.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!("password queue full: a sign-in was refused with 503");
+                Err(AppError::Unavailable)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(AppError::Internal),
+        }
+    }
+
+    /// An argon2id hash of `password`, when a worker is free.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.submit(PasswordJob::Hash { password, done })?;
+        answer.await.map_err(|_| AppError::Internal)
+    }
+
+    /// Whether `password` matches `hash` (see [`verify_password`]), when a worker is free.
+    pub async fn verify(&self, hash: Option<String>, password: String) -> Result<bool, AppError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.submit(PasswordJob::Verify {
+            hash,
+            password,
+            done,
+        })?;
+        answer.await.map_err(|_| AppError::Internal)
+    }
 }
 
 /// Counts failed sign-ins per key (an email, an address) in a sliding window and refuses
@@ -230,6 +346,48 @@ impl LoginLimiter {
         }
         let oldest = list.iter().copied().min().unwrap_or(now_ms);
         Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
+    }
+
+    /// Checks every key and, in the same step, counts this attempt against each of them
+    /// as if it failed: a burst of simultaneous attempts cannot all pass the check before
+    /// any is recorded. Answers the seconds to wait when any key is locked out (nothing is
+    /// recorded then). A successful sign-in then [`clear`](Self::clear)s its keys.
+    pub fn begin_attempt(&self, keys: &[String], now_ms: i64) -> Result<(), i64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wait = None;
+        for key in keys {
+            if let Some(list) = map.get_mut(key) {
+                list.retain(|at| now_ms - at < self.window_ms);
+                if list.len() >= self.max_failures {
+                    let oldest = list.iter().copied().min().unwrap_or(now_ms);
+                    let secs = ((oldest + self.window_ms - now_ms) / 1000).max(1);
+                    wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+                }
+            }
+        }
+        if let Some(secs) = wait {
+            return Err(secs);
+        }
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        for key in keys {
+            map.entry(key.clone()).or_default().push(now_ms);
+        }
+        Ok(())
+    }
+
+    /// Takes back an attempt [`begin_attempt`](Self::begin_attempt) counted that never
+    /// reached the password check (the server was too busy to run it).
+    pub fn withdraw_attempt(&self, keys: &[String], now_ms: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for key in keys {
+            if let Some(list) = map.get_mut(key) {
+                if let Some(i) = list.iter().rposition(|at| *at == now_ms) {
+                    list.remove(i);
+                }
+            }
+        }
     }
 
     /// Records a failed attempt for `key`.
@@ -299,5 +457,79 @@ mod tests {
         limiter.record_failure("j", 0);
         limiter.clear("j");
         assert_eq!(limiter.retry_after("j", 1), None);
+    }
+
+    #[test]
+    fn a_burst_of_attempts_cannot_race_past_the_limit() {
+        let limiter = std::sync::Arc::new(LoginLimiter::default());
+        let keys = vec!["email:a@b.test".to_string(), "address:1.2.3.4".to_string()];
+        let admitted: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..64)
+                .map(|_| {
+                    let limiter = limiter.clone();
+                    let keys = keys.clone();
+                    scope.spawn(move || usize::from(limiter.begin_attempt(&keys, 1_000).is_ok()))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        });
+        assert_eq!(admitted, limiter.max_failures);
+        assert!(limiter.begin_attempt(&keys, 2_000).is_err());
+        limiter.clear(&keys[0]);
+        limiter.clear(&keys[1]);
+        assert!(limiter.begin_attempt(&keys, 2_000).is_ok());
+        limiter.withdraw_attempt(&keys, 2_000);
+        assert_eq!(limiter.retry_after(&keys[0], 2_001), None);
+    }
+
+    #[tokio::test]
+    async fn password_workers_run_a_fixed_few_and_refuse_past_the_queue() {
+        let workers = PasswordWorkers::with_queue(1, 2);
+        let hash = workers.hash("correct horse".into()).await.unwrap();
+        assert!(workers
+            .verify(Some(hash.clone()), "correct horse".into())
+            .await
+            .unwrap());
+        assert!(!workers
+            .verify(Some(hash.clone()), "wrong".into())
+            .await
+            .unwrap());
+        // Ten checks at once with one worker and two places in the queue: some are
+        // refused as busy at once, every one that was taken answers.
+        let answers = futures_join_all(
+            (0..10)
+                .map(|_| workers.verify(Some(hash.clone()), "correct horse".into()))
+                .collect(),
+        )
+        .await;
+        let refused = answers
+            .iter()
+            .filter(|a| **a == Err(AppError::Unavailable))
+            .count();
+        let checked = answers.iter().filter(|a| **a == Ok(true)).count();
+        assert!(refused >= 1, "{answers:?}");
+        assert_eq!(refused + checked, 10, "{answers:?}");
+    }
+
+    async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+        let mut out = Vec::new();
+        let pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+        // Submit all first (each future submits on its first poll), then await in turn.
+        let mut started = Vec::new();
+        for mut f in pinned {
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            match f.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(v) => out.push(Some(v)),
+                std::task::Poll::Pending => {
+                    out.push(None);
+                    started.push((out.len() - 1, f));
+                }
+            }
+        }
+        for (i, f) in started {
+            out[i] = Some(f.await);
+        }
+        out.into_iter().map(Option::unwrap).collect()
     }
 }

@@ -1,7 +1,6 @@
 //! SQL for the pipeline board. Every query is scoped by `workspace_id`.
 
 use crate::api::board::{BoardDealRow, StageSummary};
-use sqlx::SqlitePool;
 
 /// A workspace's display settings.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -15,7 +14,10 @@ pub struct WorkspaceRow {
 }
 
 /// The workspace `workspace_id`.
-pub async fn workspace(pool: &SqlitePool, workspace_id: i64) -> Result<WorkspaceRow, sqlx::Error> {
+pub async fn workspace<'e>(
+    pool: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+) -> Result<WorkspaceRow, sqlx::Error> {
     sqlx::query_as("SELECT id, name, currency FROM workspaces WHERE id = $1")
         .bind(workspace_id)
         .fetch_one(pool)
@@ -23,8 +25,8 @@ pub async fn workspace(pool: &SqlitePool, workspace_id: i64) -> Result<Workspace
 }
 
 /// The workspace's stages in board order.
-pub async fn stages(
-    pool: &SqlitePool,
+pub async fn stages<'e>(
+    pool: impl sqlx::SqliteExecutor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<StageSummary>, sqlx::Error> {
     sqlx::query_as(
@@ -55,8 +57,8 @@ macro_rules! board_deal_sql {
 }
 
 /// The workspace's live (not archived) deals, in card order: soonest expected close first.
-pub async fn board_deals(
-    pool: &SqlitePool,
+pub async fn board_deals<'e>(
+    pool: impl sqlx::SqliteExecutor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<BoardDealRow>, sqlx::Error> {
     sqlx::query_as(board_deal_sql!(
@@ -68,7 +70,10 @@ pub async fn board_deals(
 }
 
 /// The workspace's latest event number (0 before any event).
-pub async fn latest_seq(pool: &SqlitePool, workspace_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn latest_seq<'e>(
+    pool: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = $1")
         .bind(workspace_id)
         .fetch_one(pool)
@@ -123,8 +128,8 @@ pub async fn board_deal<'e>(
 }
 
 /// The workspace's clients by name: (id, name).
-pub async fn clients(
-    pool: &SqlitePool,
+pub async fn clients<'e>(
+    pool: impl sqlx::SqliteExecutor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM clients WHERE workspace_id = $1 ORDER BY name")

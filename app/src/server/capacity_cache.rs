@@ -3,12 +3,18 @@
 //! by database triggers on every change the engine depends on) and this week are the
 //! ones it was built for; otherwise it is rebuilt from the database. Closes apply their
 //! own allocations to it after they commit.
+//!
+//! Each workspace has its own slot: a rebuild is single-flight per workspace (the first
+//! request rebuilds, the others of that workspace wait for its result) and never holds up
+//! another workspace. The rebuild reads through the connection its request already holds,
+//! so waiting here never holds a connection that the rebuild needs.
 
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{Engine, TentativeMode};
 use crate::server::capacity_repo::{self, Horizon};
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Weeks a snapshot covers from this week: the latest start a close may ask for (104)
 /// plus the longest deal (104).
@@ -24,10 +30,13 @@ pub struct Snapshot {
     pub engine: Engine,
 }
 
-/// Snapshots by workspace. One lock: evaluating takes well under a millisecond.
+/// A workspace's slot: its snapshot once built.
+type Slot = Arc<tokio::sync::Mutex<Option<Snapshot>>>;
+
+/// Snapshots by workspace, each behind its own lock.
 #[derive(Default)]
 pub struct CapacityCache {
-    workspaces: tokio::sync::Mutex<HashMap<i64, Snapshot>>,
+    workspaces: std::sync::Mutex<HashMap<i64, Slot>>,
 }
 
 impl std::fmt::Debug for CapacityCache {
@@ -45,6 +54,15 @@ pub async fn version(conn: &mut SqliteConnection, workspace_id: i64) -> Result<i
 }
 
 impl CapacityCache {
+    fn slot(&self, workspace_id: i64) -> Slot {
+        self.workspaces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(workspace_id)
+            .or_default()
+            .clone()
+    }
+
     /// Runs `f` on the workspace's snapshot for `first_week`, rebuilding it through `conn`
     /// first if the database has moved on.
     pub async fn with<R>(
@@ -55,9 +73,10 @@ impl CapacityCache {
         f: impl FnOnce(&Snapshot) -> R,
     ) -> Result<R, crate::error::AppError> {
         let current = version(&mut *conn, workspace_id).await?;
-        let mut map = self.workspaces.lock().await;
-        let fresh = map
-            .get(&workspace_id)
+        let slot = self.slot(workspace_id);
+        let mut snapshot = slot.lock().await;
+        let fresh = snapshot
+            .as_ref()
             .is_some_and(|s| s.version == current && s.first_week == first_week);
         if !fresh {
             let input = capacity_repo::load_capacity_input(
@@ -71,16 +90,13 @@ impl CapacityCache {
             )
             .await?;
             let engine = Engine::new(&input)?;
-            map.insert(
-                workspace_id,
-                Snapshot {
-                    version: current,
-                    first_week,
-                    engine,
-                },
-            );
+            *snapshot = Some(Snapshot {
+                version: current,
+                first_week,
+                engine,
+            });
         }
-        Ok(f(map.get(&workspace_id).expect("just inserted")))
+        Ok(f(snapshot.as_ref().expect("just built")))
     }
 
     /// After a committed change that moved the version from `before` to `after` by
@@ -94,17 +110,16 @@ impl CapacityCache {
         after: i64,
         cells: &[(i64, u32, i64)],
     ) {
-        let mut map = self.workspaces.lock().await;
-        match map.get_mut(&workspace_id) {
+        let slot = self.slot(workspace_id);
+        let mut snapshot = slot.lock().await;
+        match snapshot.as_mut() {
             Some(s) if s.version == before && s.first_week == first_week => {
                 for &(person, week, minutes) in cells {
                     s.engine.reserve(person, week, minutes);
                 }
                 s.version = after;
             }
-            _ => {
-                map.remove(&workspace_id);
-            }
+            _ => *snapshot = None,
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::domain::calendar::Date;
 use crate::domain::capacity::{
     AllocationInput, AllocationKind, CapacityInput, Demand, DemandLine, PersonInput, TentativeMode,
 };
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 /// An allocation row: person, week, minutes, the deal's probability and the deal (for
 /// tentative ones).
@@ -220,7 +220,7 @@ pub async fn load_deal_demand(
 /// planned start: (deal, verdict). Only `only` when given. One engine for all of them, on
 /// 52 weeks from this week; deals without an estimate or a start are left out.
 pub async fn capacity_fits(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     workspace_id: i64,
     only: Option<i64>,
     now_ms: i64,
@@ -241,14 +241,13 @@ pub async fn capacity_fits(
     )
     .bind(workspace_id)
     .bind(only)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut conn = pool.acquire().await?;
     let input =
-        load_capacity_input(&mut conn, workspace_id, horizon, TentativeMode::Exclude).await?;
+        load_capacity_input(&mut *conn, workspace_id, horizon, TentativeMode::Exclude).await?;
     let Ok(engine) = Engine::new(&input) else {
         return Ok(Vec::new());
     };

@@ -289,10 +289,9 @@ pub async fn close(
     use crate::server::context;
 
     let state = context::state()?;
-    // Closes queue here in arrival order, then take SQLite's write lock first (IMMEDIATE),
+    // Closes take their turn at the writer with the write lock held from the first read,
     // so concurrent closes see each other's project instead of failing on an upgrade.
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
 
     // The same key again: the same project, if it is the same close.
     let earlier: Option<(i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(

@@ -57,9 +57,20 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
-/// The database pool.
+/// The read-only pool: each query borrows a connection and gives it back. A request that
+/// reads several times takes one connection with [`read`] instead.
 pub fn pool() -> Result<SqlitePool, AppError> {
-    Ok(state()?.pool)
+    Ok(state()?.db.reader().clone())
+}
+
+/// One read-only connection for the whole request.
+pub async fn read() -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, AppError> {
+    state()?.db.read().await
+}
+
+/// A write transaction: Baton's one way to write (see [`super::db`]).
+pub async fn write() -> Result<super::db::WriteTx, AppError> {
+    state()?.db.write().await
 }
 
 /// The request being served (headers, extensions).

@@ -19,6 +19,7 @@ pub struct Published {
 #[derive(Debug)]
 pub struct LiveHub {
     sender: broadcast::Sender<Arc<Published>>,
+    closing: tokio::sync::watch::Sender<bool>,
     viewers: Mutex<HashMap<i64, Vec<(u64, String)>>>,
     next_connection: Mutex<u64>,
 }
@@ -35,6 +36,7 @@ impl LiveHub {
         let (sender, _) = broadcast::channel(4096);
         Self {
             sender,
+            closing: tokio::sync::watch::Sender::new(false),
             viewers: Mutex::new(HashMap::new()),
             next_connection: Mutex::new(0),
         }
@@ -106,6 +108,25 @@ impl LiveHub {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// Ends every live stream, now and as they connect: the server is shutting down and
+    /// browsers reconnect to the next one.
+    pub fn shut_down(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Whether [`LiveHub::shut_down`] was called.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.closing.borrow()
+    }
+
+    /// Resolves once the server shuts down.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut receiver = self.closing.subscribe();
+        async move {
+            let _ = receiver.wait_for(|closing| *closing).await;
+        }
     }
 
     /// Open connections, all workspaces.

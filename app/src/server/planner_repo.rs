@@ -397,8 +397,7 @@ pub async fn write_allocations(
         .and_then(|(k, id)| Some((k, id.parse::<i64>().ok()?)))
         .filter(|(k, _)| *k == "project" || *k == "deal")
         .ok_or_else(|| AppError::invalid("target", "must be project:ID or deal:ID"))?;
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let person: Option<(String, i64)> = sqlx::query_as(
         "SELECT name, weekly_capacity_minutes FROM people WHERE id = $1 AND workspace_id = $2 AND active = 1",
     )
@@ -608,8 +607,7 @@ pub async fn add_time_off(
     let reason = crate::domain::validate::optional_text("reason", reason, 200)?;
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let person: Option<(String, i64)> = sqlx::query_as(
         "SELECT name, weekly_capacity_minutes FROM people WHERE id = $1 AND workspace_id = $2",
     )
@@ -670,8 +668,7 @@ pub async fn remove_time_off(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let _turn = state.close_gate.lock().await;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let row: Option<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT version, starts_on, ends_on, person_id FROM time_off WHERE id = $1 AND workspace_id = $2",
     )

@@ -123,14 +123,18 @@ impl SeedReport {
 }
 
 /// Seeds the demo (both workspaces) unless any workspace exists. Returns whether it seeded.
+/// The check and the seed are one write transaction: two servers starting on one empty
+/// database seed it once.
 pub async fn seed_demo_if_empty(pool: &SqlitePool, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let mut tx = super::db::begin_write(pool).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
     if existing > 0 {
         return Ok(false);
     }
-    seed_demo(pool, SeedSize::DEMO, now_ms).await?;
+    seed_into(&mut tx, SeedSize::DEMO, now_ms).await?;
+    tx.commit().await?;
     Ok(true)
 }
 
@@ -140,7 +144,17 @@ pub async fn seed_demo(
     size: SeedSize,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let report = seed_into(&mut tx, size, now_ms).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn seed_into(
+    tx: &mut super::db::WriteTx,
+    size: SeedSize,
+    now_ms: i64,
+) -> Result<SeedReport, sqlx::Error> {
     let mut report = SeedReport::default();
     let northwind = WorkspaceSpec {
         slug: "demo",
@@ -150,7 +164,7 @@ pub async fn seed_demo(
         logins: &DEMO_LOGINS,
         rng_seed: 0x0B47_0D3E,
     };
-    report.absorb(&seed_workspace(&mut tx, &northwind, now_ms).await?);
+    report.absorb(&seed_workspace(tx, &northwind, now_ms).await?);
     let bluebird = WorkspaceSpec {
         slug: "bluebird",
         name: "Bluebird Creative",
@@ -162,8 +176,7 @@ pub async fn seed_demo(
         logins: std::slice::from_ref(&BLUEBIRD_ADMIN),
         rng_seed: 0xB10E_B12D,
     };
-    report.absorb(&seed_workspace(&mut tx, &bluebird, now_ms).await?);
-    tx.commit().await?;
+    report.absorb(&seed_workspace(tx, &bluebird, now_ms).await?);
     Ok(report)
 }
 

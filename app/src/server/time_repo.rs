@@ -113,7 +113,7 @@ pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEnt
     let note = crate::domain::validate::optional_text("note", t.note, 2000)?;
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let person = context::own_person(&mut tx, caller).await?.ok_or_else(|| {
         AppError::invalid(
             "person",
@@ -209,7 +209,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.write().await?;
     let person = context::own_person(&mut tx, caller).await?;
     let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
         "SELECT person_id, version, worked_on, minutes FROM time_entries WHERE id = $1 AND workspace_id = $2",

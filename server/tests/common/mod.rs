@@ -13,6 +13,8 @@ use tower::ServiceExt;
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub pool: SqlitePool,
+    /// The server's own connections (one writer, the readers).
+    pub server_db: db::Database,
     pub router: axum::Router,
 }
 
@@ -33,8 +35,15 @@ pub async fn fixture() -> Fixture {
 
 /// Like [`fixture`], served as if behind HTTPS when `https`.
 pub async fn fixture_with(https: bool) -> Fixture {
+    fixture_with_limits(https, db::PoolLimits::default()).await
+}
+
+/// Like [`fixture`], with the server's database connections limited as given.
+pub async fn fixture_with_limits(https: bool, limits: db::PoolLimits) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/baton.db", dir.path().display());
+    let database = db::Database::open(&url, limits).await.unwrap();
+    // The test's own pool, for set-up and for looking at what the server wrote.
     let pool = db::connect_and_migrate(&url).await.unwrap();
     seed::seed_demo(&pool, seed::SeedSize::DEMO, app::server::context::now_ms())
         .await
@@ -69,10 +78,11 @@ pub async fn fixture_with(https: bool) -> Fixture {
         .output_name("baton")
         .site_root(dir.path().display().to_string())
         .build();
-    let state = AppState::new(options, pool.clone(), https);
+    let state = AppState::new(options, database.clone(), https);
     Fixture {
         dir,
         pool,
+        server_db: database,
         router: baton::router(state),
     }
 }

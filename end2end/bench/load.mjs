@@ -1,0 +1,432 @@
+// Load harness: N signed-in people (several roles, two workspaces) doing every kind of
+// everyday write and opening every page at once, against a running Baton on loopback.
+// Bounded in time and count; stops by itself. Reports p50 / p99 latency per server
+// function and per page, throughput, and non-2xx answers by status; then checks the data:
+// every acknowledged write is in the database, and SQLite's integrity checks pass.
+//
+//   BATON_URL=http://127.0.0.1:3000 BATON_DB=data/baton.db \
+//     node bench/load.mjs [--users 32] [--seconds 30] [--max-ops 100000] [--json out.json]
+//
+// For the crash test (bench/crash.mjs): `--tolerate-network` does not fail on refused or
+// reset connections (the server is being killed), `--expectations FILE` saves the
+// acknowledged writes, and `--verify FILE...` only checks saved ones against BATON_DB.
+//
+// Exit status: 0 when there was no 5xx, no lost write and the database is intact; 1
+// otherwise. 409 (someone else changed it) and 422 (a field error) are counted but are
+// answers a person would also get, not failures.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+
+const base = process.env.BATON_URL ?? "http://127.0.0.1:3000";
+if (!/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(base)) {
+  throw new Error(`BATON_URL must be a loopback address, not ${base}`);
+}
+const dbPath = process.env.BATON_DB ?? "";
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const USERS = Number(arg("users", 32));
+const SECONDS = Number(arg("seconds", 30));
+const MAX_OPS = Number(arg("max-ops", 100_000));
+const JSON_OUT = arg("json", "");
+const TOLERATE_NETWORK = process.argv.includes("--tolerate-network");
+const EXPECTATIONS_OUT = arg("expectations", "");
+const VERIFY = process.argv.includes("--verify")
+  ? process.argv.slice(process.argv.indexOf("--verify") + 1)
+  : null;
+const PASSWORD = process.env.BATON_PASSWORD ?? "baton-demo";
+const PAGES = ["/", "/pipeline", "/capacity", "/projects", "/clients", "/time"];
+
+// Who the simulated people are: roles cycle through this list.
+const PEOPLE = [
+  { email: "am@northwind.test", role: "sales" },
+  { email: "pm@northwind.test", role: "pm" },
+  { email: "team@northwind.test", role: "team" },
+  { email: "admin@northwind.test", role: "admin" },
+  { email: "daniel@northwind.test", role: "sales" },
+  { email: "finance@northwind.test", role: "viewer" },
+  { email: "admin@bluebird.test", role: "admin" },
+  { email: "pm@northwind.test", role: "pm" },
+];
+
+// ---- measurements -------------------------------------------------------------------
+const stats = new Map(); // name -> { times: [], statuses: Map }
+const record = (name, ms, status) => {
+  let s = stats.get(name);
+  if (!s) stats.set(name, (s = { times: [], statuses: new Map() }));
+  s.times.push(ms);
+  s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
+};
+let ops = 0;
+const deadline = Date.now() + SECONDS * 1000;
+let serverGone = false; // with --tolerate-network: the server was killed, stop
+const running = () => !serverGone && Date.now() < deadline && ops < MAX_OPS;
+
+// Every acknowledged write, to look for afterwards: [sql returning one row, why].
+const expectations = [];
+const expect = (sql, what) => expectations.push({ sql, what });
+const q = (text) => `'${String(text).replaceAll("'", "''")}'`;
+
+// ---- HTTP -----------------------------------------------------------------------------
+function form(args) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(args)) {
+    if (v && typeof v === "object") {
+      for (const [kk, vv] of Object.entries(v)) p.append(`${k}[${kk}]`, String(vv));
+    } else if (v !== undefined && v !== null) {
+      p.append(k, String(v));
+    }
+  }
+  return p.toString();
+}
+
+class Person {
+  constructor(n, spec) {
+    this.n = n;
+    this.email = spec.email;
+    this.role = spec.role;
+    this.cookie = "";
+    this.rng = mulberry32(0xba70 + n * 7919);
+    this.mine = []; // deals this person created: { id, version, stage_id }
+  }
+  pick(xs) {
+    return xs[Math.floor(this.rng() * xs.length)];
+  }
+  async call(name, args = {}) {
+    ops += 1;
+    const t0 = performance.now();
+    let status = 0;
+    let body = null;
+    try {
+      const r = await fetch(`${base}/api/${name}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+          cookie: this.cookie,
+        },
+        body: form(args),
+        redirect: "manual",
+      });
+      status = r.status;
+      const text = await r.text();
+      const set = r.headers.get("set-cookie");
+      if (set && set.startsWith("baton_session=")) this.cookie = set.split(";")[0];
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        body = text;
+      }
+    } catch (e) {
+      status = `network: ${e.cause?.code ?? e.message}`;
+      if (TOLERATE_NETWORK) serverGone = true;
+    }
+    record(`fn ${name}`, performance.now() - t0, status);
+    return { status, body, ok: typeof status === "number" && status < 400 };
+  }
+  async page(path) {
+    ops += 1;
+    const t0 = performance.now();
+    let status = 0;
+    try {
+      const r = await fetch(`${base}${path}`, { headers: { cookie: this.cookie }, redirect: "manual" });
+      status = r.status;
+      await r.arrayBuffer();
+    } catch (e) {
+      status = `network: ${e.cause?.code ?? e.message}`;
+      if (TOLERATE_NETWORK) serverGone = true;
+    }
+    const label = path.replace(/\/\d+$/, "/:id");
+    record(`page ${label}`, performance.now() - t0, status);
+    return status;
+  }
+}
+
+function mulberry32(a) {
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const isoDay = (d) => d.toISOString().slice(0, 10);
+const monday = (offsetWeeks) => {
+  const d = new Date();
+  const day = (d.getUTCDay() + 6) % 7;
+  d.setUTCDate(d.getUTCDate() - day + 7 * offsetWeeks);
+  return isoDay(d);
+};
+
+// ---- what each role does ----------------------------------------------------------------
+async function salesStep(p, board) {
+  const open = board.columns.filter((c) => c.stage.kind === "open");
+  const r = p.rng();
+  if (r < 0.25 || p.mine.length === 0) {
+    const client = p.pick(board.clients);
+    const title = `Load ${p.n}-${ops} ${Math.floor(p.rng() * 1e9)}`;
+    const res = await p.call("create_deal", {
+      stage_id: open[0].stage.id,
+      title,
+      client_id: client.id,
+      value: String(1000 + Math.floor(p.rng() * 90000)),
+    });
+    if (res.ok) {
+      p.mine.push({ id: res.body.id, version: res.body.version, stage_id: res.body.stage_id });
+      expect(`SELECT 1 FROM deals WHERE id = ${res.body.id} AND title = ${q(title)}`, `created deal ${res.body.id}`);
+    }
+  } else if (r < 0.55) {
+    // Move one of mine, or now and then someone's card on the board (conflicts happen).
+    const shared = p.rng() < 0.2;
+    const cards = open.flatMap((c) => c.cards);
+    const deal = shared && cards.length ? p.pick(cards) : p.pick(p.mine);
+    const to = p.pick(open.filter((c) => c.stage.id !== deal.stage_id)) ?? open[0];
+    const res = await p.call("move_deal", { deal_id: deal.id, stage_id: to.stage.id, version: deal.version });
+    if (res.ok) {
+      Object.assign(deal, { version: res.body.version, stage_id: res.body.stage_id });
+      expect(`SELECT 1 FROM deals WHERE id = ${deal.id} AND version >= ${res.body.version}`, `moved deal ${deal.id} to v${res.body.version}`);
+    } else if (res.status === 409 && res.body?.DealChanged) {
+      const c = res.body.DealChanged.current;
+      Object.assign(deal, { version: c.version, stage_id: c.stage_id });
+    }
+  } else if (r < 0.7) {
+    const deal = p.pick(p.mine);
+    const got = await p.call("get_deal", { deal_id: deal.id });
+    if (!got.ok) return;
+    const d = got.body;
+    const start = monday(2 + Math.floor(p.rng() * 8));
+    const title = `${d.card.title.split(" ~")[0]} ~${Math.floor(p.rng() * 1000)}`;
+    const estimate = {};
+    for (const line of d.estimate.slice(0, 2)) estimate[line.skill_id] = String(8 + Math.floor(p.rng() * 40));
+    const res = await p.call("update_deal", {
+      deal_id: deal.id,
+      version: d.card.version,
+      title,
+      client_id: d.card.client_id,
+      value: String(2000 + Math.floor(p.rng() * 50000)),
+      probability: "",
+      owner_user_id: d.card.owner_user_id,
+      expected_close_on: "",
+      planned_start_on: start,
+      planned_weeks: 1 + Math.floor(p.rng() * 4),
+      brief_goals: "Goals",
+      brief_priorities: "Priorities",
+      brief_context: "Context",
+      notes: "",
+      estimate,
+    });
+    if (res.ok) {
+      deal.version = res.body.version;
+      expect(`SELECT 1 FROM deals WHERE id = ${deal.id} AND (title = ${q(title)} OR version > ${res.body.version})`, `updated deal ${deal.id}`);
+    }
+  } else if (r < 0.8) {
+    const name = `Load client ${p.n}-${ops}-${Math.floor(p.rng() * 1e9)}`;
+    const res = await p.call("create_client", { name, contact_name: "Pat", contact_email: "pat@example.test" });
+    if (res.ok) expect(`SELECT 1 FROM clients WHERE id = ${res.body.id} AND name = ${q(name)}`, `created client ${res.body.id}`);
+  } else {
+    await p.page(p.pick(PAGES.slice(0, 2)));
+  }
+}
+
+async function pmStep(p, ctx) {
+  const r = p.rng();
+  if (r < 0.35 && ctx.grid && ctx.projects.length) {
+    const row = p.pick(ctx.grid.rows);
+    const project = p.pick(ctx.projects);
+    const week = monday(1 + Math.floor(p.rng() * 6));
+    const cell = await p.call("capacity_cell", { person_id: row.person_id, week });
+    if (!cell.ok) return;
+    const existing = (cell.body.allocations ?? []).find((a) => a.project_id === project.id);
+    const hours = String(2 + Math.floor(p.rng() * 12));
+    const res = await p.call("set_allocation", {
+      person_id: row.person_id,
+      target: `project:${project.id}`,
+      week,
+      hours,
+      version: existing?.version ?? 0,
+    });
+    if (res.ok) {
+      expect(`SELECT 1 FROM allocations WHERE person_id = ${row.person_id} AND project_id = ${project.id} AND week = ${q(week)}`, `allocation ${row.person_id}/${project.id}/${week}`);
+    }
+  } else if (r < 0.5 && ctx.projects.length) {
+    const project = p.pick(ctx.projects);
+    const res = await p.call("post_update", {
+      project_id: project.id,
+      rag: p.pick(["green", "amber", "red"]),
+      summary: `Load update ${p.n}-${ops}`,
+      next_steps: "Keep going",
+    });
+    if (res.ok) expect(`SELECT 1 FROM status_updates WHERE id = ${res.body}`, `client update ${res.body}`);
+  } else if (r < 0.6 && ctx.projects.length) {
+    const project = p.pick(ctx.projects);
+    const res = await p.call("propose_change", {
+      project_id: project.id,
+      description: `Extra scope from the load run ${p.n}-${ops}`,
+      extra_value: "1500",
+      hours: Object.fromEntries(ctx.skills.slice(0, 1).map(([id]) => [id, "6"])),
+    });
+    if (res.ok) expect(`SELECT 1 FROM change_requests WHERE id = ${res.body}`, `change request ${res.body}`);
+  } else if (r < 0.75) {
+    const res = await p.call("capacity_grid", { from: "", weeks: 12, demand: p.pick(["off", "weighted"]) });
+    if (res.ok) ctx.grid = res.body;
+  } else {
+    await p.page(p.pick(["/capacity", "/projects", "/", "/pipeline"]));
+  }
+}
+
+async function teamStep(p, ctx) {
+  const r = p.rng();
+  if (r < 0.5 && ctx.week?.projects?.length) {
+    const [projectId] = p.pick(ctx.week.projects);
+    const day = new Date();
+    day.setUTCDate(day.getUTCDate() - Math.floor(p.rng() * 5));
+    const res = await p.call("log_time", {
+      project_id: projectId,
+      worked_on: isoDay(day),
+      hours: "0.25",
+      note: `load ${p.n}-${ops}`,
+    });
+    if (res.ok) expect(`SELECT 1 FROM time_entries WHERE id = ${res.body.id}`, `time entry ${res.body.id}`);
+  } else if (r < 0.7) {
+    const res = await p.call("timesheet", { week: "" });
+    if (res.ok) ctx.week = res.body;
+  } else {
+    await p.page(p.pick(["/time", "/pipeline", "/capacity"]));
+  }
+}
+
+async function viewerStep(p) {
+  const r = p.rng();
+  if (r < 0.3) await p.call("dashboard");
+  else if (r < 0.5) await p.call("list_board");
+  else await p.page(p.pick(PAGES));
+}
+
+async function person(p) {
+  const login = await p.call("login", { email: p.email, password: PASSWORD });
+  if (!p.cookie) {
+    console.error(`sign-in of ${p.email} failed: ${login.status} ${JSON.stringify(login.body)}`);
+    return;
+  }
+  const ctx = { projects: [], skills: [], grid: null, week: null };
+  let board = (await p.call("list_board")).body;
+  if (p.role === "pm" || p.role === "admin") {
+    const list = await p.call("list_projects");
+    if (list.ok) ctx.projects = list.body.projects.filter((x) => x.status !== "done" && x.status !== "cancelled");
+    const grid = await p.call("capacity_grid", { from: "", weeks: 12, demand: "off" });
+    if (grid.ok) {
+      ctx.grid = grid.body;
+      ctx.skills = grid.body.skills;
+    }
+  }
+  if (p.role === "team") ctx.week = (await p.call("timesheet", { week: "" })).body;
+  let step = 0;
+  while (running()) {
+    step += 1;
+    if (step % 25 === 0 && (p.role === "sales" || p.role === "admin")) {
+      const fresh = await p.call("list_board");
+      if (fresh.ok) board = fresh.body;
+    }
+    if (p.role === "sales") await salesStep(p, board);
+    else if (p.role === "pm") await pmStep(p, ctx);
+    else if (p.role === "team") await teamStep(p, ctx);
+    else if (p.role === "admin") {
+      if (p.rng() < 0.5 && board?.columns) await salesStep(p, board);
+      else await pmStep(p, ctx);
+    } else await viewerStep(p);
+  }
+}
+
+// ---- check the data ---------------------------------------------------------------------
+function checkDatabase(list) {
+  const sqlite = (sql) =>
+    execFileSync("sqlite3", [dbPath, sql], { encoding: "utf8", maxBuffer: 1 << 26 }).trim();
+  const missing = [];
+  // One query per batch of expectations: each answers 1 or is missing.
+  for (let i = 0; i < list.length; i += 200) {
+    const batch = list.slice(i, i + 200);
+    const sql = batch.map((e, j) => `SELECT ${i + j}, EXISTS(${e.sql});`).join("\n");
+    for (const line of sqlite(sql).split("\n")) {
+      const [idx, found] = line.split("|");
+      if (found !== "1") missing.push(list[Number(idx)].what);
+    }
+  }
+  const check = sqlite("PRAGMA integrity_check;");
+  const fk = sqlite("PRAGMA foreign_key_check;");
+  const integrity = check === "ok" && fk === "" ? "ok" : `integrity_check: ${check}; foreign_key_check: ${fk || "ok"}`;
+  return { missing, integrity };
+}
+
+if (VERIFY) {
+  if (!dbPath) throw new Error("--verify needs BATON_DB");
+  const list = VERIFY.flatMap((f) => JSON.parse(readFileSync(f, "utf8")));
+  const { missing, integrity } = checkDatabase(list);
+  console.log(`acknowledged writes checked: ${list.length}, missing: ${missing.length}; database integrity: ${integrity}`);
+  for (const what of missing.slice(0, 20)) console.log(`  missing: ${what}`);
+  process.exit(missing.length === 0 && integrity === "ok" ? 0 : 1);
+}
+
+// ---- run --------------------------------------------------------------------------------
+const started = performance.now();
+const people = Array.from({ length: USERS }, (_, i) => new Person(i, PEOPLE[i % PEOPLE.length]));
+await Promise.all(people.map(person));
+const seconds = (performance.now() - started) / 1000;
+
+// ---- report -----------------------------------------------------------------------------
+const pct = (xs, q) => {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * q) - 1)];
+};
+let total = 0;
+let writes = 0;
+let fivexx = 0;
+const nonOk = new Map();
+const rows = [];
+for (const [name, s] of [...stats.entries()].sort()) {
+  total += s.times.length;
+  const bad = [...s.statuses.entries()].filter(([st]) => !(typeof st === "number" && st < 400));
+  for (const [st, n] of bad) {
+    nonOk.set(st, (nonOk.get(st) ?? 0) + n);
+    if (typeof st !== "number" || st >= 500) fivexx += n;
+  }
+  rows.push({
+    name,
+    count: s.times.length,
+    p50: +pct(s.times, 0.5).toFixed(1),
+    p99: +pct(s.times, 0.99).toFixed(1),
+    non2xx: Object.fromEntries(bad),
+  });
+}
+for (const e of expectations) writes += 1;
+console.log(`users=${USERS} seconds=${seconds.toFixed(1)} requests=${total} (${(total / seconds).toFixed(0)}/s) acknowledged writes=${writes} (${(writes / seconds).toFixed(0)}/s)`);
+console.log("name".padEnd(28), "count".padStart(7), "p50 ms".padStart(9), "p99 ms".padStart(9), "  non-2xx");
+for (const r of rows) {
+  console.log(
+    r.name.padEnd(28),
+    String(r.count).padStart(7),
+    r.p50.toFixed(1).padStart(9),
+    r.p99.toFixed(1).padStart(9),
+    " ",
+    Object.keys(r.non2xx).length ? JSON.stringify(r.non2xx) : "",
+  );
+}
+console.log(`non-2xx by status: ${JSON.stringify(Object.fromEntries(nonOk))}`);
+
+// ---- check the data ---------------------------------------------------------------------
+let lost = [];
+let integrity = "not checked (no BATON_DB)";
+if (EXPECTATIONS_OUT) writeFileSync(EXPECTATIONS_OUT, JSON.stringify(expectations));
+if (dbPath) ({ missing: lost, integrity } = checkDatabase(expectations));
+console.log(`acknowledged writes checked: ${dbPath ? expectations.length : 0}, missing: ${lost.length}`);
+for (const what of lost.slice(0, 20)) console.log(`  missing: ${what}`);
+console.log(`database integrity: ${integrity}`);
+if (JSON_OUT) {
+  writeFileSync(JSON_OUT, JSON.stringify({ users: USERS, seconds, requests: total, writes, rows, nonOk: Object.fromEntries(nonOk), lost: lost.length, integrity }, null, 2));
+}
+const failed = fivexx > 0 || lost.length > 0 || (dbPath && integrity !== "ok");
+if (failed) console.log(`FAILED: ${fivexx} answers 5xx or network errors, ${lost.length} acknowledged writes missing, integrity ${integrity}`);
+process.exit(failed ? 1 : 0);
