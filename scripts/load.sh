@@ -3,10 +3,14 @@
 # throw-away database and a free loopback port, then stops the server with SIGTERM while
 # a live stream is open and checks that it exits within a few seconds.
 #
-#   scripts/load.sh [--bin PATH] [--people N --deals N] [harness options: --users N --seconds S]
+#   scripts/load.sh [--bin PATH] [--people N --deals N] [--bare N]
+#                   [harness options: --users N --seconds S]
 #
 # --bin defaults to target/server-release/baton if built, else target/debug/baton.
 # --people/--deals seed a larger agency with `baton seed` instead of the demo.
+# --bare N then times N bare SQLite write transactions of the same rows (a deal and its
+# event, WAL, synchronous = FULL, the write lock first) on a copy of the database: the
+# baseline for the harness's writes per second.
 # Fails on any 5xx, any lost acknowledged write, a damaged database or a slow shutdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,12 +19,14 @@ source scripts/env.sh
 bin=""
 people=""
 deals=""
+bare=""
 harness=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bin="$2"; shift 2 ;;
     --people) people="$2"; shift 2 ;;
     --deals) deals="$2"; shift 2 ;;
+    --bare) bare="$2"; shift 2 ;;
     *) harness+=("$1"); shift ;;
   esac
 done
@@ -55,6 +61,30 @@ done
 
 status=0
 (cd end2end && BATON_URL="$url" BATON_DB="$db" node bench/load.mjs "${harness[@]}") || status=$?
+
+if [ -n "$bare" ]; then
+  cp "$db" "$work/bare.db"
+  [ -f "$db-wal" ] && cp "$db-wal" "$work/bare.db-wal"
+  {
+    echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+    echo "CREATE TEMP TABLE ids AS SELECT (SELECT id FROM workspaces WHERE slug = 'demo') AS ws,
+            (SELECT MIN(id) FROM clients WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'demo')) AS client,
+            (SELECT MIN(id) FROM stages WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'demo')) AS stage,
+            (SELECT MIN(id) FROM users WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'demo')) AS owner;"
+    for i in $(seq 1 "$bare"); do
+      echo "BEGIN IMMEDIATE;
+INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id, stage_entered_at, created_at, updated_at)
+  SELECT ws, client, 'Bare $i', 1000, stage, owner, 0, 0, 0 FROM ids;
+INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action, after_json, created_at)
+  SELECT ws, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE workspace_id = ws), owner, 'deal', last_insert_rowid(), 'created', '{}', 0 FROM ids;
+COMMIT;"
+    done
+  } >"$work/bare.sql"
+  t0=$(date +%s%N)
+  sqlite3 "$work/bare.db" <"$work/bare.sql" >/dev/null
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "bare SQLite baseline: $bare write transactions (a deal and its event) in $ms ms: $(( bare * 1000 / (ms > 0 ? ms : 1) )) per second"
+fi
 
 # Graceful shutdown with a browser's live stream open: the stream ends, the server exits.
 curl -fsS -c "$work/jar" -o /dev/null -X POST \

@@ -65,7 +65,7 @@ try {
         env: { ...env, BATON_DB: db },
         encoding: "utf8",
       });
-      process.stdout.write(`round ${round}: after restart ${check.stdout}`);
+      process.stdout.write(`round ${round}: after restart ${check.stdout}${check.stderr}`);
       if (check.status !== 0) {
         failed = true;
         server.kill("SIGKILL");
@@ -92,7 +92,7 @@ try {
       env: { ...env, BATON_DB: db },
       encoding: "utf8",
     });
-    process.stdout.write(`final: ${check.stdout}`);
+    process.stdout.write(`final: ${check.stdout}${check.stderr}`);
     failed = check.status !== 0;
     server.kill("SIGTERM");
     await new Promise((r) => server.on("exit", r));

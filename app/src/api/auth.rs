@@ -62,12 +62,15 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         ));
     }
     let address = context::client_address();
-    let keys = [format!("email:{email}"), format!("address:{address}")];
     let now = context::now_ms();
     // Checked and counted in one step, so a burst cannot race past the limit.
-    if let Err(retry_after_secs) = state.limiter.begin_attempt(&keys, now) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
+    let attempt = state
+        .limiter
+        .begin_attempt(
+            vec![format!("email:{email}"), format!("address:{address}")],
+            now,
+        )
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
 
     let user: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(
         "SELECT id, workspace_id, password_hash, active FROM users WHERE email = $1",
@@ -78,19 +81,13 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let hash = user.as_ref().filter(|u| u.3 == 1).and_then(|u| u.2.clone());
     // On the password workers: argon2 takes tens of milliseconds and 19 MiB by design,
     // and only a fixed few run at once however many sign-ins arrive.
-    let password_ok = match state.passwords.verify(hash, password).await {
-        Ok(ok) => ok,
-        Err(err) => {
-            state.limiter.withdraw_attempt(&keys, now);
-            return Err(err);
-        }
-    };
+    // A busy answer (503) drops the attempt unsettled: it counts as nothing.
+    let password_ok = state.passwords.verify(hash, password).await?;
     let Some((user_id, workspace_id, ..)) = user.filter(|_| password_ok) else {
+        attempt.failed();
         return Err(AppError::BadCredentials);
     };
-    for key in &keys {
-        state.limiter.clear(key);
-    }
+    attempt.succeeded();
 
     // A new session id at every sign-in; the browser's previous session ends.
     let mut tx = state.db.write().await?;

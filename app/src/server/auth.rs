@@ -316,52 +316,124 @@ impl PasswordWorkers {
 
 /// Counts failed sign-ins per key (an email, an address) in a sliding window and refuses
 /// further attempts once a key has too many. In memory: one server's view.
+///
+/// Attempts still being checked count against the limit too: a key admits a new attempt
+/// only while its failures plus its attempts in flight are under the limit, decided in one
+/// step under one lock — so a burst of simultaneous wrong passwords cannot race past it.
 #[derive(Debug)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
-    /// Failures allowed within the window before attempts are refused.
+    keys: Mutex<HashMap<String, KeyState>>,
+    /// Failures allowed per email within the window before attempts are refused.
     pub max_failures: usize,
+    /// Failures allowed per address (an office shares one) within the window.
+    pub max_failures_per_address: usize,
     /// The window, in milliseconds.
     pub window_ms: i64,
+}
+
+#[derive(Debug, Default)]
+struct KeyState {
+    failures: Vec<i64>,
+    in_flight: usize,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         Self {
-            failures: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
             max_failures: 5,
+            max_failures_per_address: 100,
             window_ms: 15 * 60_000,
         }
     }
 }
 
-impl LoginLimiter {
-    /// Seconds until `key` may try again, if it is locked out now.
-    pub fn retry_after(&self, key: &str, now_ms: i64) -> Option<i64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let list = map.get_mut(key)?;
-        list.retain(|at| now_ms - at < self.window_ms);
-        if list.len() < self.max_failures {
-            return None;
-        }
-        let oldest = list.iter().copied().min().unwrap_or(now_ms);
-        Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
+/// A sign-in attempt admitted by [`LoginLimiter::begin_attempt`]: it counts against its
+/// keys until it is settled; dropped unsettled (the request was cancelled, or the server
+/// was too busy to check the password) it counts as nothing.
+#[derive(Debug)]
+pub struct Attempt {
+    limiter: std::sync::Arc<LoginLimiter>,
+    keys: Vec<String>,
+    now_ms: i64,
+    settled: bool,
+}
+
+impl Attempt {
+    /// The password was right: the keys' failures are forgotten.
+    pub fn succeeded(mut self) {
+        self.settle(Some(true));
     }
 
-    /// Checks every key and, in the same step, counts this attempt against each of them
-    /// as if it failed: a burst of simultaneous attempts cannot all pass the check before
-    /// any is recorded. Answers the seconds to wait when any key is locked out (nothing is
-    /// recorded then). A successful sign-in then [`clear`](Self::clear)s its keys.
-    pub fn begin_attempt(&self, keys: &[String], now_ms: i64) -> Result<(), i64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = None;
-        for key in keys {
-            if let Some(list) = map.get_mut(key) {
-                list.retain(|at| now_ms - at < self.window_ms);
-                if list.len() >= self.max_failures {
-                    let oldest = list.iter().copied().min().unwrap_or(now_ms);
-                    let secs = ((oldest + self.window_ms - now_ms) / 1000).max(1);
-                    wait = Some(wait.map_or(secs, |w: i64| w.max(secs)));
+    /// The password was wrong: a failure is recorded against every key.
+    pub fn failed(mut self) {
+        self.settle(Some(false));
+    }
+
+    fn settle(&mut self, outcome: Option<bool>) {
+        if self.settled {
+            return;
+        }
+        self.settled = true;
+        let mut map = self.limiter.lock();
+        for key in &self.keys {
+            let state = map.entry(key.clone()).or_default();
+            state.in_flight = state.in_flight.saturating_sub(1);
+            match outcome {
+                Some(true) => state.failures.clear(),
+                Some(false) => state.failures.push(self.now_ms),
+                None => {}
+            }
+            if state.failures.is_empty() && state.in_flight == 0 {
+                map.remove(key);
+            }
+        }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        self.settle(None);
+    }
+}
+
+impl LoginLimiter {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, KeyState>> {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn limit(&self, key: &str) -> usize {
+        if key.starts_with("address:") {
+            self.max_failures_per_address
+        } else {
+            self.max_failures
+        }
+    }
+
+    /// Admits a sign-in attempt for all of `keys`, or answers the seconds to wait: until
+    /// the oldest failure leaves the window when a key is locked out, one second when it
+    /// only has too many attempts in flight.
+    pub fn begin_attempt(
+        self: &std::sync::Arc<Self>,
+        keys: Vec<String>,
+        now_ms: i64,
+    ) -> Result<Attempt, i64> {
+        let mut map = self.lock();
+        let mut wait: Option<i64> = None;
+        for key in &keys {
+            let limit = self.limit(key);
+            if let Some(state) = map.get_mut(key) {
+                state.failures.retain(|at| now_ms - at < self.window_ms);
+                let secs = if state.failures.len() >= limit {
+                    let oldest = state.failures.iter().copied().min().unwrap_or(now_ms);
+                    Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
+                } else if state.failures.len() + state.in_flight >= limit {
+                    Some(1)
+                } else {
+                    None
+                };
+                if let Some(secs) = secs {
+                    wait = Some(wait.map_or(secs, |w| w.max(secs)));
                 }
             }
         }
@@ -369,43 +441,49 @@ impl LoginLimiter {
             return Err(secs);
         }
         if map.len() > 100_000 {
-            map.clear();
+            // Bound memory: forget idle keys once the map grows large.
+            map.retain(|_, s| s.in_flight > 0);
         }
-        for key in keys {
-            map.entry(key.clone()).or_default().push(now_ms);
+        for key in &keys {
+            map.entry(key.clone()).or_default().in_flight += 1;
         }
-        Ok(())
+        Ok(Attempt {
+            limiter: self.clone(),
+            keys,
+            now_ms,
+            settled: false,
+        })
     }
 
-    /// Takes back an attempt [`begin_attempt`](Self::begin_attempt) counted that never
-    /// reached the password check (the server was too busy to run it).
-    pub fn withdraw_attempt(&self, keys: &[String], now_ms: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for key in keys {
-            if let Some(list) = map.get_mut(key) {
-                if let Some(i) = list.iter().rposition(|at| *at == now_ms) {
-                    list.remove(i);
-                }
-            }
+    /// Seconds until `key` may try again, if it is locked out now.
+    pub fn retry_after(&self, key: &str, now_ms: i64) -> Option<i64> {
+        let mut map = self.lock();
+        let state = map.get_mut(key)?;
+        state.failures.retain(|at| now_ms - at < self.window_ms);
+        if state.failures.len() < self.limit(key) {
+            return None;
         }
+        let oldest = state.failures.iter().copied().min().unwrap_or(now_ms);
+        Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
     }
 
     /// Records a failed attempt for `key`.
     pub fn record_failure(&self, key: &str, now_ms: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Bound memory: forget everything once the map grows large.
+        let mut map = self.lock();
         if map.len() > 100_000 {
-            map.clear();
+            map.retain(|_, s| s.in_flight > 0);
         }
-        map.entry(key.to_string()).or_default().push(now_ms);
+        map.entry(key.to_string())
+            .or_default()
+            .failures
+            .push(now_ms);
     }
 
     /// Forgets `key`'s failures (after a successful sign-in).
     pub fn clear(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+        if let Some(state) = self.lock().get_mut(key) {
+            state.failures.clear();
+        }
     }
 }
 
@@ -463,23 +541,60 @@ mod tests {
     fn a_burst_of_attempts_cannot_race_past_the_limit() {
         let limiter = std::sync::Arc::new(LoginLimiter::default());
         let keys = vec!["email:a@b.test".to_string(), "address:1.2.3.4".to_string()];
-        let admitted: usize = std::thread::scope(|scope| {
+        // 64 attempts at once: only as many as the email may still fail are admitted.
+        let admitted: Vec<Attempt> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..64)
                 .map(|_| {
                     let limiter = limiter.clone();
                     let keys = keys.clone();
-                    scope.spawn(move || usize::from(limiter.begin_attempt(&keys, 1_000).is_ok()))
+                    scope.spawn(move || limiter.begin_attempt(keys, 1_000).ok())
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).sum()
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
         });
-        assert_eq!(admitted, limiter.max_failures);
-        assert!(limiter.begin_attempt(&keys, 2_000).is_err());
-        limiter.clear(&keys[0]);
-        limiter.clear(&keys[1]);
-        assert!(limiter.begin_attempt(&keys, 2_000).is_ok());
-        limiter.withdraw_attempt(&keys, 2_000);
-        assert_eq!(limiter.retry_after(&keys[0], 2_001), None);
+        assert_eq!(admitted.len(), limiter.max_failures);
+        assert_eq!(limiter.begin_attempt(keys.clone(), 1_000).unwrap_err(), 1);
+        for attempt in admitted {
+            attempt.failed();
+        }
+        // Locked out for the window now, not just busy.
+        assert!(limiter.begin_attempt(keys.clone(), 2_000).unwrap_err() > 800);
+        // Another email from the same address may still try; a success clears its key.
+        let other = vec!["email:c@d.test".to_string(), "address:1.2.3.4".to_string()];
+        limiter
+            .begin_attempt(other.clone(), 2_000)
+            .unwrap()
+            .succeeded();
+        // An attempt dropped unsettled (never checked) counts as nothing.
+        drop(limiter.begin_attempt(other.clone(), 2_000).unwrap());
+        for _ in 0..4 {
+            limiter
+                .begin_attempt(other.clone(), 2_000)
+                .unwrap()
+                .failed();
+        }
+        assert!(limiter.begin_attempt(other.clone(), 2_000).is_ok());
+    }
+
+    #[test]
+    fn an_office_signing_in_at_once_is_not_locked_out() {
+        let limiter = std::sync::Arc::new(LoginLimiter::default());
+        let attempts: Vec<Attempt> = (0..64)
+            .map(|i| {
+                limiter
+                    .begin_attempt(
+                        vec![format!("email:{i}@office.test"), "address:10.0.0.1".into()],
+                        1_000,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        for a in attempts {
+            a.succeeded();
+        }
     }
 
     #[tokio::test]
