@@ -167,6 +167,11 @@ const monday = (offsetWeeks) => {
 
 // ---- what each role does ----------------------------------------------------------------
 async function salesStep(p, board) {
+  if (!board?.columns) {
+    // The board did not load (the server was too busy): look at a page instead.
+    await p.page(p.pick(PAGES));
+    return;
+  }
   const open = board.columns.filter((c) => c.stage.kind === "open");
   const r = p.rng();
   if (r < 0.25 || p.mine.length === 0) {
@@ -338,7 +343,7 @@ async function person(p) {
   let step = 0;
   while (running()) {
     step += 1;
-    if (step % 25 === 0 && (p.role === "sales" || p.role === "admin")) {
+    if ((step % 25 === 0 || !board?.columns) && (p.role === "sales" || p.role === "admin")) {
       const fresh = await p.call("list_board");
       if (fresh.ok) board = fresh.body;
     }
