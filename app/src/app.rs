@@ -83,9 +83,7 @@ pub fn App() -> impl IntoView {
     provide_context(user);
     view! {
         <Stylesheet id="leptos" href="/pkg/baton.css"/>
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Baton".to_string() } else { format!("{page} · Baton") }
-        }/>
+        <Title formatter=|page: String| title_text(&page)/>
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">
@@ -157,5 +155,60 @@ fn Frame(user: SignedInUser) -> impl IntoView {
                 <button type="submit" class="button ghost small">"Sign out"</button>
             </ActionForm>
         </div>
+    }
+}
+
+/// The document title for a page's title (`Name · Baton`), as the head receives it.
+///
+/// leptos_meta 0.8 writes the title into the server-rendered `<head>` as it is, without
+/// escaping (`leptos_meta::ServerMetaContextOutput::inject_meta_context`), so a client
+/// named `</title><meta http-equiv="refresh" …>` would become markup. Every page's title
+/// passes through this formatter: on the server it escapes the text; in the browser
+/// `document.title` takes text, so it stays as it is.
+pub fn title_text(page: &str) -> String {
+    let text = if page.is_empty() {
+        "Baton".to_string()
+    } else {
+        format!("{page} · Baton")
+    };
+    if cfg!(feature = "ssr") {
+        escape_html(&text)
+    } else {
+        text
+    }
+}
+
+/// `text` with the five characters that mean something in HTML replaced by references.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_escaped_for_the_server_rendered_head() {
+        assert_eq!(title_text(""), "Baton");
+        let hostile = r#"</title><meta http-equiv="refresh" content="0;url=http://evil.test/">"#;
+        let title = title_text(hostile);
+        assert!(!title.contains('<') && !title.contains('"'), "{title}");
+        assert_eq!(
+            title,
+            "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; \
+             content=&quot;0;url=http://evil.test/&quot;&gt; · Baton"
+        );
+        assert_eq!(escape_html("a & 'b'"), "a &amp; &#39;b&#39;");
     }
 }

@@ -66,8 +66,11 @@ pub fn connect(
             else {
                 return;
             };
-            if let Ok(event) = serde_json::from_str::<LiveEvent>(&data) {
-                on_event(event);
+            match serde_json::from_str::<LiveEvent>(&data) {
+                // The session ended or no longer allows this: to sign-in, whatever the page.
+                Ok(LiveEvent::SignedOut) => to_sign_in(),
+                Ok(event) => on_event(event),
+                Err(_) => {}
             }
         });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new({
@@ -84,6 +87,14 @@ pub fn connect(
                 };
                 let live = live.clone();
                 gloo_timers::callback::Timeout::new(delay, move || open(live)).forget();
+                // A stream refused outright (401 after the session ended on another
+                // server, or while this tab was asleep) looks like any lost connection:
+                // ask who is signed in, and go to sign-in if nobody is.
+                leptos::task::spawn_local(async {
+                    if let Ok(None) = crate::api::auth::current_user().await {
+                        to_sign_in();
+                    }
+                });
             }
         });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -114,6 +125,18 @@ pub fn connect(
             }
         }
     });
+}
+
+/// Leaves the page for sign-in (a full load: nothing of the old session stays in memory),
+/// coming back here afterwards.
+#[cfg(feature = "hydrate")]
+fn to_sign_in() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let here = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let next: String = js_sys::encode_uri_component(&here).into();
+    let _ = window.location().set_href(&format!("/login?next={next}"));
 }
 
 /// On the server there is no stream: the page is rendered as it is.

@@ -105,6 +105,8 @@ class Person {
         headers: {
           "content-type": "application/x-www-form-urlencoded",
           accept: "application/json",
+          // A browser sends Origin with every POST; Baton refuses a signed-in one without.
+          origin: base,
           cookie: this.cookie,
         },
         body: form(args),

@@ -28,7 +28,7 @@ async function burst(label, body) {
       try {
         const r = await fetch(`${base}/api/login`, {
           method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", origin: base },
           body: body(i),
           redirect: "manual",
         });

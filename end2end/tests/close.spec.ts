@@ -9,7 +9,9 @@ type Setup = {
 };
 
 async function post(api: APIRequestContext, name: string, form: Record<string, string>) {
-  const r = await api.post(`/api/${name}`, { form, headers: { Accept: "application/json" } });
+  // Outside a page nothing sets Origin: Baton refuses a signed-in POST without it.
+  const origin = process.env.BATON_URL ?? "http://127.0.0.1:3100";
+  const r = await api.post(`/api/${name}`, { form, headers: { Accept: "application/json", Origin: origin } });
   expect(r.status(), `${name}: ${await r.text()}`).toBe(200);
   return r.json();
 }

@@ -89,7 +89,8 @@ test("after the server restarts, the board reconnects and catches up on a change
     // Meanwhile another server on the same database takes a change.
     const otherPort = await freePort();
     const other = await start(db, otherPort);
-    const api = await request.newContext({ baseURL: `http://127.0.0.1:${otherPort}` });
+    const otherURL = `http://127.0.0.1:${otherPort}`;
+    const api = await request.newContext({ baseURL: otherURL, extraHTTPHeaders: { Origin: otherURL } });
     const login = await api.post("/api/login", { form: { email: "daniel@northwind.test", password: PASSWORD } });
     expect(login.status()).toBeLessThan(400);
     const moved = await api.post("/api/move_deal", {

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security::session))
         .layer(from_fn(security::csrf))
         .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(from_fn_with_state(MAX_BODY_BYTES, security::limit_chunked))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn_with_state(
             std::sync::Arc::new(tokio::sync::Semaphore::new(security::MAX_IN_FLIGHT)),

@@ -4,6 +4,13 @@
 //! deal as it is now; a `Reset` when more than 100 deals changed), then streams every new
 //! event. Each message's SSE `id` is its sequence number. Events never cross workspaces,
 //! and deal values are removed for viewers without "view deal values".
+//!
+//! A stream lives only as long as its right to see the board: it checks its session again
+//! at once when this server commits a change to sessions, users or roles of its workspace
+//! (`LiveHub::access_changed`), and every [`RECHECK`] otherwise (changes made through
+//! another server). A session that ended (signed out, expired, its user deactivated) or
+//! no longer allows the board gets `SignedOut` and the stream ends; a viewer who gained or
+//! lost "view deal values" gets `Reset` and loads the board again, masked anew.
 
 use app::api::board::DealCard;
 use app::api::live::LiveEvent;
@@ -28,6 +35,9 @@ use tokio::sync::broadcast;
 /// The most deals replayed on reconnect before the browser is told to reload instead.
 pub const MAX_REPLAY: i64 = 100;
 
+/// How often a stream checks its session when nothing told it to.
+pub const RECHECK: Duration = Duration::from_secs(2);
+
 /// Query of `/api/live`.
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
@@ -49,11 +59,68 @@ impl Drop for Presence {
 }
 
 struct Connection {
+    state: AppState,
     receiver: broadcast::Receiver<Arc<Published>>,
     backlog: VecDeque<LiveEvent>,
     workspace_id: i64,
+    /// The session the stream was opened with (hash of its token).
+    token_hash: String,
     may_see_values: bool,
+    next_check: tokio::time::Instant,
+    /// Set once the session ended: the stream ends after what is in the backlog.
+    ending: bool,
     _presence: Presence,
+}
+
+/// What a session check found.
+enum Access {
+    /// Still allowed; whether it may see deal values.
+    Allowed { may_see_values: bool },
+    /// Signed out, expired, deactivated, or no longer allowed the board.
+    Ended,
+    /// The database did not answer: end the stream; the browser reconnects and is
+    /// checked afresh.
+    Unknown,
+}
+
+impl Connection {
+    async fn check(&self) -> Access {
+        match app::server::auth::session_by_hash(
+            self.state.db.reader(),
+            self.token_hash.clone(),
+            context::now_ms(),
+        )
+        .await
+        {
+            Ok(Some(session)) if session.permissions.contains(Permission::ViewPipeline) => {
+                Access::Allowed {
+                    may_see_values: session.permissions.contains(Permission::ViewDealValues),
+                }
+            }
+            Ok(_) => Access::Ended,
+            Err(err) => {
+                tracing::warn!(error = %err, "live stream could not check its session");
+                Access::Unknown
+            }
+        }
+    }
+
+    /// Checks the session now; the event to send about it, if any, and whether the
+    /// stream goes on.
+    async fn recheck(&mut self) -> (Option<LiveEvent>, bool) {
+        self.next_check = tokio::time::Instant::now() + RECHECK;
+        match self.check().await {
+            Access::Allowed { may_see_values } if may_see_values == self.may_see_values => {
+                (None, true)
+            }
+            Access::Allowed { may_see_values } => {
+                self.may_see_values = may_see_values;
+                (Some(LiveEvent::Reset { seq: -1 }), true)
+            }
+            Access::Ended => (Some(LiveEvent::SignedOut), false),
+            Access::Unknown => (None, false),
+        }
+    }
 }
 
 fn to_sse(event: &LiveEvent) -> Event {
@@ -103,10 +170,14 @@ pub async fn live(
     backlog.push_back(first);
     let closed = state.live.closed();
     let connection = Connection {
+        state: state.clone(),
         receiver,
         backlog,
         workspace_id: session.workspace_id,
+        token_hash: session.token_hash.clone(),
         may_see_values,
+        next_check: tokio::time::Instant::now() + RECHECK,
+        ending: false,
         _presence: presence,
     };
     // The stream ends when the server shuts down; the browser reconnects elsewhere.
@@ -121,18 +192,43 @@ fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible
         if let Some(event) = c.backlog.pop_front() {
             return Some((Ok(to_sse(&event)), c));
         }
+        if c.ending {
+            return None;
+        }
         loop {
-            match c.receiver.recv().await {
-                Ok(published) if published.workspace_id == c.workspace_id => {
-                    let event = published.event.masked(c.may_see_values);
-                    return Some((Ok(to_sse(&event)), c));
+            // A session check is due when the timer says so, or when this server changed
+            // sessions, users or roles of the workspace (an event without a body).
+            let due = tokio::select! {
+                received = c.receiver.recv() => match received {
+                    Ok(published) if published.workspace_id == c.workspace_id => {
+                        match &published.event {
+                            Some(event) => {
+                                let event = event.masked(c.may_see_values);
+                                return Some((Ok(to_sse(&event)), c));
+                            }
+                            None => true,
+                        }
+                    }
+                    Ok(_) => false,
+                    // Too slow to keep up: the browser reloads the board.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // What was skipped may have been a change of access: check soon.
+                        c.next_check = tokio::time::Instant::now();
+                        return Some((Ok(to_sse(&LiveEvent::Reset { seq: -1 })), c));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                () = tokio::time::sleep_until(c.next_check) => true,
+            };
+            if due {
+                match c.recheck().await {
+                    (Some(event), going_on) => {
+                        c.ending = !going_on;
+                        return Some((Ok(to_sse(&event)), c));
+                    }
+                    (None, true) => {}
+                    (None, false) => return None,
                 }
-                Ok(_) => continue,
-                // Too slow to keep up: the browser reloads the board.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(to_sse(&LiveEvent::Reset { seq: -1 })), c));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });

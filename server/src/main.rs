@@ -13,8 +13,7 @@ use leptos::config::get_configuration;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     // Each password check allocates 19 MiB (argon2). glibc's adaptive threshold would soon
     // serve such blocks from per-thread heaps that keep the memory after a burst of
     // sign-ins; a fixed threshold maps them directly and gives them back on free.
@@ -27,6 +26,34 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads())
+        .thread_name("baton-worker")
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("baton: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run())
+}
+
+/// Threads that run requests: `BATON_WORKER_THREADS`, or twice the cores. Rendering a big
+/// page is CPU work that holds its thread until done; with only one thread per core, a
+/// write transaction waking up behind two such renders would wait for both while it holds
+/// the writer. A few more threads than cores let the kernel share the cores instead.
+fn worker_threads() -> usize {
+    std::env::var("BATON_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=256).contains(n))
+        .unwrap_or_else(|| 2 * std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
+async fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None | Some("serve") => serve().await,

@@ -126,8 +126,14 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// Refuses state-changing requests that come from another site: `Sec-Fetch-Site:
-/// cross-site`, or an `Origin` whose host is not this request's `Host`.
+/// Refuses state-changing requests that may come from another site:
+/// - `Sec-Fetch-Site` other than `same-origin` (or `none`, a request the user typed);
+///   `same-site` is refused too, since a sibling subdomain may be someone else's;
+/// - an `Origin` whose host is not this request's `Host` (or `null`);
+/// - with a session cookie, neither header at all: every browser Baton supports sends at
+///   least one of them on a write, so a cookie-carrying write without both is a very old
+///   browser relying on `SameSite` alone, or something forging the request. Tools such
+///   as `curl` send `Origin` themselves (see docs/API.md).
 pub async fn csrf(request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
@@ -135,9 +141,16 @@ pub async fn csrf(request: Request, next: Next) -> Response {
     );
     if !safe {
         let headers = request.headers();
-        let cross_site = headers
-            .get("sec-fetch-site")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+        let fetch_site = headers.get("sec-fetch-site").map(|v| v.as_bytes());
+        let cross_site = fetch_site.is_some_and(|v| {
+            !v.eq_ignore_ascii_case(b"same-origin") && !v.eq_ignore_ascii_case(b"none")
+        });
+        let has_cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| auth::cookie_value(v, auth::SESSION_COOKIE).is_some());
+        let unmarked = has_cookie && fetch_site.is_none() && !headers.contains_key(header::ORIGIN);
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
         let foreign_origin = headers
             .get(header::ORIGIN)
@@ -146,7 +159,7 @@ pub async fn csrf(request: Request, next: Next) -> Response {
                 let origin_host = origin.split_once("://").map(|(_, rest)| rest);
                 origin == "null" || origin_host != host
             });
-        if cross_site || foreign_origin {
+        if cross_site || foreign_origin || unmarked {
             tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
             return error_response(&AppError::Forbidden);
         }
@@ -158,8 +171,10 @@ pub async fn csrf(request: Request, next: Next) -> Response {
 pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let nonce = auth::new_token()[..32].to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let is_asset = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let cached_by_choice = headers.contains_key(header::CACHE_CONTROL);
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
@@ -175,6 +190,11 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     set("x-frame-options", "DENY");
     set("referrer-policy", "same-origin");
     set("cross-origin-opener-policy", "same-origin");
+    // Pages and answers carry private data: no browser or proxy keeps a copy. The
+    // compiled assets under /pkg are public and set their own caching.
+    if !is_asset && !cached_by_choice {
+        set("cache-control", "no-store");
+    }
     if state.https {
         set(
             "strict-transport-security",
@@ -182,6 +202,35 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
         );
     }
     response
+}
+
+/// Answers 413 for a body over `limit` bytes sent without a `Content-Length` (chunked):
+/// the body is read here, up to the limit, before anything else sees it. A declared
+/// length over the limit is refused by `RequestBodyLimitLayer` without reading.
+pub async fn limit_chunked(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let has_body = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !has_body || request.headers().contains_key(header::CONTENT_LENGTH) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "refused a body over the limit: 413");
+            let mut response = error_response(&AppError::invalid(
+                "body",
+                format!("must be at most {} KiB", limit / 1024),
+            ));
+            *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+            response
+        }
+    }
 }
 
 /// Server functions answer every error with 500; this gives each `AppError` its own status

@@ -6,8 +6,7 @@ use app::api::board::DealCard;
 use app::api::live::LiveEvent;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{fixture, Fixture};
-use http_body_util::BodyExt;
+use common::{fixture, read_until, Fixture};
 use tower::ServiceExt;
 
 async fn lead_deal(f: &Fixture) -> (i64, i64) {
@@ -146,34 +145,6 @@ async fn bad_moves_get_a_field_error_and_write_nothing() {
 }
 
 /// Reads SSE frames from a live stream until `done` says so (or 3 s passed).
-async fn read_until(body: Body, done: impl Fn(&[LiveEvent]) -> bool) -> Vec<LiveEvent> {
-    let mut body = body;
-    let mut text = String::new();
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
-    while !done(&events) {
-        let frame = tokio::time::timeout_at(deadline, body.frame()).await;
-        let Ok(Some(Ok(frame))) = frame else { break };
-        if let Some(bytes) = frame.data_ref() {
-            text.push_str(&String::from_utf8_lossy(bytes));
-        }
-        while let Some(end) = text.find("\n\n") {
-            let block: String = text.drain(..end + 2).collect();
-            for line in block.lines() {
-                if let Some(data) = line
-                    .strip_prefix("data: ")
-                    .or_else(|| line.strip_prefix("data:"))
-                {
-                    if let Ok(event) = serde_json::from_str::<LiveEvent>(data) {
-                        events.push(event);
-                    }
-                }
-            }
-        }
-    }
-    events
-}
-
 fn has_deal(events: &[LiveEvent]) -> bool {
     events.iter().any(|e| matches!(e, LiveEvent::Deal { .. }))
 }

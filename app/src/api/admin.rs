@@ -294,6 +294,8 @@ pub async fn set_role_permission(
     )
     .await?;
     tx.commit().await?;
+    // Open live streams of the workspace check their session and permissions again.
+    context::state()?.live.access_changed(caller.workspace_id);
     Ok(())
 }
 
@@ -346,6 +348,8 @@ pub async fn delete_role(role_id: i64, version: i64) -> Result<(), AppError> {
     )
     .await?;
     tx.commit().await?;
+    // Open live streams of the workspace check their session and permissions again.
+    context::state()?.live.access_changed(caller.workspace_id);
     Ok(())
 }
 
@@ -481,6 +485,8 @@ pub async fn set_user_role(user_id: i64, role_id: i64, version: i64) -> Result<(
     )
     .await?;
     tx.commit().await?;
+    // Open live streams of the workspace check their session and permissions again.
+    context::state()?.live.access_changed(caller.workspace_id);
     Ok(())
 }
 
@@ -535,5 +541,7 @@ pub async fn set_user_active(user_id: i64, active: bool, version: i64) -> Result
     )
     .await?;
     tx.commit().await?;
+    // Open live streams of the workspace check their session and permissions again.
+    context::state()?.live.access_changed(caller.workspace_id);
     Ok(())
 }

@@ -131,6 +131,8 @@ pub async fn logout() -> Result<(), AppError> {
     let mut tx = state.db.write().await?;
     auth::delete_session(&mut tx, &session.token_hash).await?;
     tx.commit().await?;
+    // The session's open live streams end now.
+    state.live.access_changed(session.workspace_id);
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(
         axum::http::header::SET_COOKIE,

@@ -360,16 +360,15 @@ pub async fn list_board() -> Result<Board, AppError> {
         context::now_ms(),
     )?;
     board.seq = seq;
-    let fits = crate::server::capacity_repo::capacity_fits(
-        &mut conn,
-        caller.workspace_id,
-        None,
-        context::now_ms(),
-    )
-    .await?;
+    let fits: std::collections::HashMap<_, _> = context::state()?
+        .capacity
+        .fits(&mut conn, caller.workspace_id, None, context::now_ms())
+        .await?
+        .into_iter()
+        .collect();
     for column in &mut board.columns {
         for card in &mut column.cards {
-            card.fit = fits.iter().find(|(id, _)| *id == card.id).map(|(_, v)| *v);
+            card.fit = fits.get(&card.id).copied();
         }
     }
     board.clients = board_repo::clients(&mut *conn, caller.workspace_id).await?;

@@ -162,12 +162,12 @@ async fn fit_of(
     now: i64,
 ) -> Result<Option<crate::domain::capacity::CapacityVerdict>, AppError> {
     let mut conn = crate::server::context::read().await?;
-    Ok(
-        crate::server::capacity_repo::capacity_fits(&mut conn, workspace_id, Some(deal_id), now)
-            .await?
-            .first()
-            .map(|(_, verdict)| *verdict),
-    )
+    Ok(crate::server::context::state()?
+        .capacity
+        .fits(&mut conn, workspace_id, Some(deal_id), now)
+        .await?
+        .first()
+        .map(|(_, verdict)| *verdict))
 }
 
 /// The card without its value for callers who may not see values.

@@ -41,6 +41,9 @@ pub enum LiveEvent {
         /// Their names.
         viewers: Vec<String>,
     },
+    /// The stream's session ended (signed out, expired, the user deactivated) or no longer
+    /// allows the board: the stream ends here and the page goes to sign-in.
+    SignedOut,
 }
 
 impl LiveEvent {
@@ -52,7 +55,7 @@ impl LiveEvent {
             | Self::Projects { seq }
             | Self::Capacity { seq }
             | Self::Reset { seq } => Some(*seq),
-            Self::Presence { .. } => None,
+            Self::Presence { .. } | Self::SignedOut => None,
         }
     }
 

@@ -48,6 +48,47 @@ impl CloseEvaluation {
     }
 }
 
+/// Longest project name the database keeps.
+pub const PROJECT_NAME_MAX: usize = 200;
+
+/// The name of the project a won deal spawns: `Client — Deal title`, at most
+/// [`PROJECT_NAME_MAX`] characters. When both are long, each part is shortened (ending in
+/// `…`) so both stay recognisable; a short part keeps all of its characters.
+pub fn project_name(client: &str, title: &str) -> String {
+    const SEPARATOR: &str = " — ";
+    let (client, title) = (client.trim(), title.trim());
+    let whole = format!("{client}{SEPARATOR}{title}");
+    if whole.chars().count() <= PROJECT_NAME_MAX {
+        return whole;
+    }
+    let room = PROJECT_NAME_MAX - SEPARATOR.chars().count();
+    let (c, t) = (client.chars().count(), title.chars().count());
+    // Give the shorter part what it needs up to half; the other takes the rest.
+    let half = room / 2;
+    let (c_keep, t_keep) = if c <= half {
+        (c, room - c)
+    } else if t <= half {
+        (room - t, t)
+    } else {
+        (half, room - half)
+    };
+    format!(
+        "{}{SEPARATOR}{}",
+        shorten(client, c_keep),
+        shorten(title, t_keep)
+    )
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Basis points as a percentage with one decimal: 3450 → "34.5 %".
 pub fn percent(bp: i64) -> String {
     let sign = if bp < 0 { "−" } else { "" };
@@ -196,5 +237,27 @@ mod tests {
         assert_eq!(percent(3_450), "34.5 %");
         assert_eq!(percent(0), "0.0 %");
         assert_eq!(percent(-1_250), "−12.5 %");
+    }
+
+    #[test]
+    fn project_names_fit_the_column() {
+        assert_eq!(project_name("Acme", "Website"), "Acme — Website");
+        let long_title = "T".repeat(200);
+        let long_client = "C".repeat(200);
+        let name = project_name(&long_client, &long_title);
+        assert_eq!(name.chars().count(), PROJECT_NAME_MAX);
+        assert!(name.starts_with("CCC") && name.contains(" — TTT") && name.ends_with('…'));
+        let name = project_name("Acme", &long_title);
+        assert!(name.starts_with("Acme — TTT") && name.chars().count() == PROJECT_NAME_MAX);
+        let name = project_name(&"İ".repeat(200), "Redesign");
+        assert!(name.ends_with(" — Redesign") && name.chars().count() == PROJECT_NAME_MAX);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_project_name_fits(client in ".{1,300}", title in ".{1,300}") {
+            let name = project_name(&client, &title);
+            proptest::prop_assert!(name.chars().count() <= PROJECT_NAME_MAX);
+        }
     }
 }

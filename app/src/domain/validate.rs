@@ -51,7 +51,9 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> Result<String, Dom
 
 /// A plausible email address, lower-cased.
 pub fn email(field: &str, value: &str) -> Result<String, DomainError> {
-    let value = required_text(field, value, 254)?.to_lowercase();
+    // Lower-case first, then measure: lower-casing can lengthen text (`İ` is two
+    // characters in lower case), and what is stored is the lower-cased address.
+    let value = required_text(field, &value.to_lowercase(), 254)?;
     let (local, domain) = value
         .split_once('@')
         .ok_or_else(|| invalid(field, "must be an email address"))?;
@@ -126,16 +128,39 @@ pub fn hours_text(minutes: i64) -> String {
 }
 
 /// Where to go after signing in: a path on this site, else the board.
+///
+/// Only a local absolute path is accepted: it starts with one `/` (not `//` or `/\`,
+/// which browsers read as another host), and every character is printable ASCII other
+/// than the backslash. Browsers drop tabs and newlines from URLs (so `/<TAB>/evil.test`
+/// would become `//evil.test`) and a header value may not hold control characters, so
+/// anything else falls back to the board — the answer is always a valid `Location`.
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
-        _ => "/pipeline".to_string(),
+    const FALLBACK: &str = "/pipeline";
+    let Some(path) = next else {
+        return FALLBACK.to_string();
+    };
+    let printable = path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let one_slash = path.starts_with('/') && !path.starts_with("//");
+    if printable && one_slash && path.len() <= 2048 {
+        path.to_string()
+    } else {
+        FALLBACK.to_string()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_measured_after_lower_casing() {
+        let long = format!("{}@example.test", "İ".repeat(240));
+        assert!(email("email", &long).is_err());
+        assert_eq!(
+            email("email", " Ada@Example.TEST ").unwrap(),
+            "ada@example.test"
+        );
+    }
 
     #[test]
     fn hours_become_minutes() {
@@ -197,5 +222,37 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/pipeline");
         assert_eq!(local_path(Some("https://evil.example")), "/pipeline");
         assert_eq!(local_path(None), "/pipeline");
+        // Browsers drop tabs and newlines: `/\t/evil.test` would be `//evil.test`.
+        for hostile in [
+            "/\t/evil.test",
+            "/\n/evil.test",
+            "/\r/evil.test",
+            "/\r\nSet-Cookie: a=b",
+            "/ /evil.test",
+            "/\\evil.test",
+            "\\/evil.test",
+            "/\u{0}x",
+            "/\u{7f}x",
+            "/caf\u{e9}",
+            "pipeline",
+            "",
+        ] {
+            assert_eq!(local_path(Some(hostile)), "/pipeline", "{hostile:?}");
+        }
+        assert_eq!(
+            local_path(Some("/projects/3?tab=time#log")),
+            "/projects/3?tab=time#log"
+        );
+        assert_eq!(local_path(Some("/%09/evil.test")), "/%09/evil.test");
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives as `next`, the answer is a local path a header can carry.
+        #[test]
+        fn any_next_is_a_local_header_value(next in proptest::prelude::any::<String>()) {
+            let path = local_path(Some(&next));
+            proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//"));
+            proptest::prop_assert!(path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\'));
+        }
     }
 }

@@ -19,8 +19,16 @@ pub mod users;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The message box for an error a page could not recover from.
+/// The message box for an error a page could not recover from. On the server the page
+/// is answered with the error's status (404 for an unknown or revoked share link or an
+/// id that is not there, 403 for a page the role does not allow, …), not 200.
 pub fn error_panel(title: &'static str, err: &AppError) -> AnyView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
+            response.set_status(status);
+        }
+    }
     let text = match err {
         AppError::Forbidden => {
             "Your role does not allow this page. Ask an admin if you need it.".to_string()

@@ -245,6 +245,8 @@ fn apply(event: LiveEvent, board: RwSignal<Board>, viewers: RwSignal<Vec<String>
             });
         }
         LiveEvent::Presence { viewers: names } => viewers.set(names),
+        // Handled by the live client itself (the page goes to sign-in).
+        LiveEvent::SignedOut => {}
     }
 }
 

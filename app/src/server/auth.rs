@@ -143,7 +143,16 @@ pub async fn load_session(
     token: &str,
     now_ms: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let token_hash = hash_token(token);
+    session_by_hash(pool, hash_token(token), now_ms).await
+}
+
+/// The live session whose token hashes to `token_hash`, as [`load_session`] answers it:
+/// `None` once it was signed out, expired, or its user deactivated.
+pub async fn session_by_hash(
+    pool: &SqlitePool,
+    token_hash: String,
+    now_ms: i64,
+) -> Result<Option<Session>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT u.id AS user_id, u.workspace_id, u.name, u.email, r.id AS role_id, r.name AS role_name
          FROM sessions s

@@ -10,7 +10,7 @@
 //! so waiting here never holds a connection that the rebuild needs.
 
 use crate::domain::calendar::Date;
-use crate::domain::capacity::{Engine, TentativeMode};
+use crate::domain::capacity::{CapacityVerdict, Demand, Engine, TentativeMode};
 use crate::server::capacity_repo::{self, Horizon};
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
@@ -28,6 +28,10 @@ pub struct Snapshot {
     pub first_week: Date,
     /// Free capacity of everyone, confirmed work only.
     pub engine: Engine,
+    /// The board's capacity badges already worked out against this engine, by deal:
+    /// the start week and demand they were checked for, and the verdict. A deal whose
+    /// estimate or start changed is checked again; a new engine starts empty.
+    pub fits: HashMap<i64, (u32, Demand, Option<CapacityVerdict>)>,
 }
 
 /// A workspace's slot: its snapshot once built.
@@ -70,7 +74,7 @@ impl CapacityCache {
         conn: &mut SqliteConnection,
         workspace_id: i64,
         first_week: Date,
-        f: impl FnOnce(&Snapshot) -> R,
+        f: impl FnOnce(&mut Snapshot) -> R,
     ) -> Result<R, crate::error::AppError> {
         let current = version(&mut *conn, workspace_id).await?;
         let slot = self.slot(workspace_id);
@@ -94,9 +98,10 @@ impl CapacityCache {
                 version: current,
                 first_week,
                 engine,
+                fits: HashMap::new(),
             });
         }
-        Ok(f(snapshot.as_ref().expect("just built")))
+        Ok(f(snapshot.as_mut().expect("just built")))
     }
 
     /// After a committed change that moved the version from `before` to `after` by
@@ -118,8 +123,64 @@ impl CapacityCache {
                     s.engine.reserve(person, week, minutes);
                 }
                 s.version = after;
+                s.fits.clear();
             }
             _ => *snapshot = None,
         }
+    }
+}
+
+impl CapacityCache {
+    /// Whether each open deal's estimate fits the free capacity left by confirmed work, at
+    /// its planned start (a start already past counts as this week): (deal, verdict), for
+    /// `only` when given. Deals without an estimate or a start, or whose weeks run past
+    /// the snapshot, are left out. Verdicts are remembered against the snapshot, so a
+    /// board load checks only deals that changed since the engine last did.
+    pub async fn fits(
+        &self,
+        conn: &mut SqliteConnection,
+        workspace_id: i64,
+        only: Option<i64>,
+        now_ms: i64,
+    ) -> Result<Vec<(i64, CapacityVerdict)>, crate::error::AppError> {
+        let demands = capacity_repo::open_demands(&mut *conn, workspace_id, only).await?;
+        if demands.is_empty() {
+            return Ok(Vec::new());
+        }
+        let first_week = Date::from_unix_ms(now_ms).week_start(1);
+        self.with(conn, workspace_id, first_week, |snapshot| {
+            let work = || {
+                demands
+                    .into_iter()
+                    .filter_map(|open| {
+                        let week = if open.start < first_week {
+                            0
+                        } else {
+                            (first_week.days_until(open.start) / 7) as u32
+                        };
+                        let verdict = match snapshot.fits.get(&open.deal_id) {
+                            Some((w, d, v)) if *w == week && *d == open.demand => *v,
+                            _ => {
+                                let v = snapshot
+                                    .engine
+                                    .check(&open.demand, week)
+                                    .ok()
+                                    .map(|r| r.verdict);
+                                snapshot.fits.insert(open.deal_id, (week, open.demand, v));
+                                v
+                            }
+                        };
+                        verdict.map(|v| (open.deal_id, v))
+                    })
+                    .collect()
+            };
+            // Checking thousands of deals is CPU work: let the runtime move its other
+            // tasks to another worker meanwhile.
+            match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+                Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+                _ => work(),
+            }
+        })
+        .await
     }
 }

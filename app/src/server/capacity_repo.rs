@@ -216,69 +216,62 @@ pub async fn load_deal_demand(
     )))
 }
 
-/// Whether each open deal's estimate fits the free capacity left by confirmed work, at its
-/// planned start: (deal, verdict). Only `only` when given. One engine for all of them, on
-/// 52 weeks from this week; deals without an estimate or a start are left out.
-pub async fn capacity_fits(
+/// An open deal's demand as the board's capacity badge checks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDemand {
+    /// The deal.
+    pub deal_id: i64,
+    /// Its planned start.
+    pub start: Date,
+    /// Its estimate lines over its planned weeks.
+    pub demand: Demand,
+}
+
+/// The estimate of every open, live deal with a planned start (or only `only`), one row
+/// per deal: the lines come folded into one column (`skill:minutes,…`) so a board of
+/// thousands of deals reads thousands of rows, not one per line.
+pub async fn open_demands(
     conn: &mut SqliteConnection,
     workspace_id: i64,
     only: Option<i64>,
-    now_ms: i64,
-) -> Result<Vec<(i64, crate::domain::capacity::CapacityVerdict)>, sqlx::Error> {
-    use crate::domain::capacity::Engine;
-    let horizon = Horizon {
-        first_week: Date::from_unix_ms(now_ms).week_start(1),
-        weeks: 52,
-    };
-    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT d.id, d.planned_start_on, d.planned_weeks, l.skill_id, l.minutes
+) -> Result<Vec<OpenDemand>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT d.id, d.planned_start_on, d.planned_weeks,
+                GROUP_CONCAT(l.skill_id || ':' || l.minutes, ',')
          FROM deals d
          JOIN stages s ON s.id = d.stage_id
          JOIN deal_estimate_lines l ON l.deal_id = d.id
          WHERE d.workspace_id = $1 AND s.kind = 'open' AND d.archived_at IS NULL
            AND d.planned_start_on IS NOT NULL AND ($2 IS NULL OR d.id = $2)
-         ORDER BY d.id, l.skill_id",
+         GROUP BY d.id, d.planned_start_on, d.planned_weeks
+         ORDER BY d.id",
     )
     .bind(workspace_id)
     .bind(only)
     .fetch_all(&mut *conn)
     .await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let input =
-        load_capacity_input(&mut *conn, workspace_id, horizon, TentativeMode::Exclude).await?;
-    let Ok(engine) = Engine::new(&input) else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let deal_id = rows[i].0;
-        let (start, weeks) = (rows[i].1.clone(), rows[i].2);
-        let mut lines = Vec::new();
-        while i < rows.len() && rows[i].0 == deal_id {
-            lines.push(DemandLine {
-                skill: rows[i].3,
-                minutes: rows[i].4,
-            });
-            i += 1;
-        }
-        let Some(start) = Date::parse(&start) else {
-            continue;
-        };
-        let start_week = if start < horizon.first_week {
-            Some(0)
-        } else {
-            horizon.week_of(start)
-        };
-        let demand = Demand {
-            lines,
-            weeks: weeks.clamp(1, 104) as u32,
-        };
-        if let Some(report) = start_week.and_then(|w| engine.check(&demand, w).ok()) {
-            out.push((deal_id, report.verdict));
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .filter_map(|(deal_id, start, weeks, lines)| {
+            let mut lines: Vec<DemandLine> = lines
+                .split(',')
+                .filter_map(|pair| {
+                    let (skill, minutes) = pair.split_once(':')?;
+                    Some(DemandLine {
+                        skill: skill.parse().ok()?,
+                        minutes: minutes.parse().ok()?,
+                    })
+                })
+                .collect();
+            lines.sort_by_key(|l| (l.skill, l.minutes));
+            Some(OpenDemand {
+                deal_id,
+                start: Date::parse(&start)?,
+                demand: Demand {
+                    lines,
+                    weeks: weeks.clamp(1, 104) as u32,
+                },
+            })
+        })
+        .collect())
 }

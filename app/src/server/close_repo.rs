@@ -423,7 +423,7 @@ pub async fn close(
             "the deal changed while closing; reopen the dialog".into(),
         ));
     }
-    let name = format!("{} — {}", deal.card.client_name, deal.card.title);
+    let name = crate::domain::close::project_name(&deal.card.client_name, &deal.card.title);
     let project_id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (workspace_id, deal_id, client_id, name, budget_minor, starts_on,
                                ends_on, pm_user_id, status, brief_goals, brief_priorities,

@@ -11,8 +11,10 @@ use tokio::sync::broadcast;
 pub struct Published {
     /// The workspace it belongs to; no other workspace's browser receives it.
     pub workspace_id: i64,
-    /// What happened.
-    pub event: LiveEvent,
+    /// What happened; `None` when who may see what changed in the workspace (a session
+    /// ended, a user was deactivated or given another role, a role's permissions
+    /// changed): every stream of the workspace checks its session again at once.
+    pub event: Option<LiveEvent>,
 }
 
 /// Fans events out to live connections and remembers who is connected (presence).
@@ -46,7 +48,16 @@ impl LiveHub {
     pub fn publish(&self, workspace_id: i64, event: LiveEvent) {
         let _ = self.sender.send(Arc::new(Published {
             workspace_id,
-            event,
+            event: Some(event),
+        }));
+    }
+
+    /// Tells every stream of the workspace to check its session and permissions again
+    /// now: call after committing a change to sessions, users or roles.
+    pub fn access_changed(&self, workspace_id: i64) {
+        let _ = self.sender.send(Arc::new(Published {
+            workspace_id,
+            event: None,
         }));
     }
 

@@ -101,11 +101,13 @@ impl Fixture {
         }
     }
 
-    /// POSTs a form-encoded body to a server function, with an optional session cookie.
+    /// POSTs a form-encoded body to a server function, with an optional session cookie,
+    /// as a page of this site does (`Sec-Fetch-Site: same-origin`).
     pub async fn call(&self, name: &str, form: &str, cookie: Option<&str>) -> Answer {
         let mut request = Request::post(format!("/api/{name}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json");
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
@@ -249,4 +251,58 @@ pub fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Reads live events from an SSE body until `done` says so, the stream ends, or 3 s pass.
+pub async fn read_until(
+    body: Body,
+    done: impl Fn(&[app::api::live::LiveEvent]) -> bool,
+) -> Vec<app::api::live::LiveEvent> {
+    read_events(body, std::time::Duration::from_secs(3), done)
+        .await
+        .0
+}
+
+/// Reads live events from an SSE body until `done` says so, the stream ends, or `wait`
+/// passes; and whether the stream ended.
+pub async fn read_events(
+    body: Body,
+    wait: std::time::Duration,
+    done: impl Fn(&[app::api::live::LiveEvent]) -> bool,
+) -> (Vec<app::api::live::LiveEvent>, bool) {
+    let mut body = body;
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut ended = false;
+    while !done(&events) {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(bytes) = frame.data_ref() {
+                    text.push_str(&String::from_utf8_lossy(bytes));
+                }
+            }
+            Ok(None) | Ok(Some(Err(_))) => {
+                ended = true;
+            }
+            Err(_) => break,
+        }
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            for line in block.lines() {
+                if let Some(data) = line
+                    .strip_prefix("data: ")
+                    .or_else(|| line.strip_prefix("data:"))
+                {
+                    if let Ok(event) = serde_json::from_str(data) {
+                        events.push(event);
+                    }
+                }
+            }
+        }
+        if ended {
+            break;
+        }
+    }
+    (events, ended)
 }
