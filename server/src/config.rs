@@ -13,6 +13,9 @@ pub struct Config {
     pub seed_demo: bool,
     /// `BATON_HTTPS`: served over HTTPS (behind a TLS proxy): `Secure` cookies and HSTS.
     pub https: bool,
+    /// `BATON_TRUSTED_PROXIES`: comma-separated addresses or networks of the proxies in
+    /// front of Baton; only their `X-Forwarded-For` names the client (default: none).
+    pub trusted_proxies: app::server::limits::TrustedProxies,
 }
 
 /// The default database: a file under `data/`.
@@ -33,11 +36,16 @@ impl Config {
         };
         let seed_demo = flag("BATON_SEED_DEMO", true)?;
         let https = flag("BATON_HTTPS", false)?;
+        let trusted_proxies = app::server::limits::TrustedProxies::parse(
+            &var("BATON_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|e| format!("BATON_TRUSTED_PROXIES: {e}"))?;
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             addr,
             seed_demo,
             https,
+            trusted_proxies,
         })
     }
 
@@ -68,5 +76,17 @@ mod tests {
         let err =
             Config::from_lookup(|k| (k == "BATON_SEED_DEMO").then(|| "maybe".into())).unwrap_err();
         assert!(err.starts_with("BATON_SEED_DEMO"), "{err}");
+        let err =
+            Config::from_lookup(|k| (k == "BATON_TRUSTED_PROXIES").then(|| "10.0.0.1, lan".into()))
+                .unwrap_err();
+        assert!(
+            err.starts_with("BATON_TRUSTED_PROXIES") && err.contains("lan"),
+            "{err}"
+        );
+        let config = Config::from_lookup(|k| {
+            (k == "BATON_TRUSTED_PROXIES").then(|| "10.0.0.0/8, ::1".into())
+        })
+        .unwrap();
+        assert!(config.trusted_proxies.trusts("10.1.2.3".parse().unwrap()));
     }
 }

@@ -95,7 +95,8 @@ async fn serve() -> Result<(), String> {
         .map_err(|e| format!("leptos configuration: {e}"))?
         .leptos_options;
     leptos_options.site_addr = config.addr;
-    let state = AppState::new(leptos_options, db.clone(), config.https);
+    let mut state = AppState::new(leptos_options, db.clone(), config.https);
+    state.trusted_proxies = std::sync::Arc::new(config.trusted_proxies.clone());
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("BATON_ADDR {}: {e}", config.addr))?;

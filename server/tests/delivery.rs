@@ -576,16 +576,13 @@ async fn share_links_cannot_be_guessed_or_enumerated() {
         .call("shared_project", &format!("token={hint}"), None)
         .await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
-    // Five misses from one address: that address is refused, even with a real token.
+    // Misses from one address slow its guessing down (see
+    // `hardening::an_old_share_link_clicked_again_and_again_locks_out_nobody`) but never
+    // shut the address out of a real link.
     let answer = f
         .call("shared_project", &format!("token={token}"), None)
         .await;
-    assert_eq!(
-        answer.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        answer.body
-    );
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
 
 #[tokio::test]

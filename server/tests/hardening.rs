@@ -470,3 +470,192 @@ async fn a_signed_in_write_without_origin_or_fetch_site_is_refused() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
+
+#[tokio::test]
+async fn an_invite_accepted_eight_times_at_once_sets_one_password() {
+    let f = fixture().await;
+    let admin = f.login("admin@northwind.test").await;
+    let role = f
+        .id("SELECT r.id FROM roles r JOIN workspaces w ON w.id = r.workspace_id WHERE w.slug='demo' AND r.preset = 'project_manager'")
+        .await;
+    let created = f
+        .call(
+            "create_user",
+            &format!("name=Ines%20New&email=ines%40northwind.test&role_id={role}&password="),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let path = json(&created.body)["invite_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = path.trim_start_matches("/invite/").to_string();
+    let answers = futures::future::join_all((0..8).map(|i| {
+        let form = format!(
+            "token={token}&password={}",
+            encode(&format!("password number {i}"))
+        );
+        let f = &f;
+        async move { f.call("accept_invite", &form, None).await }
+    }))
+    .await;
+    let accepted: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| common::session_cookie(a).is_some())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(accepted.len(), 1, "exactly one accept wins");
+    for (i, a) in answers.iter().enumerate() {
+        if !accepted.contains(&i) {
+            assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        }
+    }
+    // The winner's password is the one that works.
+    let winner = accepted[0];
+    let answer = f
+        .call(
+            "login",
+            &format!(
+                "email=ines%40northwind.test&password={}",
+                encode(&format!("password number {winner}"))
+            ),
+            None,
+        )
+        .await;
+    assert!(common::session_cookie(&answer).is_some(), "{}", answer.body);
+}
+
+/// Signs in as `email` with `password` from `client` (as the trusted proxy reports it).
+async fn sign_in_from(f: &Fixture, client: &str, email: &str, password: &str) -> StatusCode {
+    f.send(
+        Request::post("/api/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header("x-forwarded-for", format!("198.51.100.77, {client}"))
+            .body(Body::from(format!(
+                "email={}&password={}",
+                encode(email),
+                encode(password)
+            )))
+            .unwrap(),
+    )
+    .await
+    .status
+}
+
+#[tokio::test]
+async fn limits_key_on_the_real_client_and_cannot_be_turned_against_anyone() {
+    let f = common::fixture_behind_proxy().await;
+    let ok = |s: StatusCode| s.is_success() || s.is_redirection();
+    // A guesser at one address locks only their own attempts at that account.
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&f, "203.0.113.1", "am@northwind.test", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_from(&f, "203.0.113.1", "am@northwind.test", "baton-demo").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The account's owner, elsewhere, signs in; so do colleagues behind the guesser's
+    // address (the address itself is not locked out).
+    assert!(ok(sign_in_from(
+        &f,
+        "203.0.113.2",
+        "am@northwind.test",
+        "baton-demo"
+    )
+    .await));
+    assert!(ok(sign_in_from(
+        &f,
+        "203.0.113.1",
+        "pm@northwind.test",
+        "baton-demo"
+    )
+    .await));
+    // The owner's success does not unlock the guesser.
+    assert_eq!(
+        sign_in_from(&f, "203.0.113.1", "am@northwind.test", "baton-demo").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Behind the proxy, X-Forwarded-For from an untrusted peer is not believed: without
+    // the trusted proxy all of these would have shared one address.
+    let plain = fixture().await;
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in_from(&plain, "203.0.113.1", "am@northwind.test", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Untrusted: the header was ignored, the pair is (am, 0.0.0.0) — a "different"
+    // forwarded client does not escape the lockout.
+    assert_eq!(
+        sign_in_from(&plain, "203.0.113.99", "am@northwind.test", "baton-demo").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn an_old_share_link_clicked_again_and_again_locks_out_nobody() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let project = f
+        .id("SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' ORDER BY p.id LIMIT 1")
+        .await;
+    let make = || async {
+        let link = f
+            .call(
+                "create_share_link",
+                &format!("project_id={project}&show_budget=false"),
+                Some(&am),
+            )
+            .await;
+        assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+        json(&link.body)["path"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("/share/")
+            .to_string()
+    };
+    let old = make().await;
+    let current = make().await;
+    sqlx::query("UPDATE share_links SET revoked_at = 1 WHERE id = (SELECT MIN(id) FROM share_links WHERE project_id = $1)")
+        .bind(project)
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    // Thirty clicks on the revoked link: each a 404, none a lockout.
+    for _ in 0..30 {
+        let answer = f
+            .call("shared_project", &format!("token={old}"), None)
+            .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+    }
+    // The current link still opens from the same address.
+    let answer = f
+        .call("shared_project", &format!("token={current}"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    // Guessing many unknown tokens from one address is slowed down.
+    let mut limited = false;
+    for i in 0..40 {
+        let guess = format!("{:064x}", i + 1);
+        let answer = f
+            .call("shared_project", &format!("token={guess}"), None)
+            .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    }
+    assert!(limited, "an address guessing tokens is slowed down");
+    // ...and even then, the real link still opens.
+    let answer = f
+        .call("shared_project", &format!("token={current}"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+}

@@ -46,7 +46,8 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
 
 /// Signs in with email and password, replacing any session this browser had, then
 /// redirects to `next` (a path on this site) or the board. Failed attempts are counted per
-/// email and per address; past the limit the answer is 429 for a while. An unknown email
+/// account and per account at this address, and one address is slowed past a burst; past
+/// a limit the answer is 429 for a while. An unknown email
 /// and a wrong password get the same answer.
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
@@ -63,13 +64,16 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     }
     let address = context::client_address();
     let now = context::now_ms();
-    // Checked and counted in one step, so a burst cannot race past the limit.
+    // One address is slowed down past a burst; an account (at this address, and from
+    // everywhere) is locked out after repeated failures. Checked and counted in one step,
+    // so a burst cannot race past the limit.
+    state
+        .throttles
+        .sign_in(context::client_ip())
+        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let attempt = state
         .limiter
-        .begin_attempt(
-            vec![format!("email:{email}"), format!("address:{address}")],
-            now,
-        )
+        .begin_attempt(auth::LoginLimiter::keys(&email, &address), now)
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
 
     let user: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(

@@ -331,7 +331,8 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
 }
 
 /// What a share link shows; no sign-in. Unknown, malformed and revoked tokens all answer
-/// 404; five of those from one address within 15 minutes lock the address out (429).
+/// 404; an address that tries many unknown tokens is slowed down (429). A link that
+/// exists always opens: a client clicking an old link cannot lock their office out.
 #[server(endpoint = "shared_project")]
 pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
     use crate::domain::calendar::Date;
@@ -339,15 +340,11 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
 
     let state = context::state()?;
     let now = context::now_ms();
-    let key = format!("share:{}", context::client_address());
-    if let Some(retry_after_secs) = state.limiter.retry_after(&key, now) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
     let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let found: Option<(i64, i64, i64, bool)> = if well_formed {
+    let found: Option<(i64, i64, i64, bool, bool)> = if well_formed {
         sqlx::query_as(
-            "SELECT id, workspace_id, project_id, show_budget = 1 FROM share_links
-             WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, workspace_id, project_id, show_budget = 1, revoked_at IS NOT NULL
+             FROM share_links WHERE token_hash = $1",
         )
         .bind(auth::hash_token(&token.to_ascii_lowercase()))
         .fetch_optional(state.db.reader())
@@ -355,8 +352,15 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
     } else {
         None
     };
-    let Some((link_id, workspace_id, project_id, show_budget)) = found else {
-        state.limiter.record_failure(&key, now);
+    // A revoked link is a real link someone was given: 404, but not a guess.
+    if found.as_ref().is_some_and(|f| f.4) {
+        return Err(AppError::NotFound);
+    }
+    let Some((link_id, workspace_id, project_id, show_budget, _)) = found else {
+        state
+            .throttles
+            .unknown_share_token(context::client_ip())
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
         return Err(AppError::NotFound);
     };
     // Recorded at most once a minute per link: a busy link does not queue a write per view.

@@ -323,8 +323,19 @@ impl PasswordWorkers {
     }
 }
 
-/// Counts failed sign-ins per key (an email, an address) in a sliding window and refuses
-/// further attempts once a key has too many. In memory: one server's view.
+/// Counts failed sign-ins in a sliding window and refuses further attempts once a key has
+/// too many. In memory: one server's view.
+///
+/// Two keys per attempt ([`LoginLimiter::keys`]), so neither can be turned against
+/// someone else:
+/// - the **account at this address** (`pair:`): 5 failures lock out only this address's
+///   attempts at this account — someone who knows a colleague's email cannot lock the
+///   colleague out from their own desk;
+/// - the **account** (`account:`): 50 failures from anywhere — guessing spread over
+///   many addresses still stops.
+///
+/// The address alone is only throttled (`super::limits::Throttles`), never locked out:
+/// an office shares one. A success forgets the pair's failures, never the account's.
 ///
 /// Attempts still being checked count against the limit too: a key admits a new attempt
 /// only while its failures plus its attempts in flight are under the limit, decided in one
@@ -332,10 +343,10 @@ impl PasswordWorkers {
 #[derive(Debug)]
 pub struct LoginLimiter {
     keys: Mutex<HashMap<String, KeyState>>,
-    /// Failures allowed per email within the window before attempts are refused.
+    /// Failures allowed per account at one address within the window.
     pub max_failures: usize,
-    /// Failures allowed per address (an office shares one) within the window.
-    pub max_failures_per_address: usize,
+    /// Failures allowed per account from all addresses within the window.
+    pub max_failures_per_account: usize,
     /// The window, in milliseconds.
     pub window_ms: i64,
 }
@@ -351,7 +362,7 @@ impl Default for LoginLimiter {
         Self {
             keys: Mutex::new(HashMap::new()),
             max_failures: 5,
-            max_failures_per_address: 100,
+            max_failures_per_account: 50,
             window_ms: 15 * 60_000,
         }
     }
@@ -369,7 +380,8 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// The password was right: the keys' failures are forgotten.
+    /// The password was right: the account-at-this-address failures are forgotten (the
+    /// account's own count is not: a success elsewhere must not reset a guesser).
     pub fn succeeded(mut self) {
         self.settle(Some(true));
     }
@@ -389,7 +401,8 @@ impl Attempt {
             let state = map.entry(key.clone()).or_default();
             state.in_flight = state.in_flight.saturating_sub(1);
             match outcome {
-                Some(true) => state.failures.clear(),
+                Some(true) if key.starts_with("pair:") => state.failures.clear(),
+                Some(true) => {}
                 Some(false) => state.failures.push(self.now_ms),
                 None => {}
             }
@@ -412,11 +425,19 @@ impl LoginLimiter {
     }
 
     fn limit(&self, key: &str) -> usize {
-        if key.starts_with("address:") {
-            self.max_failures_per_address
+        if key.starts_with("account:") {
+            self.max_failures_per_account
         } else {
             self.max_failures
         }
+    }
+
+    /// The keys a sign-in of `email` from `address` counts against.
+    pub fn keys(email: &str, address: &str) -> Vec<String> {
+        vec![
+            format!("account:{email}"),
+            format!("pair:{email}|{address}"),
+        ]
     }
 
     /// Admits a sign-in attempt for all of `keys`, or answers the seconds to wait: until
@@ -463,37 +484,6 @@ impl LoginLimiter {
             settled: false,
         })
     }
-
-    /// Seconds until `key` may try again, if it is locked out now.
-    pub fn retry_after(&self, key: &str, now_ms: i64) -> Option<i64> {
-        let mut map = self.lock();
-        let state = map.get_mut(key)?;
-        state.failures.retain(|at| now_ms - at < self.window_ms);
-        if state.failures.len() < self.limit(key) {
-            return None;
-        }
-        let oldest = state.failures.iter().copied().min().unwrap_or(now_ms);
-        Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
-    }
-
-    /// Records a failed attempt for `key`.
-    pub fn record_failure(&self, key: &str, now_ms: i64) {
-        let mut map = self.lock();
-        if map.len() > 100_000 {
-            map.retain(|_, s| s.in_flight > 0);
-        }
-        map.entry(key.to_string())
-            .or_default()
-            .failures
-            .push(now_ms);
-    }
-
-    /// Forgets `key`'s failures (after a successful sign-in).
-    pub fn clear(&self, key: &str) {
-        if let Some(state) = self.lock().get_mut(key) {
-            state.failures.clear();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -532,25 +522,10 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_locks_out_after_repeated_failures_then_forgives() {
-        let limiter = LoginLimiter::default();
-        for i in 0..5 {
-            assert_eq!(limiter.retry_after("k", i), None);
-            limiter.record_failure("k", i);
-        }
-        assert!(limiter.retry_after("k", 10).is_some());
-        assert_eq!(limiter.retry_after("other", 10), None);
-        assert_eq!(limiter.retry_after("k", 15 * 60_000 + 10), None);
-        limiter.record_failure("j", 0);
-        limiter.clear("j");
-        assert_eq!(limiter.retry_after("j", 1), None);
-    }
-
-    #[test]
     fn a_burst_of_attempts_cannot_race_past_the_limit() {
         let limiter = std::sync::Arc::new(LoginLimiter::default());
-        let keys = vec!["email:a@b.test".to_string(), "address:1.2.3.4".to_string()];
-        // 64 attempts at once: only as many as the email may still fail are admitted.
+        let keys = LoginLimiter::keys("a@b.test", "1.2.3.4");
+        // 64 attempts at once: only as many as the pair may still fail are admitted.
         let admitted: Vec<Attempt> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..64)
                 .map(|_| {
@@ -571,8 +546,12 @@ mod tests {
         }
         // Locked out for the window now, not just busy.
         assert!(limiter.begin_attempt(keys.clone(), 2_000).unwrap_err() > 800);
-        // Another email from the same address may still try; a success clears its key.
-        let other = vec!["email:c@d.test".to_string(), "address:1.2.3.4".to_string()];
+        // The same account from another address may still try: the guesser cannot lock
+        // its owner out.
+        let owner = LoginLimiter::keys("a@b.test", "10.9.8.7");
+        limiter.begin_attempt(owner, 2_000).unwrap().succeeded();
+        // Another account from the guesser's address may still try.
+        let other = LoginLimiter::keys("c@d.test", "1.2.3.4");
         limiter
             .begin_attempt(other.clone(), 2_000)
             .unwrap()
@@ -589,20 +568,47 @@ mod tests {
     }
 
     #[test]
+    fn guessing_one_account_from_many_addresses_stops_and_a_success_does_not_reset_it() {
+        let limiter = std::sync::Arc::new(LoginLimiter::default());
+        for i in 0..limiter.max_failures_per_account {
+            let keys =
+                LoginLimiter::keys("victim@b.test", &format!("10.0.{}.{}", i / 200, i % 200));
+            limiter.begin_attempt(keys, 1_000).unwrap().failed();
+        }
+        // The owner signing in does not clear the account's count...
+        let owner = LoginLimiter::keys("victim@b.test", "192.0.2.1");
+        assert!(limiter.begin_attempt(owner, 1_000).is_err());
+        // ...and it expires with the window.
+        let owner = LoginLimiter::keys("victim@b.test", "192.0.2.1");
+        assert!(limiter
+            .begin_attempt(owner, 1_000 + limiter.window_ms)
+            .is_ok());
+    }
+
+    #[test]
     fn an_office_signing_in_at_once_is_not_locked_out() {
         let limiter = std::sync::Arc::new(LoginLimiter::default());
         let attempts: Vec<Attempt> = (0..64)
             .map(|i| {
                 limiter
                     .begin_attempt(
-                        vec![format!("email:{i}@office.test"), "address:10.0.0.1".into()],
+                        LoginLimiter::keys(&format!("{i}@office.test"), "10.0.0.1"),
                         1_000,
                     )
                     .unwrap()
             })
             .collect();
         for a in attempts {
-            a.succeeded();
+            a.failed();
+        }
+        // Everyone failed once from one address: nobody is locked out.
+        for i in 0..64 {
+            assert!(limiter
+                .begin_attempt(
+                    LoginLimiter::keys(&format!("{i}@office.test"), "10.0.0.1"),
+                    2_000
+                )
+                .is_ok());
         }
     }
 

@@ -78,15 +78,36 @@ pub fn request_parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
 }
 
-/// The address the current request came from (`unknown` without one), for rate limits.
-pub fn client_address() -> String {
+/// The client the current request came from: the connection's address, or behind a
+/// trusted proxy the client it forwarded (see [`super::limits::TrustedProxies`]). Without
+/// a connection (tests driving the router directly) the unspecified address.
+pub fn client_ip() -> std::net::IpAddr {
     use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
-    request_parts()
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let Some(parts) = request_parts() else {
+        return IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+    };
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| {
+            addr.ip()
+        });
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    match state() {
+        Ok(state) => state.trusted_proxies.client(peer, &forwarded),
+        Err(_) => peer,
+    }
+}
+
+/// [`client_ip`] as text, for rate-limit keys and the audit log.
+pub fn client_address() -> String {
+    client_ip().to_string()
 }
 
 /// The signed-in session of the current request, if any.

@@ -11,6 +11,7 @@ pub mod close_repo;
 pub mod context;
 pub mod db;
 pub mod events;
+pub mod limits;
 pub mod live;
 pub mod planner_repo;
 pub mod seed;

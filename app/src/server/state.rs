@@ -18,6 +18,10 @@ pub struct AppState {
     pub passwords: Arc<PasswordWorkers>,
     /// Failed sign-in counts, for the login rate limit.
     pub limiter: Arc<LoginLimiter>,
+    /// Rate limits per client address (sign-in attempts, unknown share links).
+    pub throttles: Arc<super::limits::Throttles>,
+    /// The proxies whose `X-Forwarded-For` names the client (`BATON_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<super::limits::TrustedProxies>,
     /// Whether Baton is served over HTTPS: cookies get `Secure`, responses get HSTS.
     pub https: bool,
     /// The live stream's hub.
@@ -34,6 +38,8 @@ impl AppState {
             db,
             passwords: Arc::new(PasswordWorkers::new(PasswordWorkers::default_threads())),
             limiter: Arc::new(LoginLimiter::default()),
+            throttles: Arc::default(),
+            trusted_proxies: Arc::default(),
             https,
             live: Arc::new(LiveHub::new()),
             capacity: Arc::default(),

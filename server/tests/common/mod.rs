@@ -40,6 +40,27 @@ pub async fn fixture_with(https: bool) -> Fixture {
 
 /// Like [`fixture`], with the server's database connections limited as given.
 pub async fn fixture_with_limits(https: bool, limits: db::PoolLimits) -> Fixture {
+    fixture_with_state(https, limits, |state| state).await
+}
+
+/// Like [`fixture`], behind a trusted proxy: the test router's requests come from no
+/// connection (`0.0.0.0`), which is trusted, so `X-Forwarded-For` names the client.
+pub async fn fixture_behind_proxy() -> Fixture {
+    fixture_with_state(false, db::PoolLimits::default(), |mut state| {
+        state.trusted_proxies =
+            std::sync::Arc::new(app::server::limits::TrustedProxies::parse("0.0.0.0/32").unwrap());
+        state
+    })
+    .await
+}
+
+/// Like [`fixture`], with the server's state adjusted by `adjust` before the router is
+/// built.
+pub async fn fixture_with_state(
+    https: bool,
+    limits: db::PoolLimits,
+    adjust: impl FnOnce(AppState) -> AppState,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/baton.db", dir.path().display());
     let database = db::Database::open(&url, limits).await.unwrap();
@@ -78,7 +99,7 @@ pub async fn fixture_with_limits(https: bool, limits: db::PoolLimits) -> Fixture
         .output_name("baton")
         .site_root(dir.path().display().to_string())
         .build();
-    let state = AppState::new(options, database.clone(), https);
+    let state = adjust(AppState::new(options, database.clone(), https));
     Fixture {
         dir,
         pool,
