@@ -6,6 +6,11 @@
 //
 //   BATON_URL=http://127.0.0.1:3000 BATON_DB=data/baton.db \
 //     node bench/load.mjs [--users 32] [--seconds 30] [--max-ops 100000] [--json out.json]
+//                         [--think MS]
+//
+// Without --think every simulated person acts again the moment an answer arrives (a
+// stress test: far more than people do). `--think MS` pauses 0.5–1.5 × MS between one
+// person's actions, as someone reading the screen does.
 //
 // For the crash test (bench/crash.mjs): `--tolerate-network` does not fail on refused or
 // reset connections (the server is being killed), `--expectations FILE` saves the
@@ -30,6 +35,7 @@ const USERS = Number(arg("users", 32));
 const SECONDS = Number(arg("seconds", 30));
 const MAX_OPS = Number(arg("max-ops", 100_000));
 const JSON_OUT = arg("json", "");
+const THINK_MS = Number(arg("think", 0));
 const TOLERATE_NETWORK = process.argv.includes("--tolerate-network");
 const EXPECTATIONS_OUT = arg("expectations", "");
 const VERIFY = process.argv.includes("--verify")
@@ -314,7 +320,8 @@ async function viewerStep(p) {
   const r = p.rng();
   if (r < 0.3) await p.call("dashboard");
   else if (r < 0.5) await p.call("list_board");
-  else await p.page(p.pick(PAGES));
+  // Finance logs no time: its role does not open /time (that page answers 403).
+  else await p.page(p.pick(PAGES.filter((page) => page !== "/time")));
 }
 
 async function person(p) {
@@ -356,6 +363,7 @@ async function person(p) {
       if (p.rng() < 0.5 && board?.columns) await salesStep(p, board);
       else await pmStep(p, ctx);
     } else await viewerStep(p);
+    if (THINK_MS > 0) await new Promise((r) => setTimeout(r, THINK_MS * (0.5 + p.rng())));
   }
 }
 

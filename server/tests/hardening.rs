@@ -659,3 +659,103 @@ async fn an_old_share_link_clicked_again_and_again_locks_out_nobody() {
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 }
+
+#[tokio::test]
+async fn adding_a_user_reveals_nothing_about_other_workspaces() {
+    let f = fixture().await;
+    let northwind = f.login("admin@northwind.test").await;
+    let bluebird = f.login("admin@bluebird.test").await;
+    // Bluebird adds someone whose email Northwind uses: the same answer as for anyone.
+    let answer = f
+        .call(
+            "create_user",
+            &format!(
+                "name=Alex%20Am&email=am%40northwind.test&role_id={}&password=",
+                last_role(&f, "bluebird").await
+            ),
+            Some(&bluebird),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        !answer.body.to_lowercase().contains("exist"),
+        "{}",
+        answer.body
+    );
+    // Within one workspace an email is still one user.
+    let answer = f
+        .call(
+            "create_user",
+            &format!(
+                "name=Again&email=am%40northwind.test&role_id={}&password=",
+                last_role(&f, "demo").await
+            ),
+            Some(&northwind),
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("\"field\":\"email\""),
+        "{}",
+        answer.body
+    );
+    // The Northwind account signs in as before (the Bluebird one has no password yet).
+    let answer = f
+        .call(
+            "login",
+            "email=am%40northwind.test&password=baton-demo",
+            None,
+        )
+        .await;
+    assert!(common::session_cookie(&answer).is_some(), "{}", answer.body);
+    // With the same password in both, the person is asked which workspace...
+    sqlx::query(
+        "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'admin@northwind.test')
+         WHERE email = 'am@northwind.test' AND password_hash IS NULL",
+    )
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    let answer = f
+        .call(
+            "login",
+            "email=am%40northwind.test&password=baton-demo",
+            None,
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("\"field\":\"workspace\"") && answer.body.contains("(bluebird)"),
+        "{}",
+        answer.body
+    );
+    // ...and signs into the one they name.
+    let answer = f
+        .call(
+            "login",
+            "email=am%40northwind.test&password=baton-demo&workspace=bluebird",
+            None,
+        )
+        .await;
+    let cookie = common::session_cookie(&answer).expect("signed in");
+    let me = f.call("current_user", "", Some(&cookie)).await;
+    assert!(me.body.contains("Alex Am"), "{}", me.body);
+}
+
+async fn last_role(f: &Fixture, slug: &str) -> i64 {
+    f.id(&format!(
+        "SELECT r.id FROM roles r JOIN workspaces w ON w.id = r.workspace_id
+         WHERE w.slug = '{slug}' ORDER BY r.id DESC LIMIT 1"
+    ))
+    .await
+}

@@ -50,7 +50,12 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
 /// a limit the answer is 429 for a while. An unknown email
 /// and a wrong password get the same answer.
 #[server(endpoint = "login")]
-pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+    workspace: Option<String>,
+) -> Result<(), AppError> {
     use crate::domain::validate;
     use crate::server::{auth, context, events};
 
@@ -76,20 +81,60 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         .begin_attempt(auth::LoginLimiter::keys(&email, &address), now)
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
 
-    let user: Option<(i64, i64, Option<String>, i64)> = sqlx::query_as(
-        "SELECT id, workspace_id, password_hash, active FROM users WHERE email = $1",
+    // The same email may belong to several workspaces (each with its own password).
+    let workspace = workspace
+        .map(|w| w.trim().to_ascii_lowercase())
+        .filter(|w| !w.is_empty());
+    type Candidate = (i64, i64, Option<String>, String, String);
+    let candidates: Vec<Candidate> = sqlx::query_as(
+        "SELECT u.id, u.workspace_id, u.password_hash, w.slug, w.name
+         FROM users u JOIN workspaces w ON w.id = u.workspace_id
+         WHERE u.email = $1 AND u.active = 1 AND ($2 IS NULL OR w.slug = $2)
+         ORDER BY u.id",
     )
     .bind(&email)
-    .fetch_optional(state.db.reader())
+    .bind(&workspace)
+    .fetch_all(state.db.reader())
     .await?;
-    let hash = user.as_ref().filter(|u| u.3 == 1).and_then(|u| u.2.clone());
     // On the password workers: argon2 takes tens of milliseconds and 19 MiB by design,
-    // and only a fixed few run at once however many sign-ins arrive.
+    // and only a fixed few run at once however many sign-ins arrive. An unknown email
+    // checks a dummy hash, so it takes as long as a wrong password.
     // A busy answer (503) drops the attempt unsettled: it counts as nothing.
-    let password_ok = state.passwords.verify(hash, password).await?;
-    let Some((user_id, workspace_id, ..)) = user.filter(|_| password_ok) else {
-        attempt.failed();
-        return Err(AppError::BadCredentials);
+    let mut opened: Vec<&Candidate> = Vec::new();
+    if candidates.is_empty() {
+        state.passwords.verify(None, password).await?;
+    } else {
+        for candidate in &candidates {
+            if state
+                .passwords
+                .verify(candidate.2.clone(), password.clone())
+                .await?
+            {
+                opened.push(candidate);
+            }
+        }
+    }
+    let (user_id, workspace_id) = match opened.as_slice() {
+        [] => {
+            attempt.failed();
+            return Err(AppError::BadCredentials);
+        }
+        [one] => (one.0, one.1),
+        several => {
+            // Only someone who knows the password of each learns their names.
+            attempt.succeeded();
+            let names: Vec<String> = several
+                .iter()
+                .map(|c| format!("{} ({})", c.4, c.3))
+                .collect();
+            return Err(AppError::invalid(
+                "workspace",
+                format!(
+                    "this email and password open several workspaces; enter one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
     };
     attempt.succeeded();
 

@@ -13,6 +13,16 @@ pub fn LoginPage() -> impl IntoView {
     crate::app::SessionEpoch::follow(login.into());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let workspace = move || query.read().get("workspace").unwrap_or_default();
+    // One email may belong to several agencies: asked for only when the email and
+    // password open more than one (or the link names one).
+    let asks_workspace = move || {
+        query.read().get("workspace").is_some()
+            || matches!(
+                login.value().get(),
+                Some(Err(crate::error::AppError::Invalid { ref field, .. })) if field == "workspace"
+            )
+    };
     let error = move || {
         login
             .value()
@@ -38,6 +48,16 @@ pub fn LoginPage() -> impl IntoView {
                     <span>"Password"</span>
                     <input type="password" name="password" autocomplete="current-password" required/>
                 </label>
+                {move || if asks_workspace() {
+                    view! {
+                        <label>
+                            <span>"Workspace"</span>
+                            <input type="text" name="workspace" value=workspace() autocomplete="organization" placeholder="as in the list below, e.g. northwind"/>
+                        </label>
+                    }.into_any()
+                } else {
+                    view! { <input type="hidden" name="workspace" value=workspace()/> }.into_any()
+                }}
                 <p class="form-error" role="alert" aria-live="polite">{error}</p>
                 <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
                     {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}

@@ -90,6 +90,7 @@ impl Database {
     pub async fn open(url: &str, limits: PoolLimits) -> Result<Self, sqlx::Error> {
         let options = options(url)?;
         create_parent_dir(&options)?;
+        migrate(&options).await?;
         // The writer stays open for the life of the server: it keeps the WAL index alive
         // for the readers and never pays a reconnect on the write path.
         let writer = SqlitePoolOptions::new()
@@ -100,7 +101,6 @@ impl Database {
             .acquire_timeout(limits.write_timeout)
             .connect_with(options.clone())
             .await?;
-        MIGRATOR.run(&writer).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(limits.readers.max(1))
             .acquire_timeout(limits.read_timeout)
@@ -160,12 +160,33 @@ pub fn changed_one(done: sqlx::sqlite::SqliteQueryResult, what: &str) -> Result<
 pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let options = options(url)?;
     create_parent_dir(&options)?;
-    let pool = SqlitePoolOptions::new()
+    migrate(&options).await?;
+    SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+        .await
+}
+
+/// Applies every pending migration on a connection of its own with foreign keys off —
+/// SQLite changes a constraint by rebuilding the table, which must neither cascade
+/// deletes nor re-point the references of other tables — then checks every foreign key:
+/// a migration that broke one stops the start instead of serving damaged data.
+async fn migrate(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn =
+        sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false)).await?;
+    MIGRATOR.run(&mut conn).await?;
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await?
+        .len();
+    conn.close().await?;
+    if broken > 0 {
+        return Err(sqlx::Error::Protocol(format!(
+            "{broken} rows point at rows that do not exist after migrating"
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a database error code says the database was busy or locked (SQLite codes 5
