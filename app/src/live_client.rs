@@ -77,6 +77,14 @@ pub fn connect(
             let live = live.clone();
             move |_| {
                 status.set(LiveStatus::Offline);
+                // A stream the server answered with an error status (401 once the
+                // session ended, 503) is closed by the browser for good; a lost
+                // connection only waits to reconnect.
+                let refused = live
+                    .borrow()
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.ready_state() == web_sys::EventSource::CLOSED);
                 let delay = {
                     let mut l = live.borrow_mut();
                     if let Some(s) = l.source.take() {
@@ -87,14 +95,15 @@ pub fn connect(
                 };
                 let live = live.clone();
                 gloo_timers::callback::Timeout::new(delay, move || open(live)).forget();
-                // A stream refused outright (401 after the session ended on another
-                // server, or while this tab was asleep) looks like any lost connection:
-                // ask who is signed in, and go to sign-in if nobody is.
-                leptos::task::spawn_local(async {
-                    if let Ok(None) = crate::api::auth::current_user().await {
-                        to_sign_in();
-                    }
-                });
+                // Refused (401 after the session ended on another server, or while this
+                // tab was asleep): ask who is signed in, and go to sign-in if nobody is.
+                if refused {
+                    leptos::task::spawn_local(async {
+                        if let Ok(None) = crate::api::auth::current_user().await {
+                            to_sign_in();
+                        }
+                    });
+                }
             }
         });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));

@@ -22,13 +22,15 @@ for (const r of ROLES) {
     await expect(page.locator(".deal-value").first()).toHaveCount(r.values ? 1 : 0);
     await expect(page.getByTestId("column-value")).toHaveCount(r.values ? 6 : 0);
     if (!r.admin) {
-      await page.goto("/settings/roles");
+      // A page the role does not allow answers 403 (Chromium logs the status).
+      const response = await page.goto("/settings/roles");
+      expect(response?.status()).toBe(403);
       await expect(page.getByText("Your role does not allow this page")).toBeVisible();
     }
     if (r.email.startsWith("team")) {
       await page.screenshot({ path: "screenshots/pipeline-team-member.png" });
     }
-    expect(errors).toEqual([]);
+    expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
   });
 }
 
@@ -45,7 +47,8 @@ test("a wrong password is refused with a message, and sign-out ends the session"
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/pipeline$/);
   await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  // The sign-out's own redirect, or the live board's, which notices the session end.
+  await expect(page).toHaveURL(/\/login(\?next=%2Fpipeline)?$/);
   await page.goto("/pipeline");
   await expect(page).toHaveURL(/\/login\?next=\/pipeline$/);
 });

@@ -448,3 +448,102 @@ async fn unassigned_demand_becomes_someones_tentative_allocation() {
         "an hour of that week is now someone's"
     );
 }
+
+/// The board's capacity badges as (deal, verdict), from `list_board`'s answer.
+fn badges(body: &str) -> Vec<(i64, String)> {
+    let board: serde_json::Value = serde_json::from_str(body).unwrap();
+    let mut out: Vec<(i64, String)> = board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["cards"].as_array().unwrap().clone())
+        .filter(|card| !card["fit"].is_null())
+        .map(|card| (card["id"].as_i64().unwrap(), card["fit"].to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn remembered_capacity_badges_match_fresh_ones_after_every_kind_of_change() {
+    use tower::ServiceExt;
+    let f = common::fixture().await;
+    let pm = f.login("pm@northwind.test").await;
+    let before = badges(&f.call("list_board", "", Some(&pm)).await.body);
+    assert!(before.len() >= 3, "the demo has badges: {before:?}");
+    let monday =
+        app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms()).week_start(1);
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let project = f
+        .id(&format!(
+            "SELECT id FROM projects WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
+        ))
+        .await;
+    // Fill half the team's next thirty weeks, change one deal's estimate and another's
+    // start: each through SQL, as another server would.
+    let people: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM people WHERE workspace_id = $1 AND id % 2 = 0 ORDER BY id",
+    )
+    .bind(ws)
+    .fetch_all(&f.pool)
+    .await
+    .unwrap();
+    for person in &people {
+        for k in 0..30 {
+            let week = monday.add_days(7 * k).to_string();
+            sqlx::query(
+                "DELETE FROM allocations WHERE person_id = $1 AND project_id = $2 AND week = $3",
+            )
+            .bind(person)
+            .bind(project)
+            .bind(&week)
+            .execute(&f.pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO allocations (workspace_id, person_id, project_id, week, minutes, created_at)
+                 VALUES ($1, $2, $3, $4, 6000, 0)",
+            )
+            .bind(ws)
+            .bind(person)
+            .bind(project)
+            .bind(&week)
+            .execute(&f.pool)
+            .await
+            .unwrap();
+        }
+    }
+    let deals: Vec<i64> = before.iter().map(|(id, _)| *id).collect();
+    sqlx::query("UPDATE deal_estimate_lines SET minutes = minutes * 4 WHERE deal_id = $1")
+        .bind(deals[0])
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE deals SET planned_start_on = $1 WHERE id = $2")
+        .bind(monday.add_days(14).to_string())
+        .bind(deals[1])
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    let after_warm = badges(&f.call("list_board", "", Some(&pm)).await.body);
+    // A server that never saw the board before answers the same badges.
+    let fresh = f.fresh_router().await;
+    let answer = fresh
+        .oneshot(
+            axum::http::Request::post("/api/list_board")
+                .header(axum::http::header::ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .header(axum::http::header::COOKIE, &pm)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body = http_body_util::BodyExt::collect(answer.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let after_fresh = badges(&String::from_utf8_lossy(&body));
+    assert_eq!(after_warm, after_fresh);
+    assert_ne!(before, after_warm, "the changes moved some badge");
+}

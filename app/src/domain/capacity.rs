@@ -429,6 +429,92 @@ impl Engine {
         pools
     }
 
+    /// Only the verdict of [`Engine::check`] — the same answer, without working out the
+    /// staffing and the per-cell report (the board's badges need nothing else).
+    pub fn verdict(
+        &self,
+        demand: &Demand,
+        start_week: u32,
+    ) -> Result<CapacityVerdict, DomainError> {
+        let prepared = self.prepare(demand, Some(start_week))?;
+        let mut tight = false;
+        for k in 0..prepared.weeks {
+            let week = start_week + k;
+            let needs = prepared.slice(k);
+            let flow = max_flow(&needs, &self.pools(&prepared, week, 10));
+            let short = flow
+                .iter()
+                .zip(&needs)
+                .any(|(row, need)| row.iter().sum::<Minutes>() < *need);
+            if short {
+                return Ok(CapacityVerdict::Short);
+            }
+            if !tight {
+                let scaled = self.pools(&prepared, week, 9);
+                tight = flow_value(&max_flow(&needs, &scaled)) < needs.iter().sum::<Minutes>();
+            }
+        }
+        Ok(if tight {
+            CapacityVerdict::Tight
+        } else {
+            CapacityVerdict::Fits
+        })
+    }
+
+    /// The (person index, week) cells whose free time differs from `older`'s, when both
+    /// plan over the same weeks for the same people with the same skills; `None` when
+    /// they do not (anything may have changed).
+    pub fn changed_cells(&self, older: &Engine) -> Option<Vec<(usize, u32)>> {
+        let same_people = self.horizon == older.horizon
+            && self.people.len() == older.people.len()
+            && self
+                .people
+                .iter()
+                .zip(&older.people)
+                .all(|(a, b)| a.id == b.id && a.skills == b.skills);
+        if !same_people {
+            return None;
+        }
+        let h = self.horizon as usize;
+        Some(
+            self.free
+                .iter()
+                .zip(&older.free)
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .map(|(i, _)| (i / h, (i % h) as u32))
+                .collect(),
+        )
+    }
+
+    /// The cells (as [`Engine::changed_cells`] names them) of `person_id` in `weeks`.
+    pub fn cells_of(
+        &self,
+        person_id: i64,
+        weeks: impl IntoIterator<Item = u32>,
+    ) -> Vec<(usize, u32)> {
+        match self.people.binary_search_by_key(&person_id, |p| p.id) {
+            Ok(p) => weeks.into_iter().map(|w| (p, w)).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Whether the answer for `demand` from `start_week` can depend on any of `cells`: a
+    /// cell of someone with one of its skills, in one of its weeks. A verdict whose demand
+    /// touches none of the cells that changed is still right.
+    pub fn touches(&self, demand: &Demand, start_week: u32, cells: &[(usize, u32)]) -> bool {
+        let end = start_week.saturating_add(demand.weeks);
+        cells.iter().any(|&(p, week)| {
+            (start_week..end).contains(&week)
+                && self.people.get(p).is_some_and(|person| {
+                    demand
+                        .lines
+                        .iter()
+                        .any(|line| person.skills.contains(&line.skill))
+                })
+        })
+    }
+
     /// Checks `demand` starting in `start_week`: per skill and week demand, supply,
     /// staffing and shortfall; the verdict; the suggested staffing.
     pub fn check(&self, demand: &Demand, start_week: u32) -> Result<CapacityReport, DomainError> {
@@ -1294,6 +1380,30 @@ mod tests {
             }
             let total: Minutes = w.demand.lines.iter().map(|l| l.minutes).sum();
             prop_assert_eq!(report.cells.iter().map(|c| c.demand).sum::<Minutes>(), total);
+        }
+
+        #[test]
+        fn the_verdict_alone_is_the_checks_verdict(w in world()) {
+            let engine = Engine::new(&w.input).unwrap();
+            prop_assert_eq!(
+                engine.verdict(&w.demand, w.start).unwrap(),
+                engine.check(&w.demand, w.start).unwrap().verdict
+            );
+        }
+
+        #[test]
+        fn a_verdict_untouched_by_the_changed_cells_stays_right(w in world(), who in 0_i64..6, week in 0_u32..10, hours in 1_i64..=40) {
+            let before = Engine::new(&w.input).unwrap();
+            let mut busier = w.input.clone();
+            busier.allocations.push(AllocationInput { person_id: who, week, minutes: hours * H, kind: AllocationKind::Confirmed });
+            let after = Engine::new(&busier).unwrap();
+            let cells = after.changed_cells(&before).expect("the same people");
+            if !after.touches(&w.demand, w.start, &cells) {
+                prop_assert_eq!(
+                    after.verdict(&w.demand, w.start).unwrap(),
+                    before.verdict(&w.demand, w.start).unwrap()
+                );
+            }
         }
 
         #[test]

@@ -94,11 +94,23 @@ impl CapacityCache {
             )
             .await?;
             let engine = Engine::new(&input)?;
+            // Keep the badges the change cannot have moved: those whose demand touches
+            // no cell (person with one of its skills, one of its weeks) whose free time
+            // differs from the snapshot before.
+            let fits = match snapshot.take() {
+                Some(old) if old.first_week == first_week => {
+                    match engine.changed_cells(&old.engine) {
+                        Some(cells) => keep_untouched(&engine, old.fits, &cells),
+                        None => HashMap::new(),
+                    }
+                }
+                _ => HashMap::new(),
+            };
             *snapshot = Some(Snapshot {
                 version: current,
                 first_week,
                 engine,
-                fits: HashMap::new(),
+                fits,
             });
         }
         Ok(f(snapshot.as_mut().expect("just built")))
@@ -119,15 +131,30 @@ impl CapacityCache {
         let mut snapshot = slot.lock().await;
         match snapshot.as_mut() {
             Some(s) if s.version == before && s.first_week == first_week => {
+                let mut changed = Vec::new();
                 for &(person, week, minutes) in cells {
                     s.engine.reserve(person, week, minutes);
+                    changed.extend(s.engine.cells_of(person, [week]));
                 }
                 s.version = after;
-                s.fits.clear();
+                let fits = std::mem::take(&mut s.fits);
+                s.fits = keep_untouched(&s.engine, fits, &changed);
             }
             _ => *snapshot = None,
         }
     }
+}
+
+/// The remembered badges whose demand touches none of `cells`.
+fn keep_untouched(
+    engine: &Engine,
+    mut fits: HashMap<i64, (u32, Demand, Option<CapacityVerdict>)>,
+    cells: &[(usize, u32)],
+) -> HashMap<i64, (u32, Demand, Option<CapacityVerdict>)> {
+    if !cells.is_empty() {
+        fits.retain(|_, (week, demand, _)| !engine.touches(demand, *week, cells));
+    }
+    fits
 }
 
 impl CapacityCache {
@@ -161,11 +188,7 @@ impl CapacityCache {
                         let verdict = match snapshot.fits.get(&open.deal_id) {
                             Some((w, d, v)) if *w == week && *d == open.demand => *v,
                             _ => {
-                                let v = snapshot
-                                    .engine
-                                    .check(&open.demand, week)
-                                    .ok()
-                                    .map(|r| r.verdict);
+                                let v = snapshot.engine.verdict(&open.demand, week).ok();
                                 snapshot.fits.insert(open.deal_id, (week, open.demand, v));
                                 v
                             }

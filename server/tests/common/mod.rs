@@ -245,6 +245,20 @@ impl Fixture {
         email
     }
 
+    /// A second router on the same database with fresh server state (no caches, no
+    /// live hub): what another server, or this one after a restart, would answer.
+    pub async fn fresh_router(&self) -> axum::Router {
+        let url = format!("sqlite://{}/baton.db", self.dir.path().display());
+        let database = db::Database::open(&url, db::PoolLimits::default())
+            .await
+            .unwrap();
+        let options = LeptosOptions::builder()
+            .output_name("baton")
+            .site_root(self.dir.path().display().to_string())
+            .build();
+        baton::router(AppState::new(options, database, false))
+    }
+
     /// An id from a query's first row.
     pub async fn id(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
