@@ -254,3 +254,75 @@ async fn logged_time_burns_the_budget_and_money_follows_the_permissions() {
     let admin = f.login("admin@northwind.test").await;
     assert!(page(admin).await.burn.forecast_margin_bp.is_some());
 }
+
+#[tokio::test]
+async fn remembered_burns_follow_time_logged_anywhere() {
+    use tower::ServiceExt;
+    let f = common::fixture().await;
+    let admin = f.login("admin@northwind.test").await;
+    let at_risk = |body: &str| -> Vec<(i64, bool)> {
+        let list: serde_json::Value = serde_json::from_str(body).unwrap();
+        let mut out: Vec<(i64, bool)> = list["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["id"].as_i64().unwrap(), p["at_risk"].as_bool().unwrap()))
+            .collect();
+        out.sort();
+        out
+    };
+    let before = at_risk(&f.call("list_projects", "", Some(&admin)).await.body);
+    let (project, person): (i64, i64) = sqlx::query_as(
+        "SELECT a.project_id, a.person_id FROM allocations a JOIN projects p ON p.id = a.project_id
+         JOIN workspaces w ON w.id = p.workspace_id
+         WHERE w.slug = 'demo' AND p.status = 'active' ORDER BY a.id LIMIT 1",
+    )
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        before.iter().find(|(id, _)| *id == project).map(|p| p.1),
+        Some(false),
+        "{before:?}"
+    );
+    // Far more time than the budget holds, logged by another server (plain SQL).
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    for day in 0..60 {
+        sqlx::query(
+            "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on, minutes, created_at)
+             VALUES ($1, $2, $3, date('now', '-' || $4 || ' days'), 1440, 0)",
+        )
+        .bind(ws)
+        .bind(project)
+        .bind(person)
+        .bind(day)
+        .execute(&f.pool)
+        .await
+        .unwrap();
+    }
+    let after = at_risk(&f.call("list_projects", "", Some(&admin)).await.body);
+    assert_eq!(
+        after.iter().find(|(id, _)| *id == project).map(|p| p.1),
+        Some(true),
+        "{after:?}"
+    );
+    // A server that never computed a burn answers the same.
+    let answer = f
+        .fresh_router()
+        .await
+        .oneshot(
+            axum::http::Request::post("/api/list_projects")
+                .header(axum::http::header::ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .header(axum::http::header::COOKIE, &admin)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let body = http_body_util::BodyExt::collect(answer.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(after, at_risk(&String::from_utf8_lossy(&body)));
+}

@@ -105,7 +105,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     use crate::domain::dashboard::{forecast_by_month, week_loads, win_rate_bp, ForecastDeal};
     use crate::domain::permissions::Permission;
     use crate::domain::pipeline::{days_in_stage, is_rotting, StageKind};
-    use crate::server::{board_repo, burn_repo, capacity_repo, context};
+    use crate::server::{board_repo, capacity_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let started = std::time::Instant::now();
@@ -213,7 +213,10 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         .collect();
 
     let capacity_ms = started.elapsed().as_millis();
-    let burns = burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
+    let burns = context::state()?
+        .burns
+        .all(&mut conn, caller.workspace_id, today)
+        .await?;
     tracing::debug!(
         deals_ms,
         capacity_ms,

@@ -163,8 +163,10 @@ pub async fn list_projects() -> Result<ProjectList, AppError> {
     }
     let mut conn = pool.acquire().await?;
     let today = crate::domain::calendar::Date::from_unix_ms(context::now_ms());
-    let burns =
-        crate::server::burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
+    let burns = context::state()?
+        .burns
+        .all(&mut conn, caller.workspace_id, today)
+        .await?;
     for p in &mut projects {
         p.at_risk = burns.get(&p.id).is_some_and(|b| b.at_risk())
             && !matches!(p.status.as_str(), "done" | "cancelled");

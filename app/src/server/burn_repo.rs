@@ -119,3 +119,72 @@ pub async fn burns(
     }
     Ok(out)
 }
+
+/// What every project's burn of a workspace was computed from: the two counters that
+/// triggers move on any change a burn reads, the margin floor, and the day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BurnKey {
+    capacity_version: i64,
+    burn_version: i64,
+    margin_floor_bp: i64,
+    today: Date,
+}
+
+/// A workspace's burns with what they were computed from.
+type BurnSlot =
+    std::sync::Arc<tokio::sync::Mutex<Option<(BurnKey, std::sync::Arc<HashMap<i64, Burn>>)>>>;
+
+/// Every project's burn per workspace, kept until something it reads changes (the
+/// dashboard and the project list read all of them on every load; at a thousand projects
+/// and fifty thousand time entries that is a quarter of a second). Each workspace has its
+/// own slot: a recomputation is single-flight per workspace, through the connection its
+/// request already holds.
+#[derive(Default)]
+pub struct BurnCache {
+    workspaces: std::sync::Mutex<HashMap<i64, BurnSlot>>,
+}
+
+impl std::fmt::Debug for BurnCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BurnCache")
+    }
+}
+
+impl BurnCache {
+    /// The burn of every project of the workspace as of `today` (as [`burns`] answers).
+    pub async fn all(
+        &self,
+        conn: &mut SqliteConnection,
+        workspace_id: i64,
+        today: Date,
+    ) -> Result<std::sync::Arc<HashMap<i64, Burn>>, sqlx::Error> {
+        let (capacity_version, burn_version, margin_floor_bp): (i64, i64, i64) = sqlx::query_as(
+            "SELECT capacity_version, burn_version, margin_floor_bp FROM workspaces WHERE id = $1",
+        )
+        .bind(workspace_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let key = BurnKey {
+            capacity_version,
+            burn_version,
+            margin_floor_bp,
+            today,
+        };
+        let slot = self
+            .workspaces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(workspace_id)
+            .or_default()
+            .clone();
+        let mut held = slot.lock().await;
+        if let Some((k, burns)) = held.as_ref() {
+            if *k == key {
+                return Ok(burns.clone());
+            }
+        }
+        let fresh = std::sync::Arc::new(burns(conn, workspace_id, None, today).await?);
+        *held = Some((key, fresh.clone()));
+        Ok(fresh)
+    }
+}

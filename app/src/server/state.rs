@@ -28,6 +28,8 @@ pub struct AppState {
     pub live: Arc<LiveHub>,
     /// The capacity engine per workspace, kept between closes.
     pub capacity: Arc<super::capacity_cache::CapacityCache>,
+    /// Every project's burn per workspace, kept until what it reads changes.
+    pub burns: Arc<super::burn_repo::BurnCache>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             https,
             live: Arc::new(LiveHub::new()),
             capacity: Arc::default(),
+            burns: Arc::default(),
         }
     }
 }
