@@ -134,23 +134,39 @@ pub(crate) async fn commit_and_publish(
         .await?
         .ok_or(AppError::Internal)?;
     tx.commit().await?;
+    let state = context::state()?;
     let mut card = DealCard::from_row(stage, row, now);
-    // The write is committed: a badge that cannot be computed now is left off the card
-    // (the next board load has it) rather than turning a done change into an error.
-    card.fit = match fit_of(caller.workspace_id, deal_id, now).await {
-        Ok(fit) => fit,
-        Err(err) => {
-            tracing::warn!(?err, deal_id, "capacity badge after a committed change");
-            None
-        }
-    };
-    context::state()?.live.publish(
+    // Other browsers see the change at once, with the badge the server remembers for the
+    // deal: working the badge out may wait for the team's capacity to be re-read after
+    // someone else's change, and the move must not wait for that.
+    card.fit = state.capacity.remembered_fit(caller.workspace_id, deal_id);
+    let published = card.fit;
+    state.live.publish(
         caller.workspace_id,
         LiveEvent::Deal {
             seq,
             card: card.clone(),
         },
     );
+    // The write is committed: a badge that cannot be computed now is left as it was (the
+    // next board load has it) rather than turning a done change into an error.
+    card.fit = match fit_of(caller.workspace_id, deal_id, now).await {
+        Ok(fit) => fit,
+        Err(err) => {
+            tracing::warn!(?err, deal_id, "capacity badge after a committed change");
+            published
+        }
+    };
+    if card.fit != published {
+        // The badge moved: the same event again, with it.
+        state.live.publish(
+            caller.workspace_id,
+            LiveEvent::Deal {
+                seq,
+                card: card.clone(),
+            },
+        );
+    }
     Ok(mask(card, caller.can(Permission::ViewDealValues)))
 }
 

@@ -145,6 +145,17 @@ impl CapacityCache {
     }
 }
 
+impl CapacityCache {
+    /// The badge last worked out for `deal_id`, without waiting: `None` when there is
+    /// none, or when the workspace's snapshot is being rebuilt right now. It may be
+    /// behind a change just committed; [`CapacityCache::fits`] answers exactly.
+    pub fn remembered_fit(&self, workspace_id: i64, deal_id: i64) -> Option<CapacityVerdict> {
+        let slot = self.slot(workspace_id);
+        let snapshot = slot.try_lock().ok()?;
+        snapshot.as_ref()?.fits.get(&deal_id)?.2
+    }
+}
+
 /// The remembered badges whose demand touches none of `cells`.
 fn keep_untouched(
     engine: &Engine,
