@@ -37,10 +37,12 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(security::api_status))
+        // Inside the guards: a body is read only for a request they let through, and a
+        // 413 carries the security headers.
+        .layer(from_fn_with_state(MAX_BODY_BYTES, security::limit_chunked))
         .layer(from_fn_with_state(state.clone(), security::session))
         .layer(from_fn(security::csrf))
         .layer(from_fn_with_state(state.clone(), security::headers))
-        .layer(from_fn_with_state(MAX_BODY_BYTES, security::limit_chunked))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn_with_state(
             std::sync::Arc::new(tokio::sync::Semaphore::new(security::MAX_IN_FLIGHT)),

@@ -108,8 +108,10 @@ impl Connection {
     /// Checks the session now; the event to send about it, if any, and whether the
     /// stream goes on.
     async fn recheck(&mut self) -> (Option<LiveEvent>, bool) {
+        let access = self.check().await;
+        // From the end of this check: a slow database is not asked again at once.
         self.next_check = tokio::time::Instant::now() + RECHECK;
-        match self.check().await {
+        match access {
             Access::Allowed { may_see_values } if may_see_values == self.may_see_values => {
                 (None, true)
             }
@@ -147,8 +149,22 @@ pub async fn live(
     if state.live.is_shutting_down() {
         return crate::security::error_response(&AppError::Unavailable);
     }
-    // Subscribe before reading what was missed, so nothing falls between the two.
+    // Subscribe before reading what was missed, so nothing falls between the two; then
+    // read the session again, so a change of access between the guard's read and the
+    // subscription is not missed.
     let receiver = state.live.subscribe();
+    let session = match app::server::auth::session_by_hash(
+        state.db.reader(),
+        session.token_hash.clone(),
+        context::now_ms(),
+    )
+    .await
+    {
+        Ok(Some(s)) if s.permissions.contains(Permission::ViewPipeline) => s,
+        Ok(Some(_)) => return crate::security::error_response(&AppError::Forbidden),
+        Ok(None) => return crate::security::error_response(&AppError::Unauthorized),
+        Err(err) => return crate::security::error_response(&AppError::from(err)),
+    };
     let may_see_values = session.permissions.contains(Permission::ViewDealValues);
     let backlog = match query.since {
         Some(since) => match replay(&state, session.workspace_id, since, may_see_values).await {
@@ -198,7 +214,10 @@ fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible
         loop {
             // A session check is due when the timer says so, or when this server changed
             // sessions, users or roles of the workspace (an event without a body).
+            // `biased`: a check that is due runs before anything else is delivered.
             let due = tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(c.next_check) => true,
                 received = c.receiver.recv() => match received {
                     Ok(published) if published.workspace_id == c.workspace_id => {
                         match &published.event {
@@ -212,13 +231,18 @@ fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible
                     Ok(_) => false,
                     // Too slow to keep up: the browser reloads the board.
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // What was skipped may have been a change of access: check soon.
-                        c.next_check = tokio::time::Instant::now();
-                        return Some((Ok(to_sse(&LiveEvent::Reset { seq: -1 })), c));
+                        // What was skipped may have been a change of access: check it
+                        // before anything more goes out.
+                        return match c.recheck().await {
+                            (Some(LiveEvent::SignedOut), _) | (_, false) => {
+                                c.ending = true;
+                                Some((Ok(to_sse(&LiveEvent::SignedOut)), c))
+                            }
+                            _ => Some((Ok(to_sse(&LiveEvent::Reset { seq: -1 })), c)),
+                        };
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
-                () = tokio::time::sleep_until(c.next_check) => true,
             };
             if due {
                 match c.recheck().await {

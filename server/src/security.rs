@@ -152,13 +152,14 @@ pub async fn csrf(request: Request, next: Next) -> Response {
             .any(|v| auth::cookie_value(v, auth::SESSION_COOKIE).is_some());
         let unmarked = has_cookie && fetch_site.is_none() && !headers.contains_key(header::ORIGIN);
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let foreign_origin = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|origin| {
-                let origin_host = origin.split_once("://").map(|(_, rest)| rest);
-                origin == "null" || origin_host != host
-            });
+        let foreign_origin = headers.get(header::ORIGIN).is_some_and(|v| {
+            // An Origin that is not even text is not this site.
+            let Ok(origin) = v.to_str() else {
+                return true;
+            };
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            origin == "null" || origin_host != host
+        });
         if cross_site || foreign_origin || unmarked {
             tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
             return error_response(&AppError::Forbidden);

@@ -78,7 +78,13 @@ pub async fn login(
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let attempt = state
         .limiter
-        .begin_attempt(auth::LoginLimiter::keys(&email, &address), now)
+        .begin_attempt(
+            auth::LoginLimiter::keys(
+                &email,
+                &crate::server::limits::rate_key(context::client_ip()).to_string(),
+            ),
+            now,
+        )
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
 
     // The same email may belong to several workspaces (each with its own password).
@@ -140,7 +146,8 @@ pub async fn login(
 
     // A new session id at every sign-in; the browser's previous session ends.
     let mut tx = state.db.write().await?;
-    if let Some(old) = context::session() {
+    let replaced = context::session();
+    if let Some(old) = &replaced {
         auth::delete_session(&mut tx, &old.token_hash).await?;
     }
     let token = auth::create_session(&mut tx, user_id, workspace_id, now).await?;
@@ -159,6 +166,10 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
+    // The browser's previous session ended: its open live streams end now.
+    if let Some(old) = replaced {
+        state.live.access_changed(old.workspace_id);
+    }
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(
         axum::http::header::SET_COOKIE,

@@ -349,6 +349,8 @@ pub struct LoginLimiter {
     pub max_failures_per_account: usize,
     /// The window, in milliseconds.
     pub window_ms: i64,
+    /// When the map may next be swept for expired failures (a sweep walks it whole).
+    next_trim_ms: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Debug, Default)]
@@ -364,6 +366,7 @@ impl Default for LoginLimiter {
             max_failures: 5,
             max_failures_per_account: 50,
             window_ms: 15 * 60_000,
+            next_trim_ms: std::sync::atomic::AtomicI64::new(0),
         }
     }
 }
@@ -470,9 +473,20 @@ impl LoginLimiter {
         if let Some(secs) = wait {
             return Err(secs);
         }
-        if map.len() > 100_000 {
-            // Bound memory: forget idle keys once the map grows large.
-            map.retain(|_, s| s.in_flight > 0);
+        let trim_due = now_ms >= self.next_trim_ms.load(std::sync::atomic::Ordering::Relaxed);
+        if map.len() > 100_000 && trim_due {
+            // At most one sweep every ten seconds.
+            self.next_trim_ms
+                .store(now_ms + 10_000, std::sync::atomic::Ordering::Relaxed);
+            // Bound memory: forget failures that left the window, and keys with nothing
+            // left. Failures still inside the window are never forgotten (a flood of new
+            // keys must not reset anyone's count); the map is bounded by the rate new
+            // keys can be made (addresses are throttled) times the window.
+            let window_ms = self.window_ms;
+            map.retain(|_, s| {
+                s.failures.retain(|at| now_ms - at < window_ms);
+                s.in_flight > 0 || !s.failures.is_empty()
+            });
         }
         for key in &keys {
             map.entry(key.clone()).or_default().in_flight += 1;
@@ -583,6 +597,31 @@ mod tests {
         assert!(limiter
             .begin_attempt(owner, 1_000 + limiter.window_ms)
             .is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_wipe_anyones_failures() {
+        let limiter = std::sync::Arc::new(LoginLimiter::default());
+        for i in 0..limiter.max_failures_per_account {
+            let keys =
+                LoginLimiter::keys("victim@b.test", &format!("10.1.{}.{}", i / 200, i % 200));
+            limiter.begin_attempt(keys, 1_000).unwrap().failed();
+        }
+        // 60,000 made-up accounts failing once each: 120,000 keys, past the trim.
+        for i in 0..60_000 {
+            let keys = LoginLimiter::keys(&format!("made-up-{i}@b.test"), "192.0.2.9");
+            limiter.begin_attempt(keys, 2_000).unwrap().failed();
+        }
+        let owner = LoginLimiter::keys("victim@b.test", "198.51.100.1");
+        assert!(
+            limiter.begin_attempt(owner, 3_000).is_err(),
+            "still counted"
+        );
+        // Once the window has passed, the trim frees them.
+        let later = 2_000 + limiter.window_ms + 1;
+        let keys = LoginLimiter::keys("someone@b.test", "192.0.2.10");
+        limiter.begin_attempt(keys, later).unwrap().succeeded();
+        assert!(limiter.lock().len() < 10, "{}", limiter.lock().len());
     }
 
     #[test]

@@ -169,21 +169,31 @@ pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, sqlx::Error> {
 
 /// Applies every pending migration on a connection of its own with foreign keys off —
 /// SQLite changes a constraint by rebuilding the table, which must neither cascade
-/// deletes nor re-point the references of other tables — then checks every foreign key:
-/// a migration that broke one stops the start instead of serving damaged data.
+/// deletes nor re-point the references of other tables — then, if any was applied, checks
+/// every foreign key: a migration that broke one stops the start instead of serving
+/// damaged data.
 async fn migrate(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
     let mut conn =
         sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false)).await?;
+    let applied = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations");
+    let before = applied().fetch_one(&mut conn).await.unwrap_or(0);
     MIGRATOR.run(&mut conn).await?;
-    let broken = sqlx::query("PRAGMA foreign_key_check")
-        .fetch_all(&mut conn)
-        .await?
-        .len();
+    let after = applied().fetch_one(&mut conn).await?;
+    // Checked only when this start migrated: a database that was already up to date is
+    // not refused for something a migration did not do.
+    let broken: Vec<String> = if after != before {
+        sqlx::query_scalar("SELECT DISTINCT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await?
+    } else {
+        Vec::new()
+    };
     conn.close().await?;
-    if broken > 0 {
+    if !broken.is_empty() {
         return Err(sqlx::Error::Protocol(format!(
-            "{broken} rows point at rows that do not exist after migrating"
+            "after migrating, rows of {} point at rows that do not exist",
+            broken.join(", ")
         )));
     }
     Ok(())

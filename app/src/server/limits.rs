@@ -57,7 +57,11 @@ impl TrustedProxies {
             .map(str::trim)
             .collect();
         for hop in chain.iter().rev() {
-            match hop.parse::<IpAddr>() {
+            // Some proxies write `1.2.3.4:5678` or `[2001:db8::1]:5678`.
+            let parsed = hop
+                .parse::<IpAddr>()
+                .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|a| a.ip()));
+            match parsed {
                 Ok(address) => {
                     client = canonical(address);
                     if !self.trusts(client) {
@@ -69,6 +73,18 @@ impl TrustedProxies {
             }
         }
         client
+    }
+}
+
+/// The address a rate limit counts: IPv4 as it is, IPv6 by its /64 (one subscriber's
+/// network hands out 2^64 addresses; counting each alone would give each its own burst).
+pub fn rate_key(address: IpAddr) -> IpAddr {
+    match canonical(address) {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 => v4,
     }
 }
 
@@ -94,6 +110,7 @@ pub const SHARE_EVERY: Duration = Duration::from_secs(30);
 pub struct Throttles {
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
     share: DefaultKeyedRateLimiter<IpAddr>,
+    calls: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Throttles {
@@ -126,6 +143,7 @@ impl Throttles {
         Self {
             sign_in: RateLimiter::keyed(quota(sign_in_burst, sign_in_every)),
             share: RateLimiter::keyed(quota(share_burst, share_every)),
+            calls: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -133,18 +151,27 @@ impl Throttles {
     /// used its burst.
     pub fn sign_in(&self, address: IpAddr) -> Result<(), i64> {
         self.trim();
-        self.sign_in.check_key(&address).map_err(wait_secs)
+        self.sign_in
+            .check_key(&rate_key(address))
+            .map_err(wait_secs)
     }
 
     /// Counts an unknown share-link token tried from `address`; `Err(seconds)` to wait
     /// when it has used its burst. Links that exist are never counted.
     pub fn unknown_share_token(&self, address: IpAddr) -> Result<(), i64> {
         self.trim();
-        self.share.check_key(&address).map_err(wait_secs)
+        self.share.check_key(&rate_key(address)).map_err(wait_secs)
     }
 
-    /// Forgets addresses whose limits have fully recovered, once the maps grow large.
+    /// Forgets addresses whose limits have fully recovered, once the maps grow large
+    /// (looked at once every 1,024 calls: the sweep walks the whole map).
     fn trim(&self) {
+        let n = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !n.is_multiple_of(1024) {
+            return;
+        }
         if self.sign_in.len() > 10_000 {
             self.sign_in.retain_recent();
         }
@@ -198,6 +225,30 @@ mod tests {
             .unwrap_err()
             .contains("10.0.0.0/33"));
         assert!(TrustedProxies::parse("").unwrap().0.is_empty());
+        // Ports written by some proxies are not garbage.
+        assert_eq!(
+            proxies.client(ip("10.0.0.5"), &["203.0.113.7:5123"]),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            proxies.client(ip("10.0.0.5"), &["[2001:db8::7]:443"]),
+            ip("2001:db8::7")
+        );
+    }
+
+    #[test]
+    fn ipv6_is_counted_by_its_64_network() {
+        assert_eq!(rate_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(rate_key(ip("2001:db8:1:2:ffff::9")), ip("2001:db8:1:2::"));
+        assert_eq!(rate_key(ip("198.51.100.4")), ip("198.51.100.4"));
+        let throttles = Throttles::new(2, Duration::from_secs(60), 2, Duration::from_secs(60));
+        assert!(throttles.sign_in(ip("2001:db8::1")).is_ok());
+        assert!(throttles.sign_in(ip("2001:db8::2")).is_ok());
+        assert!(
+            throttles.sign_in(ip("2001:db8::3")).is_err(),
+            "same /64, same bucket"
+        );
+        assert!(throttles.sign_in(ip("2001:db9::1")).is_ok());
     }
 
     #[test]
