@@ -466,7 +466,6 @@ fn badges(body: &str) -> Vec<(i64, String)> {
 
 #[tokio::test]
 async fn remembered_capacity_badges_match_fresh_ones_after_every_kind_of_change() {
-    use tower::ServiceExt;
     let f = common::fixture().await;
     let pm = f.login("pm@northwind.test").await;
     let before = badges(&f.call("list_board", "", Some(&pm)).await.body);
@@ -527,23 +526,8 @@ async fn remembered_capacity_badges_match_fresh_ones_after_every_kind_of_change(
         .unwrap();
     let after_warm = badges(&f.call("list_board", "", Some(&pm)).await.body);
     // A server that never saw the board before answers the same badges.
-    let fresh = f.fresh_router().await;
-    let answer = fresh
-        .oneshot(
-            axum::http::Request::post("/api/list_board")
-                .header(axum::http::header::ACCEPT, "application/json")
-                .header("sec-fetch-site", "same-origin")
-                .header(axum::http::header::COOKIE, &pm)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(answer.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let after_fresh = badges(&String::from_utf8_lossy(&body));
+    let fresh = f.call_fresh("list_board", "", Some(&pm)).await;
+    let after_fresh = badges(&fresh.body);
     assert_eq!(after_warm, after_fresh);
     assert_ne!(before, after_warm, "the changes moved some badge");
 }

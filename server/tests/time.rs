@@ -257,7 +257,6 @@ async fn logged_time_burns_the_budget_and_money_follows_the_permissions() {
 
 #[tokio::test]
 async fn remembered_burns_follow_time_logged_anywhere() {
-    use tower::ServiceExt;
     let f = common::fixture().await;
     let admin = f.login("admin@northwind.test").await;
     let at_risk = |body: &str| -> Vec<(i64, bool)> {
@@ -307,22 +306,6 @@ async fn remembered_burns_follow_time_logged_anywhere() {
         "{after:?}"
     );
     // A server that never computed a burn answers the same.
-    let answer = f
-        .fresh_router()
-        .await
-        .oneshot(
-            axum::http::Request::post("/api/list_projects")
-                .header(axum::http::header::ACCEPT, "application/json")
-                .header("sec-fetch-site", "same-origin")
-                .header(axum::http::header::COOKIE, &admin)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(answer.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    assert_eq!(after, at_risk(&String::from_utf8_lossy(&body)));
+    let fresh = f.call_fresh("list_projects", "", Some(&admin)).await;
+    assert_eq!(after, at_risk(&fresh.body));
 }

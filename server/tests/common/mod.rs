@@ -111,29 +111,20 @@ pub async fn fixture_with_state(
 impl Fixture {
     /// Sends a request.
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Answer {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        send_to(&self.router, request).await
     }
 
     /// POSTs a form-encoded body to a server function, with an optional session cookie,
     /// as a page of this site does (`Sec-Fetch-Site: same-origin`).
     pub async fn call(&self, name: &str, form: &str, cookie: Option<&str>) -> Answer {
-        let mut request = Request::post(format!("/api/{name}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .header("sec-fetch-site", "same-origin");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        self.send(request.body(Body::from(form.to_string())).unwrap())
-            .await
+        self.send(call_request(name, form, cookie)).await
+    }
+
+    /// [`Fixture::call`] on a second router over the same database with fresh server
+    /// state (no caches, no live hub): what another server, or this one after a restart,
+    /// would answer.
+    pub async fn call_fresh(&self, name: &str, form: &str, cookie: Option<&str>) -> Answer {
+        send_to(&self.fresh_router().await, call_request(name, form, cookie)).await
     }
 
     /// GETs a page with an optional session cookie.
@@ -245,9 +236,8 @@ impl Fixture {
         email
     }
 
-    /// A second router on the same database with fresh server state (no caches, no
-    /// live hub): what another server, or this one after a restart, would answer.
-    pub async fn fresh_router(&self) -> axum::Router {
+    /// A second router on the same database with fresh server state.
+    async fn fresh_router(&self) -> axum::Router {
         let url = format!("sqlite://{}/baton.db", self.dir.path().display());
         let database = db::Database::open(&url, db::PoolLimits::default())
             .await
@@ -340,4 +330,29 @@ pub async fn read_events(
         }
     }
     (events, ended)
+}
+
+/// Sends a request through `router`.
+pub async fn send_to(router: &axum::Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// A form-encoded POST to a server function, as a page of this site sends it.
+fn call_request(name: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::post(format!("/api/{name}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(form.to_string())).unwrap()
 }
