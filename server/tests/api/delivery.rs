@@ -1,9 +1,7 @@
 //! Delivery: change requests, client updates, share links, the dashboard, CSV.
 
-mod common;
-
+use crate::common::{encode, fixture, Fixture};
 use axum::http::StatusCode;
-use common::{encode, fixture, Fixture};
 use serde_json::Value;
 
 fn json(body: &str) -> Value {
@@ -27,7 +25,7 @@ async fn project_and_skill(f: &Fixture) -> (i64, i64) {
     (project, skill)
 }
 
-fn field_error(answer: &common::Answer, field: &str) {
+fn field_error(answer: &crate::common::Answer, field: &str) {
     assert_eq!(
         answer.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -791,7 +789,7 @@ async fn exports_follow_the_money_permissions_and_the_workspace() {
     let unknown = f.get("/export/secrets.csv", Some(&admin)).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     // A user whose role grants nothing exports nothing.
-    let nobody = f.login(common::NOBODY).await;
+    let nobody = f.login(crate::common::NOBODY).await;
     assert_eq!(
         f.get("/export/deals.csv", Some(&nobody)).await.status,
         StatusCode::FORBIDDEN

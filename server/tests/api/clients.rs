@@ -1,10 +1,8 @@
 //! Clients: the list, one client's page, adding and editing.
 
-mod common;
-
+use crate::common::{encode, fixture, Fixture};
 use app::api::clients::{ClientDetail, ClientList};
 use axum::http::StatusCode;
-use common::{encode, fixture, Fixture};
 
 async fn northwind_client(f: &Fixture) -> (i64, i64, String) {
     sqlx::query_as(

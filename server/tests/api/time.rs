@@ -1,11 +1,9 @@
 //! Logging time: the timesheet, the rules, project managers' view.
 
-mod common;
-
+use crate::common::{fixture, Fixture};
 use app::api::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
 use app::domain::calendar::Date;
 use axum::http::StatusCode;
-use common::{fixture, Fixture};
 
 fn day(offset: i32) -> String {
     Date::from_unix_ms(app::server::context::now_ms())
@@ -257,7 +255,7 @@ async fn logged_time_burns_the_budget_and_money_follows_the_permissions() {
 
 #[tokio::test]
 async fn remembered_burns_follow_time_logged_anywhere() {
-    let f = common::fixture().await;
+    let f = crate::common::fixture().await;
     let admin = f.login("admin@northwind.test").await;
     let at_risk = |body: &str| -> Vec<(i64, bool)> {
         let list: serde_json::Value = serde_json::from_str(body).unwrap();

@@ -1,15 +1,13 @@
 //! Closing a deal: the checks on the server, the project it spawns, idempotency,
 //! overrides, masking, reopening.
 
-mod common;
-
+use crate::common::{encode, fixture, Fixture};
 use app::api::close::{CloseDialogData, CloseOutcome};
 use app::api::projects::{ProjectDetail, ProjectList};
 use app::domain::calendar::Date;
 use app::domain::capacity::CapacityVerdict;
 use app::domain::close::ClosePreview;
 use axum::http::StatusCode;
-use common::{encode, fixture, Fixture};
 
 /// This week's first day and a start `weeks` from now.
 fn start(weeks: i32) -> String {

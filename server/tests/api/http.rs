@@ -1,11 +1,9 @@
 //! The HTTP surface, driven through the router without a socket.
 
-mod common;
-
+use crate::common::fixture;
 use app::api::board::Board;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::fixture;
 
 #[tokio::test]
 async fn healthz_checks_the_database() {

@@ -2,11 +2,9 @@
 //! user lacking the permission, as a user of another workspace (with this workspace's
 //! ids) and as a permitted user. A server function missing from the matrix fails the test.
 
-mod common;
-
+use crate::common::{fixture, Fixture, NOBODY};
 use app::domain::permissions::Permission;
 use axum::http::StatusCode;
-use common::{fixture, Fixture, NOBODY};
 
 /// Who may call a server function.
 #[derive(Clone, Copy, Debug)]
@@ -977,7 +975,9 @@ async fn no_server_function_answers_500_to_any_argument() {
                     .enumerate()
                     .filter_map(|(j, (k, v))| match (&value, j == i) {
                         (None, true) => None,
-                        (Some(value), true) => Some(format!("{k}={}", common::encode(value))),
+                        (Some(value), true) => {
+                            Some(format!("{k}={}", crate::common::encode(value)))
+                        }
                         _ => Some(format!("{k}={v}")),
                     })
                     .collect();

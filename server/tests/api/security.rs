@@ -1,10 +1,8 @@
 //! Sign-in, sessions, rate limits, CSRF, headers and body limits.
 
-mod common;
-
+use crate::common::{encode, fixture, session_cookie};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{encode, fixture, session_cookie};
 
 #[tokio::test]
 async fn anonymous_visitors_are_sent_to_sign_in() {
@@ -373,7 +371,7 @@ async fn an_invite_link_sets_a_password_once() {
 
 #[tokio::test]
 async fn https_deployments_get_hsts_and_secure_cookies() {
-    let f = common::fixture_with(true).await;
+    let f = crate::common::fixture_with(true).await;
     let answer = f
         .call(
             "login",

@@ -1,12 +1,10 @@
 //! The capacity planner: the grid, editing allocations, assigning ranges, time off.
 
-mod common;
-
+use crate::common::{encode, fixture, Fixture};
 use app::api::planner::{EditOutcome, PlannerGrid};
 use app::domain::calendar::Date;
 use app::domain::planner::DemandMode;
 use axum::http::StatusCode;
-use common::{encode, fixture, Fixture};
 
 fn week(n: i32) -> String {
     Date::from_unix_ms(app::server::context::now_ms())
@@ -466,7 +464,7 @@ fn badges(body: &str) -> Vec<(i64, String)> {
 
 #[tokio::test]
 async fn remembered_capacity_badges_match_fresh_ones_after_every_kind_of_change() {
-    let f = common::fixture().await;
+    let f = crate::common::fixture().await;
     let pm = f.login("pm@northwind.test").await;
     let before = badges(&f.call("list_board", "", Some(&pm)).await.body);
     assert!(before.len() >= 3, "the demo has badges: {before:?}");

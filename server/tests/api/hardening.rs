@@ -2,12 +2,10 @@
 //! names in the head, live streams outliving their session, redirects after sign-in,
 //! derived values over their limits, chunked bodies, caching, unmarked writes.
 
-mod common;
-
+use crate::common::{encode, fixture, read_events, Fixture};
 use app::api::live::LiveEvent;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{encode, fixture, read_events, Fixture};
 use std::time::Duration;
 use tower::ServiceExt;
 
@@ -503,7 +501,7 @@ async fn an_invite_accepted_eight_times_at_once_sets_one_password() {
     let accepted: Vec<usize> = answers
         .iter()
         .enumerate()
-        .filter(|(_, a)| common::session_cookie(a).is_some())
+        .filter(|(_, a)| crate::common::session_cookie(a).is_some())
         .map(|(i, _)| i)
         .collect();
     assert_eq!(accepted.len(), 1, "exactly one accept wins");
@@ -524,7 +522,11 @@ async fn an_invite_accepted_eight_times_at_once_sets_one_password() {
             None,
         )
         .await;
-    assert!(common::session_cookie(&answer).is_some(), "{}", answer.body);
+    assert!(
+        crate::common::session_cookie(&answer).is_some(),
+        "{}",
+        answer.body
+    );
 }
 
 /// Signs in as `email` with `password` from `client` (as the trusted proxy reports it).
@@ -547,7 +549,7 @@ async fn sign_in_from(f: &Fixture, client: &str, email: &str, password: &str) ->
 
 #[tokio::test]
 async fn limits_key_on_the_real_client_and_cannot_be_turned_against_anyone() {
-    let f = common::fixture_behind_proxy().await;
+    let f = crate::common::fixture_behind_proxy().await;
     let ok = |s: StatusCode| s.is_success() || s.is_redirection();
     // A guesser at one address locks only their own attempts at that account.
     for _ in 0..5 {
@@ -712,7 +714,11 @@ async fn adding_a_user_reveals_nothing_about_other_workspaces() {
             None,
         )
         .await;
-    assert!(common::session_cookie(&answer).is_some(), "{}", answer.body);
+    assert!(
+        crate::common::session_cookie(&answer).is_some(),
+        "{}",
+        answer.body
+    );
     // With the same password in both, the person is asked which workspace...
     sqlx::query(
         "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'admin@northwind.test')
@@ -747,7 +753,7 @@ async fn adding_a_user_reveals_nothing_about_other_workspaces() {
             None,
         )
         .await;
-    let cookie = common::session_cookie(&answer).expect("signed in");
+    let cookie = crate::common::session_cookie(&answer).expect("signed in");
     let me = f.call("current_user", "", Some(&cookie)).await;
     assert!(me.body.contains("Alex Am"), "{}", me.body);
 }

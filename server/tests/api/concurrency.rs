@@ -1,11 +1,9 @@
 //! A team at once: concurrent writes, page loads and sign-ins through the real router,
 //! each request on its own task, all in flight together.
 
-mod common;
-
+use crate::common::{encode, fixture, fixture_with_limits, Fixture};
 use app::server::db::PoolLimits;
 use axum::http::StatusCode;
-use common::{encode, fixture, fixture_with_limits, Fixture};
 use std::sync::Arc;
 use std::time::Duration;
 

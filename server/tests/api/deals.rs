@@ -1,12 +1,10 @@
 //! Moving deals, and the live stream that carries the change to every browser.
 
-mod common;
-
+use crate::common::{fixture, read_until, Fixture};
 use app::api::board::DealCard;
 use app::api::live::LiveEvent;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{fixture, read_until, Fixture};
 use tower::ServiceExt;
 
 async fn lead_deal(f: &Fixture) -> (i64, i64) {
@@ -279,7 +277,7 @@ fn edit_form(deal: i64, version: i64, client: i64, owner: i64, over: &[(&str, &s
     }
     fields
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", common::encode(&v)))
+        .map(|(k, v)| format!("{k}={}", crate::common::encode(&v)))
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -1,0 +1,16 @@
+//! Baton's HTTP integration tests: the real router against a real database, one test binary
+//! (one link) for all of them. Each module is one area of the API.
+
+mod common;
+
+mod authz;
+mod clients;
+mod close;
+mod concurrency;
+mod deals;
+mod delivery;
+mod hardening;
+mod http;
+mod planner;
+mod security;
+mod time;
