@@ -96,3 +96,89 @@ test("home is the dashboard and unknown pages say so", async ({ page }) => {
   // The 404 page itself logs a console error for the 404 response; nothing else may.
   expect(errors.filter((e) => !e.includes("404"))).toEqual([]);
 });
+
+test("a long column draws a page of cards, counts them all, and shows more on request", async ({ page, browser }) => {
+  const errors = watchConsole(page);
+  await signIn(page, "am@northwind.test");
+  await page.waitForLoadState("networkidle");
+  const column = page.getByRole("region", { name: "Negotiation", exact: true });
+  const before = Number(await column.getByTestId("column-count").textContent());
+  const [stage, client] = scalar(
+    "SELECT s.id || '|' || c.id FROM stages s JOIN workspaces w ON w.id = s.workspace_id JOIN clients c ON c.workspace_id = w.id " +
+      "WHERE w.slug = 'demo' AND s.name = 'Negotiation' ORDER BY c.id LIMIT 1",
+  ).split("|");
+  // 70 more deals in the column, as other people would add them.
+  const created: [number, number][] = await page.evaluate(async ([stage_id, client_id]) => {
+    const out: [number, number][] = [];
+    for (let i = 0; i < 70; i++) {
+      const body = new URLSearchParams({ stage_id, client_id, title: `Bulk deal ${i}`, value: "1000" });
+      const r = await fetch("/api/create_deal", { method: "POST", body, headers: { Accept: "application/json" } });
+      if (r.status !== 200) throw new Error(await r.text());
+      const card = await r.json();
+      out.push([card.id, card.version]);
+    }
+    return out;
+  }, [stage, client]);
+  const total = before + 70;
+  await expect(column.getByTestId("column-count")).toHaveText(String(total));
+
+  // A fresh load draws the first 50 and offers the rest; totals are of every card.
+  await page.reload({ waitUntil: "networkidle" });
+  await expect(column.getByRole("article")).toHaveCount(50);
+  await expect(column.getByTestId("column-count")).toHaveText(String(total));
+  const dbTotal = Number(
+    scalar(
+      "SELECT SUM(d.value_minor) FROM deals d JOIN stages s ON s.id = d.stage_id JOIN workspaces w ON w.id = d.workspace_id " +
+        "WHERE w.slug = 'demo' AND s.name = 'Negotiation' AND d.archived_at IS NULL",
+    ),
+  );
+  expect(Number(await column.getByTestId("column-value").getAttribute("data-minor"))).toBe(dbTotal);
+  await expect(column.getByTestId("column-more")).toHaveText(`Show ${Math.min(50, total - 50)} more of ${total - 50}`);
+
+  // A deal added here shows at once, although it sorts past the first page.
+  await column.getByText("+ Add a deal").click();
+  const form = page.getByRole("form", { name: "Add a deal to Negotiation" });
+  await form.getByLabel("Deal title").fill("Added past the first page");
+  await form.getByLabel("Value").fill("5,000");
+  await form.getByRole("button", { name: "Add" }).click();
+  await expect(column.getByRole("article", { name: "Added past the first page" })).toBeVisible();
+  await expect(column.getByTestId("column-count")).toHaveText(String(total + 1));
+  await page.screenshot({ path: "screenshots/pipeline-long-column.png", fullPage: false });
+
+  // "Show more" draws the rest in place.
+  await column.getByTestId("column-more").scrollIntoViewIfNeeded();
+  await column.screenshot({ path: "screenshots/pipeline-column-more.png" });
+  await column.getByTestId("column-more").click();
+  await expect(column.getByRole("article")).toHaveCount(Math.min(100, total + 1));
+  await expect(page).toHaveURL(/\/pipeline$/);
+
+  // Without JavaScript "Show more" is a link to a longer page.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const noJs = await plain.newPage();
+  await noJs.goto("/login?next=/pipeline");
+  await noJs.getByLabel("Email").fill("am@northwind.test");
+  await noJs.getByLabel("Password").fill(PASSWORD);
+  await noJs.getByRole("button", { name: "Sign in" }).click();
+  const plainColumn = noJs.getByRole("region", { name: "Negotiation", exact: true });
+  await expect(plainColumn.getByRole("article")).toHaveCount(50);
+  await plainColumn.getByTestId("column-more").click();
+  await expect(noJs).toHaveURL(/\/pipeline\?cards=100$/);
+  await expect(plainColumn.getByRole("article")).toHaveCount(Math.min(100, total + 1));
+  await plain.close();
+
+  // Put the board back as it was for the other tests.
+  const added = scalar("SELECT id || '|' || version FROM deals WHERE title = 'Added past the first page'").split("|");
+  created.push([Number(added[0]), Number(added[1])]);
+  const statuses = await page.evaluate(async (deals) => {
+    const out: number[] = [];
+    for (const [deal_id, version] of deals) {
+      const body = new URLSearchParams({ deal_id: String(deal_id), version: String(version) });
+      const r = await fetch("/api/archive_deal", { method: "POST", body, headers: { Accept: "application/json" } });
+      out.push(r.status);
+    }
+    return out;
+  }, created);
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  await expect(column.getByTestId("column-count")).toHaveText(String(before));
+  expect(errors).toEqual([]);
+});

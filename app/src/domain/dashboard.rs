@@ -130,8 +130,9 @@ pub fn week_loads(input: &CapacityInput) -> Vec<WeekLoad> {
             slot.available += (p.weekly_capacity - off).max(0);
         }
     }
+    let active: std::collections::HashSet<i64> = input.people.iter().map(|p| p.id).collect();
     for a in &input.allocations {
-        if !input.people.iter().any(|p| p.id == a.person_id) {
+        if !active.contains(&a.person_id) {
             continue;
         }
         let Some(slot) = out.get_mut(a.week as usize) else {

@@ -28,6 +28,8 @@ pub struct BoardContext {
     pub move_deal: Callback<(i64, i64)>,
     /// Opens the close dialog for a deal (dropping it on Won, or choosing Won).
     pub close_deal: Callback<i64>,
+    /// Deals this browser added or moved: shown in their column even past its first page.
+    pub pinned: RwSignal<std::collections::HashSet<i64>>,
 }
 
 /// The pipeline board page.
@@ -54,6 +56,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     let status = RwSignal::new(LiveStatus::Connecting);
     let viewers = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(String::new());
+    let pinned = RwSignal::new(std::collections::HashSet::<i64>::new());
     let mover = Callback::new(move |(deal_id, stage_id): (i64, i64)| {
         let Some(before) = board.with_untracked(|b| b.card(deal_id).cloned()) else {
             return;
@@ -73,6 +76,9 @@ fn LiveBoard(initial: Board) -> impl IntoView {
                 stage_id,
                 ..before.clone()
             })
+        });
+        pinned.update(|p| {
+            p.insert(deal_id);
         });
         notice.set(format!("Moved {} to {stage_name}.", before.title));
         let version = before.version;
@@ -125,6 +131,9 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     let shown = Memo::new(move |_| board.with(|b| b.filtered(&filter.get())));
     let navigate_close = use_navigate();
     let closer = Callback::new(move |deal_id: i64| {
+        pinned.update(|p| {
+            p.insert(deal_id);
+        });
         let href = query.with_untracked(|q| close_href(q, deal_id));
         navigate_close(
             &href,
@@ -139,6 +148,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         shown,
         move_deal: mover,
         close_deal: closer,
+        pinned,
     });
     crate::live_client::connect(
         move || board.with_untracked(|b| b.seq),
@@ -323,7 +333,7 @@ pub fn board_href(
     set: Option<(&str, &str)>,
     deal: Option<i64>,
 ) -> String {
-    let mut params: Vec<String> = ["owner", "client", "q", "mine"]
+    let mut params: Vec<String> = ["owner", "client", "q", "mine", "cards"]
         .iter()
         .filter_map(|k| {
             let value = match set {

@@ -14,31 +14,67 @@ pub async fn burns(
     project: Option<i64>,
     today: Date,
 ) -> Result<HashMap<i64, Burn>, sqlx::Error> {
+    match project {
+        None => compute(conn, workspace_id, None, today).await,
+        Some(id) => compute(conn, workspace_id, Some((id, true)), today).await,
+    }
+}
+
+/// [`burns`] of the whole workspace (`only` = `None`), or of one project with or without
+/// its weekly chart.
+async fn compute(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    only: Option<(i64, bool)>,
+    today: Date,
+) -> Result<HashMap<i64, Burn>, sqlx::Error> {
+    let project = only.map(|(id, _)| id);
+    let weekly_chart = only.is_some_and(|(_, weekly)| weekly);
     let floor: i64 = sqlx::query_scalar("SELECT margin_floor_bp FROM workspaces WHERE id = $1")
         .bind(workspace_id)
         .fetch_one(&mut *conn)
         .await?;
-    let projects: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT id, budget_minor, starts_on, ends_on FROM projects
-         WHERE workspace_id = $1 AND ($2 = 0 OR id = $2)",
-    )
-    .bind(workspace_id)
-    .bind(project.unwrap_or(0))
-    .fetch_all(&mut *conn)
-    .await?;
+    // One project's rows are found through its indexes (an `$2 = 0 OR …` filter would scan
+    // the workspace's time entries).
+    let (projects_sql, logged_sql, planned_sql) = if project.is_some() {
+        (
+            "SELECT id, budget_minor, starts_on, ends_on FROM projects
+             WHERE workspace_id = $1 AND id = $2",
+            "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+             FROM time_entries t JOIN people pe ON pe.id = t.person_id
+             WHERE t.project_id = $2 AND t.workspace_id = $1
+             GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
+            "SELECT a.project_id, a.week, a.minutes, pe.bill_rate_minor, pe.cost_rate_minor
+             FROM allocations a JOIN people pe ON pe.id = a.person_id
+             WHERE a.project_id = $2 AND a.workspace_id = $1",
+        )
+    } else {
+        (
+            "SELECT id, budget_minor, starts_on, ends_on FROM projects WHERE workspace_id = $1",
+            "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+             FROM time_entries t JOIN people pe ON pe.id = t.person_id
+             WHERE t.workspace_id = $1
+             GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
+            "SELECT a.project_id, a.week, a.minutes, pe.bill_rate_minor, pe.cost_rate_minor
+             FROM allocations a JOIN people pe ON pe.id = a.person_id
+             WHERE a.workspace_id = $1 AND a.project_id IS NOT NULL",
+        )
+    };
+    let mut projects =
+        sqlx::query_as::<_, (i64, i64, String, String)>(projects_sql).bind(workspace_id);
     type LoggedRow = (i64, i64, bool, i64, i64);
-    let logged: Vec<LoggedRow> = sqlx::query_as(
-        "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
-         FROM time_entries t JOIN people pe ON pe.id = t.person_id
-         WHERE t.workspace_id = $1 AND ($2 = 0 OR t.project_id = $2)
-         GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
-    )
-    .bind(workspace_id)
-    .bind(project.unwrap_or(0))
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut logged = sqlx::query_as::<_, LoggedRow>(logged_sql).bind(workspace_id);
+    let mut planned =
+        sqlx::query_as::<_, (i64, String, i64, i64, i64)>(planned_sql).bind(workspace_id);
+    if let Some(id) = project {
+        projects = projects.bind(id);
+        logged = logged.bind(id);
+        planned = planned.bind(id);
+    }
+    let projects = projects.fetch_all(&mut *conn).await?;
+    let logged = logged.fetch_all(&mut *conn).await?;
     let by_day: Vec<(String, i64)> = match project {
-        Some(id) => {
+        Some(id) if weekly_chart => {
             sqlx::query_as(
                 "SELECT worked_on, SUM(minutes) FROM time_entries
                  WHERE workspace_id = $1 AND project_id = $2 GROUP BY worked_on",
@@ -48,17 +84,9 @@ pub async fn burns(
             .fetch_all(&mut *conn)
             .await?
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
-    let planned: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT a.project_id, a.week, a.minutes, pe.bill_rate_minor, pe.cost_rate_minor
-         FROM allocations a JOIN people pe ON pe.id = a.person_id
-         WHERE a.workspace_id = $1 AND a.project_id IS NOT NULL AND ($2 = 0 OR a.project_id = $2)",
-    )
-    .bind(workspace_id)
-    .bind(project.unwrap_or(0))
-    .fetch_all(&mut *conn)
-    .await?;
+    let planned = planned.fetch_all(&mut *conn).await?;
     let mut out = HashMap::new();
     let mut logged_by: HashMap<i64, Vec<Work>> = HashMap::new();
     for (p, minutes, billable, bill_rate, cost_rate) in logged {
@@ -90,7 +118,7 @@ pub async fn burns(
             index(today).min(weeks)
         };
         let logged: Vec<Work> = logged_by.remove(&id).unwrap_or_default();
-        let weekly: Vec<(u32, i64)> = if project == Some(id) {
+        let weekly: Vec<(u32, i64)> = if weekly_chart {
             by_day
                 .iter()
                 .filter_map(|(day, minutes)| Some((index(Date::parse(day)?), *minutes)))
@@ -120,25 +148,40 @@ pub async fn burns(
     Ok(out)
 }
 
-/// What every project's burn of a workspace was computed from: the two counters that
-/// triggers move on any change a burn reads, the margin floor, and the day.
+/// What every burn of a workspace reads beyond its own project: people's rates (through
+/// their counter), the margin floor, and the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct BurnKey {
-    capacity_version: i64,
-    burn_version: i64,
+struct WorkspaceKey {
+    rates_version: i64,
     margin_floor_bp: i64,
     today: Date,
 }
 
-/// A workspace's burns with what they were computed from.
-type BurnSlot =
-    std::sync::Arc<tokio::sync::Mutex<Option<(BurnKey, std::sync::Arc<HashMap<i64, Burn>>)>>>;
+/// What one project's burn reads of its own: its counter (moved by triggers on its time
+/// entries and planned allocations), budget and dates.
+type ProjectKey = (i64, i64, String, String);
 
-/// Every project's burn per workspace, kept until something it reads changes (the
+/// A workspace's burns with what they were computed from.
+#[derive(Debug, Default)]
+struct Kept {
+    workspace: Option<WorkspaceKey>,
+    projects: HashMap<i64, ProjectKey>,
+    burns: std::sync::Arc<HashMap<i64, Burn>>,
+}
+
+/// Above this many changed projects, one pass over the workspace is cheaper than a pass
+/// per project.
+const RECOMPUTE_ONE_BY_ONE: usize = 24;
+
+/// A workspace's slot.
+type BurnSlot = std::sync::Arc<tokio::sync::Mutex<Kept>>;
+
+/// Every project's burn per workspace, each kept until something it reads changes (the
 /// dashboard and the project list read all of them on every load; at a thousand projects
-/// and fifty thousand time entries that is a quarter of a second). Each workspace has its
-/// own slot: a recomputation is single-flight per workspace, through the connection its
-/// request already holds.
+/// and fifty thousand time entries that is a quarter of a second, while recomputing the
+/// one project a change touched is a millisecond). Each workspace has its own slot: a
+/// recomputation is single-flight per workspace, through the connection its request
+/// already holds.
 #[derive(Default)]
 pub struct BurnCache {
     workspaces: std::sync::Mutex<HashMap<i64, BurnSlot>>,
@@ -158,18 +201,27 @@ impl BurnCache {
         workspace_id: i64,
         today: Date,
     ) -> Result<std::sync::Arc<HashMap<i64, Burn>>, sqlx::Error> {
-        let (capacity_version, burn_version, margin_floor_bp): (i64, i64, i64) = sqlx::query_as(
-            "SELECT capacity_version, burn_version, margin_floor_bp FROM workspaces WHERE id = $1",
-        )
-        .bind(workspace_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let key = BurnKey {
-            capacity_version,
-            burn_version,
+        let (rates_version, margin_floor_bp): (i64, i64) =
+            sqlx::query_as("SELECT rates_version, margin_floor_bp FROM workspaces WHERE id = $1")
+                .bind(workspace_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let workspace = WorkspaceKey {
+            rates_version,
             margin_floor_bp,
             today,
         };
+        let keys: Vec<(i64, i64, i64, String, String)> = sqlx::query_as(
+            "SELECT id, burn_rev, budget_minor, starts_on, ends_on FROM projects
+             WHERE workspace_id = $1",
+        )
+        .bind(workspace_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let keys: HashMap<i64, ProjectKey> = keys
+            .into_iter()
+            .map(|(id, rev, budget, starts, ends)| (id, (rev, budget, starts, ends)))
+            .collect();
         let slot = self
             .workspaces
             .lock()
@@ -177,14 +229,40 @@ impl BurnCache {
             .entry(workspace_id)
             .or_default()
             .clone();
-        let mut held = slot.lock().await;
-        if let Some((k, burns)) = held.as_ref() {
-            if *k == key {
-                return Ok(burns.clone());
-            }
+        let mut kept = slot.lock().await;
+        if kept.workspace.as_ref() == Some(&workspace) && kept.projects == keys {
+            return Ok(kept.burns.clone());
         }
-        let fresh = std::sync::Arc::new(burns(conn, workspace_id, None, today).await?);
-        *held = Some((key, fresh.clone()));
-        Ok(fresh)
+        let changed: Vec<i64> = if kept.workspace.as_ref() == Some(&workspace) {
+            keys.iter()
+                .filter(|(id, key)| kept.projects.get(id) != Some(key))
+                .map(|(id, _)| *id)
+                .collect()
+        } else {
+            keys.keys().copied().collect()
+        };
+        let fresh = if changed.len() > RECOMPUTE_ONE_BY_ONE {
+            compute(conn, workspace_id, None, today).await?
+        } else {
+            let mut next: HashMap<i64, Burn> = kept
+                .burns
+                .iter()
+                .filter(|(id, _)| keys.contains_key(id))
+                .map(|(id, burn)| (*id, burn.clone()))
+                .collect();
+            for id in changed {
+                next.remove(&id);
+                next.extend(compute(conn, workspace_id, Some((id, false)), today).await?);
+            }
+            next
+        };
+        // The keys were read before the burns: a change committed in between moves its
+        // counter again, so the next read recomputes that project.
+        *kept = Kept {
+            workspace: Some(workspace),
+            projects: keys,
+            burns: std::sync::Arc::new(fresh),
+        };
+        Ok(kept.burns.clone())
     }
 }

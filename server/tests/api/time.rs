@@ -307,3 +307,49 @@ async fn remembered_burns_follow_time_logged_anywhere() {
     let fresh = f.call_fresh("list_projects", "", Some(&admin)).await;
     assert_eq!(after, at_risk(&fresh.body));
 }
+
+/// The per-project burn memory answers exactly what a fresh computation does after each
+/// kind of change a burn reads, whoever writes it (plain SQL here).
+#[tokio::test]
+async fn remembered_burns_equal_fresh_ones_after_every_kind_of_change() {
+    use app::domain::calendar::Date;
+    use app::server::burn_repo::{burns, BurnCache};
+    let f = crate::common::fixture().await;
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let today = Date::from_unix_ms(app::server::context::now_ms());
+    let cache = BurnCache::default();
+    let mut conn = f.pool.acquire().await.unwrap();
+    let changes = [
+        // One project's planned work.
+        "UPDATE allocations SET minutes = minutes + 600
+         WHERE id = (SELECT MIN(id) FROM allocations WHERE project_id IS NOT NULL)",
+        // Tentative work on a deal (no project's burn reads it).
+        "UPDATE allocations SET minutes = minutes + 60
+         WHERE id = (SELECT MIN(id) FROM allocations WHERE deal_id IS NOT NULL)",
+        // Time moved from one project to another.
+        "UPDATE time_entries SET project_id = (SELECT MAX(id) FROM projects)
+         WHERE id = (SELECT MIN(id) FROM time_entries)",
+        "DELETE FROM time_entries WHERE id = (SELECT MAX(id) FROM time_entries)",
+        // A budget and a date.
+        "UPDATE projects SET budget_minor = budget_minor / 3 WHERE id = (SELECT MIN(id) FROM projects)",
+        "UPDATE projects SET ends_on = date(ends_on, '+70 days') WHERE id = (SELECT MAX(id) FROM projects)",
+        // Rates every burn reads; the margin floor.
+        "UPDATE people SET cost_rate_minor = cost_rate_minor * 2",
+        "UPDATE workspaces SET margin_floor_bp = margin_floor_bp / 2",
+        // A project's planned work removed.
+        "DELETE FROM allocations WHERE project_id = (SELECT MIN(id) FROM projects)",
+    ];
+    let first = cache.all(&mut conn, ws, today).await.unwrap();
+    assert!(!first.is_empty());
+    for change in changes {
+        let done = sqlx::query(change).execute(&f.pool).await.unwrap();
+        assert!(done.rows_affected() > 0, "{change}");
+        let kept = cache.all(&mut conn, ws, today).await.unwrap();
+        let fresh = burns(&mut conn, ws, None, today).await.unwrap();
+        assert_eq!(*kept, fresh, "after {change}");
+    }
+    // The next day every burn moves on.
+    let tomorrow = today.add_days(1);
+    let kept = cache.all(&mut conn, ws, tomorrow).await.unwrap();
+    assert_eq!(*kept, burns(&mut conn, ws, None, tomorrow).await.unwrap());
+}
