@@ -40,8 +40,10 @@ impl Config {
             &var("BATON_TRUSTED_PROXIES").unwrap_or_default(),
         )
         .map_err(|e| format!("BATON_TRUSTED_PROXIES: {e}"))?;
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        check_database_url(&database_url)?;
         Ok(Self {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            database_url,
             addr,
             seed_demo,
             https,
@@ -52,6 +54,24 @@ impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self, String> {
         Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+}
+
+/// Refuses a `DATABASE_URL` this build cannot serve from, before anything is created: a
+/// URL of another database would otherwise be taken for a file path.
+fn check_database_url(url: &str) -> Result<(), String> {
+    let scheme = url
+        .split_once(':')
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("sqlite") if url.len() > "sqlite:".len() => Ok(()),
+        Some("postgres" | "postgresql") => Err(format!(
+            "DATABASE_URL: `{url}` is a PostgreSQL URL; this build of Baton serves from SQLite \
+             only (sqlite://PATH)"
+        )),
+        _ => Err(format!(
+            "DATABASE_URL: `{url}` is not a database URL Baton can use (sqlite://PATH)"
+        )),
     }
 }
 
@@ -88,5 +108,26 @@ mod tests {
         })
         .unwrap();
         assert!(config.trusted_proxies.trusts("10.1.2.3".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_database_url_baton_cannot_use_stops_the_start() {
+        let with = |url: &'static str| {
+            Config::from_lookup(move |k| (k == "DATABASE_URL").then(|| url.into()))
+        };
+        assert!(with("sqlite://data/baton.db").is_ok());
+        assert!(with("sqlite::memory:").is_ok());
+        assert!(with("SQLITE:///tmp/x.db").is_ok());
+        for bad in [
+            "postgres://postgres@127.0.0.1:5432/baton",
+            "postgresql://localhost/baton",
+            "mysql://localhost/baton",
+            "data/baton.db",
+            "sqlite:",
+            "",
+        ] {
+            let err = with(bad).unwrap_err();
+            assert!(err.starts_with("DATABASE_URL: "), "{bad}: {err}");
+        }
     }
 }

@@ -350,13 +350,15 @@ pub async fn list_board() -> Result<Board, AppError> {
     // Read the event number first: a change committed while the cards load is replayed.
     let seq = board_repo::latest_seq(&mut *conn, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&mut *conn, caller.workspace_id).await?;
-    let stages = board_repo::stages(&mut *conn, caller.workspace_id).await?;
-    let deals = board_repo::board_deals(&mut *conn, caller.workspace_id).await?;
+    let rows = context::state()?
+        .boards
+        .rows(&mut conn, caller.workspace_id)
+        .await?;
     let mut board = Board::assemble(
         workspace.name,
         Currency::new(&workspace.currency),
-        stages,
-        deals,
+        rows.stages.clone(),
+        rows.deals.clone(),
         context::now_ms(),
     )?;
     board.seq = seq;
@@ -371,7 +373,7 @@ pub async fn list_board() -> Result<Board, AppError> {
             card.fit = fits.get(&card.id).copied();
         }
     }
-    board.clients = board_repo::clients(&mut *conn, caller.workspace_id).await?;
+    board.clients = rows.clients.clone();
     if !caller.can(Permission::ViewDealValues) {
         board.hide_values();
     }

@@ -118,33 +118,30 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
 
-    type OpenRow = (
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        Option<String>,
-        i64,
-        Option<i64>,
-    );
-    let open: Vec<OpenRow> = sqlx::query_as(
-        "SELECT d.id, d.title, c.name, s.name, d.value_minor, s.probability_pct,
-                d.probability_override_pct, d.expected_close_on, d.stage_entered_at, s.rotting_days
-         FROM deals d JOIN stages s ON s.id = d.stage_id JOIN clients c ON c.id = d.client_id
-         WHERE d.workspace_id = $1 AND s.kind = 'open' AND d.archived_at IS NULL",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    // Open deals from the board's rows: (deal, its stage).
+    let rows = context::state()?
+        .boards
+        .rows(&mut conn, caller.workspace_id)
+        .await?;
+    let stages: std::collections::HashMap<i64, &crate::api::board::StageSummary> =
+        rows.stages.iter().map(|s| (s.id, s)).collect();
+    let open: Vec<(
+        &crate::api::board::BoardDealRow,
+        &crate::api::board::StageSummary,
+    )> = rows
+        .deals
+        .iter()
+        .filter_map(|d| {
+            let stage = stages.get(&d.stage_id)?;
+            (StageKind::parse(&stage.kind) == Some(StageKind::Open)).then_some((d, *stage))
+        })
+        .collect();
     let forecast_deals: Vec<ForecastDeal> = open
         .iter()
-        .map(|d| ForecastDeal {
-            value_minor: d.4,
-            probability_pct: d.6.unwrap_or(d.5),
-            expected_close: d.7.as_deref().and_then(Date::parse),
+        .map(|(d, stage)| ForecastDeal {
+            value_minor: d.value_minor,
+            probability_pct: d.probability_override_pct.unwrap_or(stage.probability_pct),
+            expected_close: d.expected_close_on.as_deref().and_then(Date::parse),
         })
         .collect();
     let forecast = forecast_by_month(&forecast_deals, today, FORECAST_MONTHS)
@@ -158,16 +155,16 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         .collect();
     let mut rotting: Vec<RottingDeal> = open
         .iter()
-        .filter_map(|d| {
-            let days = days_in_stage(d.8, now);
-            is_rotting(StageKind::Open, days, d.9).then(|| RottingDeal {
-                id: d.0,
-                title: d.1.clone(),
-                client: d.2.clone(),
-                stage: d.3.clone(),
+        .filter_map(|(d, stage)| {
+            let days = days_in_stage(d.stage_entered_at, now);
+            is_rotting(StageKind::Open, days, stage.rotting_days).then(|| RottingDeal {
+                id: d.id,
+                title: d.title.clone(),
+                client: d.client_name.clone(),
+                stage: stage.name.clone(),
                 days,
-                limit: d.9.unwrap_or(0),
-                value_minor: values.then_some(d.4),
+                limit: stage.rotting_days.unwrap_or(0),
+                value_minor: values.then_some(d.value_minor),
             })
         })
         .collect();

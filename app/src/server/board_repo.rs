@@ -69,6 +69,40 @@ pub async fn board_deals<'e>(
     .await
 }
 
+/// The live deals of the workspace stamped after board version `after` (in no order),
+/// and the ids of its deals archived after it.
+pub async fn board_deals_after(
+    conn: &mut sqlx::SqliteConnection,
+    workspace_id: i64,
+    after: i64,
+) -> Result<(Vec<BoardDealRow>, Vec<i64>), sqlx::Error> {
+    let live = sqlx::query_as(board_deal_sql!(" AND d.board_rev > $2"))
+        .bind(workspace_id)
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+    let archived = sqlx::query_scalar(
+        "SELECT id FROM deals
+         WHERE workspace_id = $1 AND board_rev > $2 AND archived_at IS NOT NULL",
+    )
+    .bind(workspace_id)
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((live, archived))
+}
+
+/// The workspace's board counters: (`board_epoch`, `board_version`).
+pub async fn board_versions<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT board_epoch, board_version FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(conn)
+        .await
+}
+
 /// The workspace's latest event number (0 before any event).
 pub async fn latest_seq<'e>(
     pool: impl sqlx::SqliteExecutor<'e>,

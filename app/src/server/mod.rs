@@ -2,6 +2,7 @@
 //! Compiled with the `ssr` feature only; server functions import it inside their bodies.
 
 pub mod auth;
+pub mod board_cache;
 pub mod board_repo;
 pub mod burn_repo;
 pub mod capacity_cache;

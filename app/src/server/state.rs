@@ -30,6 +30,8 @@ pub struct AppState {
     pub capacity: Arc<super::capacity_cache::CapacityCache>,
     /// Every project's burn per workspace, kept until what it reads changes.
     pub burns: Arc<super::burn_repo::BurnCache>,
+    /// Board rows (stages, clients, live deals) per workspace.
+    pub boards: Arc<super::board_cache::BoardCache>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             live: Arc::new(LiveHub::new()),
             capacity: Arc::default(),
             burns: Arc::default(),
+            boards: Arc::default(),
         }
     }
 }

@@ -667,3 +667,65 @@ async fn quick_add_lost_and_archive_follow_the_rules() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The board rows a server keeps equal a fresh read after each kind of change, whoever
+/// writes it (plain SQL here, as another server or a script would).
+#[tokio::test]
+async fn remembered_board_rows_equal_a_fresh_read_after_every_kind_of_change() {
+    use app::server::board_cache::BoardCache;
+    use app::server::board_repo;
+    let f = crate::common::fixture().await;
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let cache = BoardCache::default();
+    let mut conn = f.pool.acquire().await.unwrap();
+    let changes = [
+        "UPDATE deals SET title = 'Renamed by SQL', version = version + 1
+         WHERE id = (SELECT MIN(id) FROM deals WHERE archived_at IS NULL)",
+        "UPDATE deals SET expected_close_on = '2020-01-01' WHERE id = (SELECT MAX(id) FROM deals)",
+        "UPDATE deals SET expected_close_on = NULL WHERE id = (SELECT MIN(id) FROM deals)",
+        "UPDATE deals SET stage_id = (SELECT MAX(id) FROM stages WHERE workspace_id = deals.workspace_id)
+         WHERE id = (SELECT MIN(id) + 3 FROM deals)",
+        "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
+                            stage_entered_at, created_at, updated_at)
+         SELECT workspace_id, client_id, 'Inserted by SQL', 1234, stage_id, owner_user_id, 0, 0, 0
+         FROM deals WHERE id = (SELECT MIN(id) FROM deals)",
+        "UPDATE deals SET archived_at = 1 WHERE id = (SELECT MIN(id) + 5 FROM deals)",
+        "UPDATE deals SET archived_at = NULL WHERE id = (SELECT MIN(id) + 5 FROM deals)",
+        "UPDATE clients SET name = 'Renamed client' WHERE id = (SELECT MIN(client_id) FROM deals)",
+        "UPDATE users SET name = 'Renamed owner' WHERE id = (SELECT MIN(owner_user_id) FROM deals)",
+        "UPDATE stages SET name = 'Renamed stage' WHERE id = (SELECT MIN(stage_id) FROM deals)",
+        "INSERT INTO clients (workspace_id, name, created_at)
+         SELECT workspace_id, 'Client by SQL', 0 FROM clients WHERE id = (SELECT MIN(id) FROM clients)",
+        "DELETE FROM deal_estimate_lines WHERE deal_id = (SELECT MIN(deal_id) FROM deal_estimate_lines)",
+        "UPDATE deals SET title = 'Inserted by SQL, renamed' WHERE title = 'Inserted by SQL'",
+        "DELETE FROM deals WHERE title = 'Inserted by SQL, renamed'",
+    ];
+    let first = cache.rows(&mut conn, ws).await.unwrap();
+    assert!(first.deals.len() > 10);
+    for change in changes {
+        let done = sqlx::query(change).execute(&f.pool).await.unwrap();
+        assert!(done.rows_affected() > 0, "{change}");
+        let kept = cache.rows(&mut conn, ws).await.unwrap();
+        assert_eq!(
+            kept.stages,
+            board_repo::stages(&mut *conn, ws).await.unwrap(),
+            "{change}"
+        );
+        assert_eq!(
+            kept.clients,
+            board_repo::clients(&mut *conn, ws).await.unwrap(),
+            "{change}"
+        );
+        assert_eq!(
+            kept.deals,
+            board_repo::board_deals(&mut *conn, ws).await.unwrap(),
+            "{change}"
+        );
+    }
+    let renamed = cache.rows(&mut conn, ws).await.unwrap();
+    assert!(renamed.deals.iter().any(|d| d.title == "Renamed by SQL"));
+    assert!(!renamed
+        .deals
+        .iter()
+        .any(|d| d.title.starts_with("Inserted by SQL")));
+}
