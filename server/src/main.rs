@@ -20,9 +20,9 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Each password check allocates 19 MiB (argon2). glibc's adaptive threshold would soon
-    // serve such blocks from per-thread heaps that keep the memory after a burst of
-    // sign-ins; a fixed threshold maps them directly and gives them back on free.
+    // SQLite allocates through glibc: a fixed threshold maps its large blocks directly and
+    // gives them back on free, instead of glibc's adaptive threshold soon serving them
+    // from per-thread heaps that keep the memory.
     // SAFETY: called once at start, before any other thread allocates.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
