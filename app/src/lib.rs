@@ -12,6 +12,8 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(all(test, feature = "ssr"))]
+mod layering;
 pub mod live_client;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -88,7 +88,7 @@ async fn export(
     };
     match app::api::csv::export(state.db.reader(), &caller, kind).await {
         Ok(body) => {
-            let today = app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms());
+            let today = app::domain::calendar::Date::from_unix_ms(state.clock.now_ms());
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

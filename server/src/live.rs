@@ -17,9 +17,9 @@ use app::api::live::LiveEvent;
 use app::domain::permissions::Permission;
 use app::error::AppError;
 use app::server::auth::Session;
+use app::server::board_repo;
 use app::server::live::Published;
 use app::server::state::AppState;
-use app::server::{board_repo, context};
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -88,7 +88,7 @@ impl Connection {
         match app::server::auth::session_by_hash(
             self.state.db.reader(),
             self.token_hash.clone(),
-            context::now_ms(),
+            self.state.clock.now_ms(),
         )
         .await
         {
@@ -156,7 +156,7 @@ pub async fn live(
     let session = match app::server::auth::session_by_hash(
         state.db.reader(),
         session.token_hash.clone(),
-        context::now_ms(),
+        state.clock.now_ms(),
     )
     .await
     {
@@ -284,7 +284,7 @@ async fn replay(
     if changed.len() as i64 > MAX_REPLAY || since < 0 {
         return Ok(VecDeque::from([LiveEvent::Reset { seq: latest }]));
     }
-    let now = context::now_ms();
+    let now = state.clock.now_ms();
     let mut out = VecDeque::new();
     let projects_changed: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2

@@ -8,7 +8,6 @@
 
 use app::error::AppError;
 use app::server::auth::{self, Session};
-use app::server::context::now_ms;
 use app::server::state::AppState;
 use app::server::CspNonce;
 use axum::body::Body;
@@ -89,10 +88,12 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| auth::cookie_value(v, auth::SESSION_COOKIE).map(str::to_owned));
     let session: Option<Session> = match token {
-        Some(token) => match auth::load_session(state.db.reader(), &token, now_ms()).await {
-            Ok(s) => s,
-            Err(err) => return error_response(&AppError::from(err)),
-        },
+        Some(token) => {
+            match auth::load_session(state.db.reader(), &token, state.clock.now_ms()).await {
+                Ok(s) => s,
+                Err(err) => return error_response(&AppError::from(err)),
+            }
+        }
         None => None,
     };
     let path = request.uri().path().to_owned();

@@ -1,8 +1,8 @@
 //! One stage's column on the board: a drop target for cards of open stages.
 
+use crate::components::board_state::BoardContext;
 use crate::components::deal_card::DealCardView;
 use crate::domain::money::{format_money_compact, format_money_whole, Currency};
-use crate::pages::pipeline::BoardContext;
 use leptos::prelude::*;
 
 /// Cards a column shows before "Show more": a column of thousands stays a short page to
@@ -166,7 +166,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
                         let next = hidden.min(COLUMN_PAGE as i64);
                         let href = query.with_untracked(|q| {
                             let more = (limit.get_untracked() + COLUMN_PAGE).to_string();
-                            crate::pages::pipeline::board_href(q, Some(("cards", &more)), None)
+                            crate::components::board_state::board_href(q, Some(("cards", &more)), None)
                         });
                         view! {
                             <a class="button ghost small column-more" data-testid="column-more" href=href
@@ -175,7 +175,9 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
                                     limit.update(|l| *l += COLUMN_PAGE);
                                 }>
                                 {format!("Show {next} more")}
-                                <span class="column-more-rest">{format!(" of {hidden}")}</span>
+                                {(hidden > next).then(|| view! {
+                                    <span class="column-more-rest">{format!(" of {hidden}")}</span>
+                                })}
                             </a>
                         }
                     })
@@ -215,7 +217,7 @@ fn QuickAdd(stage_id: i64, stage_name: String) -> impl IntoView {
             add.value()
                 .get()
                 .and_then(|r| r.err())
-                .map(|e| crate::pages::error_text(&e))
+                .map(|e| crate::components::errors::error_text(&e))
         };
         view! {
             <details class="quick-add">

@@ -5,6 +5,7 @@
 //! verdicts and percentages from the server, a moment after they stop typing.
 
 use crate::api::close::{close_deal, close_setup, preview_close, staffing_text, CloseDialogData};
+use crate::components::errors::error_text;
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{CapacityVerdict, Engine, StaffingLine};
 use crate::domain::close::{percent, ClosePreview};
@@ -12,7 +13,6 @@ use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
 use crate::domain::validate::hours_text;
 use crate::error::AppError;
-use crate::pages::error_text;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -35,7 +35,7 @@ pub fn CloseDialog() -> impl IntoView {
             }
         },
     );
-    let back = move || query.with(|q| crate::pages::pipeline::board_href(q, None, None));
+    let back = move || query.with(|q| crate::components::board_state::board_href(q, None, None));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -45,7 +45,7 @@ pub fn CloseDialog() -> impl IntoView {
                     Err(err) => view! {
                         <div class="modal-backdrop">
                             <section class="modal close-dialog" role="dialog" aria-label="Close deal">
-                                {crate::pages::error_panel("This deal cannot be closed", &err)}
+                                {crate::components::errors::error_panel("This deal cannot be closed", &err)}
                                 <a class="button" href=back()>"Back to the board"</a>
                             </section>
                         </div>

@@ -1,8 +1,8 @@
 //! A deal card on the board: draggable, and movable from its own menu with the keyboard.
 
 use crate::api::board::DealCard;
+use crate::components::board_state::BoardContext;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::pages::pipeline::BoardContext;
 use leptos::prelude::*;
 
 /// A deal as a card: an article named by its title.
@@ -60,7 +60,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     // The drawer opens over the board as it is filtered now.
     let query = leptos_router::hooks::use_query_map();
     let open_href =
-        move || query.with(|q| crate::pages::pipeline::board_href(q, None, Some(deal_id)));
+        move || query.with(|q| crate::components::board_state::board_href(q, None, Some(deal_id)));
     view! {
         <article
             class=class

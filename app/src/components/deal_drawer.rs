@@ -1,10 +1,10 @@
 //! The deal drawer (`/pipeline?deal=ID`): edit everything about a deal, and see its history.
 
 use crate::api::deals::{get_deal, ArchiveDeal, DealDetail, MarkDealLost, UpdateDeal};
+use crate::components::errors::{error_panel, error_text};
 use crate::domain::calendar::Date;
 use crate::domain::money::{format_money, Currency};
 use crate::domain::validate::hours_text;
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -32,7 +32,8 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
             }
         },
     );
-    let close_href = move || query.with(|q| crate::pages::pipeline::board_href(q, None, None));
+    let close_href =
+        move || query.with(|q| crate::components::board_state::board_href(q, None, None));
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -142,7 +143,8 @@ fn Drawer(
     let title = card.title.clone();
     let closable = d.stage_kind == "open";
     let query = use_query_map();
-    let close_deal_href = query.with_untracked(|q| crate::pages::pipeline::close_href(q, card.id));
+    let close_deal_href =
+        query.with_untracked(|q| crate::components::board_state::close_href(q, card.id));
     view! {
         <aside class="drawer" role="dialog" aria-label=format!("Deal: {title}")>
             <header class="drawer-header">

@@ -7,12 +7,12 @@ use crate::api::changes::{
 use crate::api::updates::{
     CreateShareLink, PostUpdate, RevokeShareLink, ShareLinkRow, StatusUpdate,
 };
+use crate::components::errors::error_text;
 use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
 use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
 use crate::domain::validate::hours_text;
-use crate::pages::error_text;
 use leptos::prelude::*;
 
 /// The actions of a project page, kept by the page so a live reload keeps their results.

@@ -1,8 +1,8 @@
 //! `/settings/audit`: every change, newest first, filterable by user and entity.
 
 use crate::api::audit::list_audit;
+use crate::components::errors::error_panel;
 use crate::domain::calendar::Date;
-use crate::pages::error_panel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -10,11 +10,11 @@ use crate::api::planner::{
     capacity_cell, capacity_grid, AddTimeOff, AssignRange, CellDetail, PlannerGrid, RemoveTimeOff,
     SetAllocation,
 };
+use crate::components::errors::{error_panel, error_text};
 use crate::domain::calendar::Date;
 use crate::domain::planner::{DemandMode, Utilisation};
 use crate::domain::validate::hours_text;
 use crate::live_client::LiveStatus;
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};

@@ -4,8 +4,8 @@
 use crate::api::clients::{
     get_client, health_label, list_clients, ClientDetail, CreateClient, UpdateClient, HEALTH,
 };
+use crate::components::errors::{error_panel, error_text};
 use crate::domain::money::{format_money, Currency};
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

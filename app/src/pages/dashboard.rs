@@ -4,10 +4,10 @@
 
 use crate::api::dashboard::{dashboard, DashboardData};
 use crate::api::live::LiveEvent;
+use crate::components::errors::error_panel;
 use crate::domain::close::percent;
 use crate::domain::money::{format_money_compact, format_money_whole, Currency};
 use crate::live_client::{Debounce, LiveStatus};
-use crate::pages::error_panel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

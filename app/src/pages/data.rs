@@ -288,7 +288,7 @@ async fn check_file(
                 }
             }
             Err(e) => {
-                stage.set(Stage::Failed(crate::pages::error_text(&e)));
+                stage.set(Stage::Failed(crate::components::errors::error_text(&e)));
                 return;
             }
         }
@@ -334,7 +334,7 @@ async fn send_file(kind: String, stage: RwSignal<Stage>, records: StoredValue<Ve
             }
             Ok(_) => stage.set(Stage::Importing(k + 1, total)),
             Err(e) => {
-                stage.set(Stage::Failed(crate::pages::error_text(&e)));
+                stage.set(Stage::Failed(crate::components::errors::error_text(&e)));
                 return;
             }
         }

@@ -1,7 +1,7 @@
 //! `/invite/:token`: an invited user sets their password.
 
 use crate::api::auth::AcceptInvite;
-use crate::pages::error_text;
+use crate::components::errors::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,7 +1,7 @@
 //! `/login`: sign in with email and password.
 
 use crate::api::auth::Login;
-use crate::pages::error_text;
+use crate::components::errors::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -9,6 +9,7 @@ use crate::api::board::{list_board, Board, BoardFilter, DealCard};
 use crate::api::deals::move_deal;
 use crate::api::live::LiveEvent;
 use crate::components::board_column::BoardColumnView;
+use crate::components::board_state::{board_href, close_href, BoardContext};
 use crate::domain::money::format_money_compact;
 use crate::error::AppError;
 pub use crate::live_client::LiveStatus;
@@ -16,21 +17,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
-
-/// What the board's pieces share: the board, and the way to move a card.
-#[derive(Clone, Copy)]
-pub struct BoardContext {
-    /// The whole board as this browser knows it.
-    pub board: RwSignal<Board>,
-    /// The board as shown: narrowed by the filters in the URL, totals following.
-    pub shown: Memo<Board>,
-    /// Moves a deal to a stage (optimistically; rolled back if refused).
-    pub move_deal: Callback<(i64, i64)>,
-    /// Opens the close dialog for a deal (dropping it on Won, or choosing Won).
-    pub close_deal: Callback<i64>,
-    /// Deals this browser added or moved: shown in their column even past its first page.
-    pub pinned: RwSignal<std::collections::HashSet<i64>>,
-}
 
 /// The pipeline board page.
 #[component]
@@ -42,7 +28,7 @@ pub fn PipelinePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match board.await {
                     Ok(board) => view! { <LiveBoard initial=board/> }.into_any(),
-                    Err(err) => crate::pages::error_panel("The pipeline could not be loaded", &err),
+                    Err(err) => crate::components::errors::error_panel("The pipeline could not be loaded", &err),
                 }
             })}
         </Suspense>
@@ -99,7 +85,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
                     notice.set(format!(
                         "{} was not moved: {}",
                         before.title,
-                        crate::pages::error_text(&err)
+                        crate::components::errors::error_text(&err)
                     ));
                     board.update(|b| b.upsert(before));
                 }
@@ -324,52 +310,4 @@ fn Filters(board: RwSignal<Board>) -> impl IntoView {
             <a class="button ghost" href="/pipeline">"Clear"</a>
         </form>
     }
-}
-
-/// The board's address with the filters of `query` (one of them replaced by `set`, when
-/// given) and, when given, the deal whose drawer is open.
-pub fn board_href(
-    query: &leptos_router::params::ParamsMap,
-    set: Option<(&str, &str)>,
-    deal: Option<i64>,
-) -> String {
-    let mut params: Vec<String> = ["owner", "client", "q", "mine", "cards"]
-        .iter()
-        .filter_map(|k| {
-            let value = match set {
-                Some((key, value)) if key == *k => Some(value.to_string()),
-                _ => query.get(k),
-            };
-            value
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", encode(&v)))
-        })
-        .collect();
-    if let Some(id) = deal {
-        params.push(format!("deal={id}"));
-    }
-    if params.is_empty() {
-        "/pipeline".to_string()
-    } else {
-        format!("/pipeline?{}", params.join("&"))
-    }
-}
-
-/// The board as filtered now, with the close dialog of `deal_id` open.
-pub fn close_href(query: &leptos_router::params::ParamsMap, deal_id: i64) -> String {
-    let base = board_href(query, None, None);
-    let joiner = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{joiner}close={deal_id}")
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

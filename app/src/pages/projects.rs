@@ -3,6 +3,7 @@
 
 use crate::api::live::LiveEvent;
 use crate::api::projects::{get_project, list_projects, ProjectDetail, ReopenDeal, SetProjectPm};
+use crate::components::errors::{error_panel, error_text};
 use crate::components::project_panels::{ChangesPanel, DeliveryActions, SharePanel, UpdatesPanel};
 use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
@@ -10,7 +11,6 @@ use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
 use crate::domain::validate::hours_text;
 use crate::live_client::LiveStatus;
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};

@@ -3,8 +3,8 @@
 use crate::api::admin::{
     list_roles, CreateRole, DeleteRole, RenameRole, RoleView, SetRolePermission,
 };
+use crate::components::errors::{error_panel, error_text};
 use crate::domain::permissions::Permission;
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,9 +1,9 @@
 //! `/share/:token`: what a client sees through a share link, without signing in.
 
 use crate::api::updates::shared_project;
+use crate::components::errors::error_panel;
 use crate::components::project_panels::Timeline;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::pages::error_panel;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;

@@ -2,9 +2,9 @@
 //! removing entries.
 
 use crate::api::time::{timesheet, DeleteTime, LogTime};
+use crate::components::errors::{error_panel, error_text};
 use crate::domain::calendar::Date;
 use crate::domain::validate::hours_text;
-use crate::pages::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

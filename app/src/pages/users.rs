@@ -1,7 +1,7 @@
 //! `/settings/users`: who can sign in, with which role.
 
 use crate::api::admin::{list_roles, list_users, CreateUser, SetUserActive, SetUserRole};
-use crate::pages::{error_panel, error_text};
+use crate::components::errors::{error_panel, error_text};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

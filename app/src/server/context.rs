@@ -133,12 +133,12 @@ pub async fn caller_with(permission: Permission) -> Result<Caller, AppError> {
     Ok(caller)
 }
 
-/// The current time as Unix milliseconds.
+/// The current time as Unix milliseconds: the server's clock ([`AppState::clock`]; the
+/// system's outside a request).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    use_context::<AppState>()
+        .map(|state| state.clock.now_ms())
+        .unwrap_or_else(super::clock::system_now_ms)
 }
 
 /// The caller's own person (staff member), if their user is linked to one.

@@ -8,6 +8,7 @@ pub mod burn_repo;
 pub mod capacity_cache;
 pub mod capacity_repo;
 pub mod client_repo;
+pub mod clock;
 pub mod close_repo;
 pub mod context;
 pub mod db;

@@ -32,6 +32,8 @@ pub struct AppState {
     pub burns: Arc<super::burn_repo::BurnCache>,
     /// Board rows (stages, clients, live deals) per workspace.
     pub boards: Arc<super::board_cache::BoardCache>,
+    /// Where "now" comes from (the system's clock; tests set their own).
+    pub clock: Arc<dyn super::clock::Clock>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             capacity: Arc::default(),
             burns: Arc::default(),
             boards: Arc::default(),
+            clock: Arc::new(super::clock::SystemClock),
         }
     }
 }

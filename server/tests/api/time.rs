@@ -353,3 +353,38 @@ async fn remembered_burns_equal_fresh_ones_after_every_kind_of_change() {
     let kept = cache.all(&mut conn, ws, tomorrow).await.unwrap();
     assert_eq!(*kept, burns(&mut conn, ws, None, tomorrow).await.unwrap());
 }
+
+/// "Now" is the server's clock, which a test sets: the same requests on a Sunday just
+/// before midnight and half a second later answer for two different weeks, whatever day
+/// the suite runs on.
+#[tokio::test]
+async fn weeks_follow_the_servers_clock_across_midnight_on_sunday() {
+    let sunday = Date::parse("2027-03-07").unwrap().unix_ms() + 86_400_000 - 500;
+    let (f, clock) = crate::common::fixture_at(sunday).await;
+    let admin = f.login("admin@northwind.test").await;
+    let week_of = |body: &str| -> (String, String) {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        (
+            v["week"].as_str().unwrap_or_default().to_string(),
+            body.to_string(),
+        )
+    };
+    let this_week = |body: &str| -> String {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["this_week"].as_str().unwrap().to_string()
+    };
+    let sheet = f.call("timesheet", "", Some(&admin)).await;
+    assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.body);
+    assert_eq!(week_of(&sheet.body).0, "2027-03-01", "{}", sheet.body);
+    let grid = f.call("capacity_grid", "weeks=2", Some(&admin)).await;
+    assert_eq!(this_week(&grid.body), "2027-03-01");
+
+    clock.advance(500);
+    let sheet = f.call("timesheet", "", Some(&admin)).await;
+    assert_eq!(week_of(&sheet.body).0, "2027-03-08", "{}", sheet.body);
+    let grid = f.call("capacity_grid", "weeks=2", Some(&admin)).await;
+    assert_eq!(this_week(&grid.body), "2027-03-08");
+    // A second server of the same fixture reads the same clock.
+    let fresh = f.call_fresh("capacity_grid", "weeks=2", Some(&admin)).await;
+    assert_eq!(this_week(&fresh.body), "2027-03-08");
+}

@@ -16,6 +16,8 @@ pub struct Fixture {
     /// The server's own connections (one writer, the readers).
     pub server_db: db::Database,
     pub router: axum::Router,
+    /// The server's clock (a second server of the fixture shares it).
+    pub clock: std::sync::Arc<dyn app::server::clock::Clock>,
 }
 
 /// An answer: status, headers, body text.
@@ -54,6 +56,19 @@ pub async fn fixture_behind_proxy() -> Fixture {
     .await
 }
 
+/// A fixture whose server's clock stands at `ms` (the demo is seeded as of then) until
+/// the test moves it.
+pub async fn fixture_at(ms: i64) -> (Fixture, std::sync::Arc<app::server::clock::FixedClock>) {
+    let clock = std::sync::Arc::new(app::server::clock::FixedClock::at(ms));
+    let server_clock = clock.clone();
+    let f = fixture_with_state(false, db::PoolLimits::default(), move |mut state| {
+        state.clock = server_clock;
+        state
+    })
+    .await;
+    (f, clock)
+}
+
 /// Like [`fixture`], with the server's state adjusted by `adjust` before the router is
 /// built.
 pub async fn fixture_with_state(
@@ -66,7 +81,13 @@ pub async fn fixture_with_state(
     let database = db::Database::open(&url, limits).await.unwrap();
     // The test's own pool, for set-up and for looking at what the server wrote.
     let pool = db::connect_and_migrate(&url).await.unwrap();
-    seed::seed_demo(&pool, seed::SeedSize::DEMO, app::server::context::now_ms())
+    let options = LeptosOptions::builder()
+        .output_name("baton")
+        .site_root(dir.path().display().to_string())
+        .build();
+    let state = adjust(AppState::new(options, database.clone(), https));
+    // Seeded as of the server's "now" (the test's clock when it set one).
+    seed::seed_demo(&pool, seed::SeedSize::DEMO, state.clock.now_ms())
         .await
         .unwrap();
     let ws: i64 = sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'demo'")
@@ -95,15 +116,11 @@ pub async fn fixture_with_state(
     .execute(&pool)
     .await
     .unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("baton")
-        .site_root(dir.path().display().to_string())
-        .build();
-    let state = adjust(AppState::new(options, database.clone(), https));
     Fixture {
         dir,
         pool,
         server_db: database,
+        clock: state.clock.clone(),
         router: baton::router(state),
     }
 }
@@ -246,7 +263,9 @@ impl Fixture {
             .output_name("baton")
             .site_root(self.dir.path().display().to_string())
             .build();
-        baton::router(AppState::new(options, database, false))
+        let mut state = AppState::new(options, database, false);
+        state.clock = self.clock.clone();
+        baton::router(state)
     }
 
     /// An id from a query's first row.

@@ -1,0 +1,69 @@
+//! The direction of calls, checked: each layer names only the layers below it
+//! (docs/ARCHITECTURE.md, "Layers"). A rule broken anywhere fails the suite with the file.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `src/<dir>`.
+fn sources(dir: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir),
+        &mut out,
+    );
+    assert!(!out.is_empty(), "no sources under src/{dir}");
+    out
+}
+
+/// The files under `src/<dir>` that name any of `forbidden`, with the name.
+fn naming(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    sources(dir)
+        .into_iter()
+        .flat_map(|path| {
+            let text = std::fs::read_to_string(&path).expect("a readable source");
+            forbidden
+                .iter()
+                .filter(|name| text.contains(*name))
+                .map(|name| format!("{} names {name}", path.display()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn the_domain_names_no_framework_and_no_layer_above_it() {
+    let found = naming(
+        "domain",
+        &[
+            "sqlx::",
+            "leptos::",
+            "axum::",
+            "crate::server",
+            "crate::api",
+            "crate::pages",
+            "crate::components",
+        ],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn components_never_reach_into_pages() {
+    let found = naming("components", &["crate::pages"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_rules_see_a_breach() {
+    // The check itself: a name that is there is found.
+    assert!(!naming("components", &["crate::api"]).is_empty());
+}
