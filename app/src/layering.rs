@@ -57,6 +57,35 @@ fn the_domain_names_no_framework_and_no_layer_above_it() {
 }
 
 #[test]
+fn the_server_side_never_calls_up_into_server_functions_or_views() {
+    let found = naming(
+        "server",
+        &[
+            "crate::api",
+            "crate::pages",
+            "crate::components",
+            "leptos_router",
+        ],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn wire_types_name_nothing_above_the_domain() {
+    let found = naming(
+        "shared",
+        &[
+            "crate::api",
+            "crate::server",
+            "crate::pages",
+            "crate::components",
+            "sqlx::query",
+        ],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn components_never_reach_into_pages() {
     let found = naming("components", &["crate::pages"]);
     assert!(found.is_empty(), "{found:#?}");

@@ -18,6 +18,7 @@ pub mod live_client;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod shared;
 
 /// The browser entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -464,7 +464,8 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
         )
     })?;
     let (_, from) =
-        crate::api::deals::current_deal(&mut tx, &caller, deal_id, deal_version, now).await?;
+        crate::server::deal_service::current_deal(&mut tx, &caller, deal_id, deal_version, now)
+            .await?;
     let (logged, other): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1),
                 (SELECT COUNT(*) FROM change_requests WHERE project_id = $1)
@@ -527,7 +528,7 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
         now,
     )
     .await?;
-    crate::api::deals::commit_and_publish(tx, &caller, &to, deal_id, seq, now).await?;
+    crate::server::deal_service::commit_and_publish(tx, &caller, &to, deal_id, seq, now).await?;
     state
         .live
         .publish(caller.workspace_id, LiveEvent::Projects { seq });

@@ -9,8 +9,8 @@
 //! Each workspace has its own slot: a refresh is single-flight per workspace, through
 //! the connection its request already holds.
 
-use crate::api::board::{BoardDealRow, Named, StageSummary};
 use crate::server::board_repo;
+use crate::shared::board::{BoardDealRow, Named, StageSummary};
 use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

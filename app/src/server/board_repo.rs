@@ -1,6 +1,6 @@
 //! SQL for the pipeline board. Every query is scoped by `workspace_id`.
 
-use crate::api::board::{BoardDealRow, StageSummary};
+use crate::shared::board::{BoardDealRow, StageSummary};
 
 /// A workspace's display settings.
 #[derive(Debug, Clone, sqlx::FromRow)]

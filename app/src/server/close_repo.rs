@@ -1,8 +1,6 @@
 //! Closing a deal in the database: the deal and the world it is checked against, and the
 //! close transaction itself.
 
-use crate::api::board::DealCard;
-use crate::api::close::{CheckReport, CloseOutcome, ClosePerson};
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{
     CapacityInput, Demand, DemandLine, StaffingLine, TentativeMode, DEFAULT_EARLIEST_START_WITHIN,
@@ -14,6 +12,8 @@ use crate::error::AppError;
 use crate::server::capacity_repo::{self, Horizon};
 use crate::server::context::Caller;
 use crate::server::{board_repo, capacity_cache, events};
+use crate::shared::board::DealCard;
+use crate::shared::close::{CheckReport, CloseOutcome, ClosePerson};
 use sqlx::SqliteConnection;
 
 /// Latest start the dialog or the API may ask for, in weeks from this week.
@@ -279,14 +279,14 @@ pub struct CloseRequest<'a> {
     pub fingerprint: String,
 }
 
-/// Closes the deal: see [`crate::api::close::close_deal`].
+/// Closes the deal: see the `close_deal` server function.
 pub async fn close(
     caller: &Caller,
     request: CloseRequest<'_>,
     now_ms: i64,
 ) -> Result<CloseOutcome, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::server::context;
+    use crate::shared::live::LiveEvent;
 
     let state = context::state()?;
     // Closes take their turn at the writer with the write lock held from the first read,
@@ -316,9 +316,14 @@ pub async fn close(
         ));
     }
 
-    let (_, from) =
-        crate::api::deals::current_deal(&mut tx, caller, request.deal_id, request.version, now_ms)
-            .await?;
+    let (_, from) = crate::server::deal_service::current_deal(
+        &mut tx,
+        caller,
+        request.deal_id,
+        request.version,
+        now_ms,
+    )
+    .await?;
     let deal = open_deal(&mut tx, caller, request.deal_id, now_ms).await?;
     let capacity_before = capacity_cache::version(&mut tx, caller.workspace_id).await?;
     let evaluation = evaluate(
@@ -526,8 +531,15 @@ pub async fn close(
     )
     .await?;
     let capacity_after = capacity_cache::version(&mut tx, caller.workspace_id).await?;
-    crate::api::deals::commit_and_publish(tx, caller, &won, request.deal_id, deal_seq, now_ms)
-        .await?;
+    crate::server::deal_service::commit_and_publish(
+        tx,
+        caller,
+        &won,
+        request.deal_id,
+        deal_seq,
+        now_ms,
+    )
+    .await?;
     state
         .capacity
         .applied(

@@ -1,7 +1,7 @@
 //! The live hub: every committed change of a workspace, fanned out to every open browser
 //! of that workspace (one process; several servers will relay through PostgreSQL).
 
-use crate::api::live::LiveEvent;
+use crate::shared::live::LiveEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;

@@ -1,16 +1,16 @@
 //! The capacity planner in the database: loading the grid, and writing allocations and
 //! time off with their events.
 
-use crate::api::live::LiveEvent;
-use crate::api::planner::{
-    CellAllocation, CellDetail, EditOutcome, PlannerGrid, PlannerRow, TimeOff,
-};
 use crate::domain::calendar::Date;
 use crate::domain::permissions::Permission;
 use crate::domain::planner::{self, Booking, DealDemand, DemandMode, PlannerPerson};
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::events;
+use crate::shared::live::LiveEvent;
+use crate::shared::planner::{
+    CellAllocation, CellDetail, EditOutcome, PlannerGrid, PlannerRow, TimeOff,
+};
 use sqlx::SqliteConnection;
 
 /// The first day of this week.
@@ -268,7 +268,7 @@ pub async fn grid(
                 .iter()
                 .map(move |&(skill, minutes)| (d, skill, minutes))
         })
-        .map(|(d, skill, minutes)| crate::api::planner::PipelineLine {
+        .map(|(d, skill, minutes)| crate::shared::planner::PipelineLine {
             deal_id: d.deal_id,
             title: title_of(d.deal_id),
             skill,
@@ -572,7 +572,7 @@ async fn over_allocated(
     Ok(out)
 }
 
-/// Adds time off (see [`crate::api::planner::add_time_off`]).
+/// Adds time off (see the `add_time_off` server function).
 pub async fn add_time_off(
     caller: &Caller,
     person_id: i64,
@@ -659,7 +659,7 @@ pub async fn add_time_off(
     Ok(())
 }
 
-/// Removes time off (see [`crate::api::planner::remove_time_off`]).
+/// Removes time off (see the `remove_time_off` server function).
 pub async fn remove_time_off(
     caller: &Caller,
     time_off_id: i64,

@@ -1,12 +1,12 @@
 //! Time entries in the database.
 
-use crate::api::live::LiveEvent;
-use crate::api::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
 use crate::domain::calendar::Date;
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::events;
+use crate::shared::live::LiveEvent;
+use crate::shared::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
 use sqlx::SqliteConnection;
 
 const ENTRY_SQL: &str = "SELECT t.id, t.project_id, p.name AS project_name, t.person_id,
@@ -92,7 +92,7 @@ pub struct NewTime<'a> {
     pub billable: bool,
 }
 
-/// Logs time for the caller's person (see [`crate::api::time::log_time`]).
+/// Logs time for the caller's person (see the `log_time` server function).
 pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEntry, AppError> {
     let day = Date::parse(t.worked_on.trim())
         .ok_or_else(|| AppError::invalid("worked_on", "must be a date like 2027-01-11"))?;

@@ -1,0 +1,9 @@
+//! Types that cross the wire between the browser and the server (serde only), and the
+//! pure helpers both sides use on them. They name nothing above `domain/`: the server's
+//! services and repositories answer them, server functions return them, pages show them.
+
+pub mod board;
+pub mod close;
+pub mod live;
+pub mod planner;
+pub mod time;
