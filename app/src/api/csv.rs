@@ -771,14 +771,12 @@ mod imp {
                 .fetch_all(&mut *conn)
                 .await?;
                 for r in rows {
-                    let probability = match r.4.as_str() {
-                        "won" => 100,
-                        "lost" => 0,
-                        _ => r.6,
+                    use crate::domain::pipeline::{
+                        effective_probability, weighted_value, StageKind,
                     };
-                    let weighted =
-                        crate::domain::pipeline::weighted_value(r.5, probability.clamp(0, 100))
-                            .unwrap_or(0);
+                    let kind = StageKind::parse(&r.4).unwrap_or(StageKind::Open);
+                    let probability = effective_probability(kind, r.6, None);
+                    let weighted = weighted_value(r.5, probability).unwrap_or(0);
                     push(
                         &mut out,
                         vec![

@@ -140,7 +140,11 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         .iter()
         .map(|(d, stage)| ForecastDeal {
             value_minor: d.value_minor,
-            probability_pct: d.probability_override_pct.unwrap_or(stage.probability_pct),
+            probability_pct: crate::domain::pipeline::effective_probability(
+                StageKind::Open,
+                stage.probability_pct,
+                d.probability_override_pct,
+            ),
             expected_close: d.expected_close_on.as_deref().and_then(Date::parse),
         })
         .collect();
