@@ -6,8 +6,8 @@
 //! moves with every deal written and stamps it (`deals.board_rev`), so a load re-reads
 //! only the deals stamped after the version it holds; `board_epoch` moves when a stage,
 //! a client or a user's name changes or a deal is deleted, and the rows are read whole.
-//! Each workspace has its own slot: a refresh is single-flight per workspace, through
-//! the connection its request already holds.
+//! A refresh reads through the connection its request already holds, with no lock held
+//! meanwhile.
 
 use crate::server::board_repo;
 use crate::shared::board::{BoardDealRow, Named, StageSummary};
@@ -73,13 +73,13 @@ pub fn merge(
     out
 }
 
-/// A workspace's slot.
-type Slot = Arc<tokio::sync::Mutex<Option<Arc<BoardRows>>>>;
-
-/// Board rows per workspace.
+/// Board rows per workspace. The lock is held only to look or to store, never across a
+/// read from the database: a request that stops half-way (its future dropped, or never
+/// polled again) can hold nothing that others wait for. Two loads that miss at once both
+/// read; the newer result is kept.
 #[derive(Default)]
 pub struct BoardCache {
-    workspaces: std::sync::Mutex<HashMap<i64, Slot>>,
+    workspaces: std::sync::Mutex<HashMap<i64, Arc<BoardRows>>>,
 }
 
 impl std::fmt::Debug for BoardCache {
@@ -89,6 +89,14 @@ impl std::fmt::Debug for BoardCache {
 }
 
 impl BoardCache {
+    fn held(&self, workspace_id: i64) -> Option<Arc<BoardRows>> {
+        self.workspaces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&workspace_id)
+            .cloned()
+    }
+
     /// The workspace's board rows as of now (read through `conn` if the database moved).
     pub async fn rows(
         &self,
@@ -97,34 +105,25 @@ impl BoardCache {
     ) -> Result<Arc<BoardRows>, sqlx::Error> {
         // The counters first: rows read after them are at least as new.
         let (epoch, version) = board_repo::board_versions(&mut *conn, workspace_id).await?;
-        let slot = self
-            .workspaces
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(workspace_id)
-            .or_default()
-            .clone();
-        let mut held = slot.lock().await;
-        let fresh = match held.as_ref() {
-            Some(rows) if rows.epoch == epoch && rows.version >= version => return Ok(rows.clone()),
+        let held = self.held(workspace_id);
+        let merged = match held.as_deref() {
+            Some(rows) if rows.epoch == epoch && rows.version >= version => {
+                return Ok(held.expect("matched"))
+            }
             Some(rows) if rows.epoch == epoch => {
                 let (changed, gone) =
                     board_repo::board_deals_after(&mut *conn, workspace_id, rows.version).await?;
-                if changed.len() + gone.len() <= MERGE_AT_MOST {
-                    Some(BoardRows {
-                        epoch,
-                        version,
-                        stages: rows.stages.clone(),
-                        clients: rows.clients.clone(),
-                        deals: merge(&rows.deals, changed, &gone),
-                    })
-                } else {
-                    None
-                }
+                (changed.len() + gone.len() <= MERGE_AT_MOST).then(|| BoardRows {
+                    epoch,
+                    version,
+                    stages: rows.stages.clone(),
+                    clients: rows.clients.clone(),
+                    deals: merge(&rows.deals, changed, &gone),
+                })
             }
             _ => None,
         };
-        let fresh = match fresh {
+        let fresh = match merged {
             Some(rows) => rows,
             None => BoardRows {
                 epoch,
@@ -135,7 +134,15 @@ impl BoardCache {
             },
         };
         let fresh = Arc::new(fresh);
-        *held = Some(fresh.clone());
+        let mut all = self.workspaces.lock().unwrap_or_else(|e| e.into_inner());
+        // Keep whichever is newer: another load may have stored a later read meanwhile.
+        let keep = match all.get(&workspace_id) {
+            Some(other) => (other.epoch, other.version) <= (fresh.epoch, fresh.version),
+            None => true,
+        };
+        if keep {
+            all.insert(workspace_id, fresh.clone());
+        }
         Ok(fresh)
     }
 }
