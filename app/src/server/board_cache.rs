@@ -45,7 +45,7 @@ fn card_order(deal: &BoardDealRow) -> (bool, Option<&str>, i64) {
 /// `deals` (in card order) with `changed` put in place and `gone` taken out.
 pub fn merge(
     deals: &[BoardDealRow],
-    mut changed: Vec<BoardDealRow>,
+    changed: Vec<BoardDealRow>,
     gone: &[i64],
 ) -> Vec<BoardDealRow> {
     let drop: HashSet<i64> = changed
@@ -53,23 +53,13 @@ pub fn merge(
         .map(|d| d.id)
         .chain(gone.iter().copied())
         .collect();
-    changed.sort_by(|a, b| card_order(a).cmp(&card_order(b)));
-    let mut out = Vec::with_capacity(deals.len() + changed.len());
-    let mut kept = deals.iter().filter(|d| !drop.contains(&d.id)).peekable();
-    let mut new = changed.into_iter().peekable();
-    loop {
-        let take_kept = match (kept.peek(), new.peek()) {
-            (Some(k), Some(n)) => card_order(k) < card_order(n),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        if take_kept {
-            out.push(kept.next().expect("peeked").clone());
-        } else {
-            out.push(new.next().expect("peeked"));
-        }
-    }
+    let mut out: Vec<BoardDealRow> = deals
+        .iter()
+        .filter(|d| !drop.contains(&d.id))
+        .cloned()
+        .chain(changed)
+        .collect();
+    out.sort_by(|a, b| card_order(a).cmp(&card_order(b)));
     out
 }
 
