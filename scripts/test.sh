@@ -23,10 +23,7 @@ cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D war
 
 step "unit and integration tests"
 cargo test -p app --features ssr 2>&1 | tee -a "$log"
-# One test at a time: run in parallel threads of one process, the HTTP tests hang now and
-# then (each test's own tokio runtime idle, waiting on work that never arrives); serially
-# they have not. Under investigation; see docs/ARCHITECTURE.md, "Tests".
-cargo test -p baton -- --test-threads=1 2>&1 | tee -a "$log"
+cargo test -p baton 2>&1 | tee -a "$log"
 
 step "end-to-end (Playwright + Chromium)"
 scripts/e2e.sh 2>&1 | tee -a "$log"

@@ -26,7 +26,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The whole HTTP surface: pages, server functions under `/api`, `/healthz`, static files,
 /// behind the session guard, the CSRF check and the security headers.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/live", get(live::live))
@@ -50,6 +50,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, worked out once per process.
+///
+/// Working them out renders the app with resource loading switched off through a flag
+/// that is global to the process (`leptos_server`'s `SuppressResourceLoad`): a page
+/// rendered by another router at that moment would wait forever on a resource that never
+/// starts. So no router is built twice: a second server in the same process (a restart in
+/// a test, several test servers at once) reuses the list, and a router built while the
+/// list is being worked out waits for it instead of rendering.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// `GET /healthz`: 200 `ok` when the database answers, 503 otherwise.

@@ -250,6 +250,60 @@ async fn many_page_loads_on_few_connections_never_deadlock() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_render_while_other_servers_start_in_the_same_process() {
+    // Starting a server works out the app's routes by rendering it with resource loading
+    // switched off process-wide; a page rendered by a running server at that moment used
+    // to wait forever on a resource that never started. Servers start here, over and over
+    // on another thread, while this one renders pages that read resources.
+    let f = Arc::new(fixture().await);
+    let admin = f.login("admin@northwind.test").await;
+    let state = f.fresh_state().await;
+    let starting = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let starter = {
+        let starting = starting.clone();
+        // On the runtime's blocking pool: starting a server spawns onto the runtime.
+        tokio::task::spawn_blocking(move || {
+            let mut started = 0;
+            while starting.load(std::sync::atomic::Ordering::Relaxed) && started < 2_000 {
+                drop(baton::router(state.clone()));
+                started += 1;
+            }
+            started
+        })
+    };
+    let pages = ["/", "/pipeline", "/capacity", "/projects", "/time"];
+    let mut stuck = Vec::new();
+    for round in 0..40 {
+        let answers = all_at_once(pages.len(), |i| {
+            let (f, admin) = (f.clone(), admin.clone());
+            async move {
+                // Far longer than any page takes: only a page that never finishes runs out.
+                match tokio::time::timeout(Duration::from_secs(30), f.get(pages[i], Some(&admin)))
+                    .await
+                {
+                    Ok(a) => (a.status, format!("{}: {}", pages[i], a.body.len())),
+                    Err(_) => (StatusCode::REQUEST_TIMEOUT, pages[i].to_string()),
+                }
+            }
+        })
+        .await;
+        stuck.extend(
+            answers
+                .into_iter()
+                .filter(|(s, _)| *s != StatusCode::OK)
+                .map(|(s, b)| format!("round {round}: {s} {b}")),
+        );
+        if !stuck.is_empty() {
+            break;
+        }
+    }
+    starting.store(false, std::sync::atomic::Ordering::Relaxed);
+    let started = starter.await.unwrap();
+    assert!(started > 0, "no server started alongside the pages");
+    assert!(stuck.is_empty(), "pages that never finished: {stuck:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_of_wrong_passwords_cannot_race_past_the_limit() {
     let f = Arc::new(fixture().await);
     let answers = all_at_once(60, |_| {

@@ -255,6 +255,12 @@ impl Fixture {
 
     /// A second router on the same database with fresh server state.
     async fn fresh_router(&self) -> axum::Router {
+        baton::router(self.fresh_state().await)
+    }
+
+    /// Fresh server state over this fixture's database (no caches, no live hub), as a
+    /// second server, or this one after a restart, would start with.
+    pub async fn fresh_state(&self) -> AppState {
         let url = format!("sqlite://{}/baton.db", self.dir.path().display());
         let database = db::Database::open(&url, db::PoolLimits::default())
             .await
@@ -265,7 +271,7 @@ impl Fixture {
             .build();
         let mut state = AppState::new(options, database, false);
         state.clock = self.clock.clone();
-        baton::router(state)
+        state
     }
 
     /// An id from a query's first row.
