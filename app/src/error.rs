@@ -108,6 +108,7 @@ impl From<crate::domain::DomainError> for AppError {
             crate::domain::DomainError::Overflow => {
                 Self::invalid("amount", "is too large to compute")
             }
+            crate::domain::DomainError::NotAllowed => Self::Forbidden,
         }
     }
 }

@@ -102,7 +102,7 @@ pub async fn list_audit(
     } else {
         None
     };
-    if !caller.can(Permission::ViewCostRates) {
+    if !caller.permissions.sees_cost_amounts() {
         for entry in &mut entries {
             entry.before_json = entry.before_json.as_deref().map(mask_cost_fields);
             entry.after_json = entry.after_json.as_deref().map(mask_cost_fields);

@@ -303,7 +303,7 @@ mod repo {
         .fetch_all(&mut *conn)
         .await?;
         let values = caller.can(Permission::ViewDealValues);
-        let costs = caller.can(Permission::ViewCostRates);
+        let costs = caller.permissions.sees_cost_amounts();
         Ok(rows
             .into_iter()
             .map(|r| ChangeRow {
@@ -385,7 +385,7 @@ pub async fn propose_change(
             .fetch_optional(&mut *tx)
             .await?;
     let status = project.ok_or(AppError::NotFound)?;
-    if matches!(status.as_str(), "done" | "cancelled") {
+    if crate::domain::project::ProjectStatus::stored_is_over(&status) {
         return Err(AppError::invalid(
             "project",
             format!("is {status}; changes can only be proposed on running projects"),
@@ -474,10 +474,8 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
     let (skills, people) = repo::names(&mut conn, caller.workspace_id).await?;
     let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
     let values = caller.can(Permission::ViewDealValues);
-    // Cost figures with the budget beside them: like the close dialog's amounts, only for
-    // those who may see both; the margin percentage, derived from costs, with cost rates.
-    let costs = caller.can(Permission::ViewCostRates);
-    let cost_amounts = costs && values;
+    // Cost figures and the margin they leave: only for those who may see both.
+    let cost_amounts = caller.permissions.sees_cost_amounts();
     Ok(ChangeReviewView {
         id: change_id,
         version: loaded.version,
@@ -509,7 +507,7 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
                 )
             })
             .collect(),
-        margin_bp: review.margin.margin_bp.filter(|_| costs),
+        margin_bp: review.margin.margin_bp.filter(|_| cost_amounts),
         margin: review.margin.verdict,
         target_bp: loaded.target_bp,
         floor_bp: loaded.floor_bp,
@@ -518,7 +516,7 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
         extra_cost_minor: cost_amounts.then_some(review.extra_cost_minor),
         revised_cost_minor: cost_amounts.then_some(review.revised_cost_minor),
         needs_override: review.needs_override(),
-        blockers: review.blockers(costs),
+        blockers: review.blockers(cost_amounts),
         can_decide: caller.can(Permission::ManageProjects),
         can_override: caller.can(Permission::OverrideChecks),
     })
@@ -590,7 +588,7 @@ pub async fn decide_change(
         ));
     }
     let (action, before, after) = if approve {
-        if matches!(loaded.project_status.as_str(), "done" | "cancelled") {
+        if crate::domain::project::ProjectStatus::stored_is_over(&loaded.project_status) {
             return Err(AppError::invalid(
                 "project",
                 format!(
@@ -600,23 +598,12 @@ pub async fn decide_change(
             ));
         }
         let review = repo::review_of(&mut tx, &caller, &loaded, now).await?;
-        let stored_override = if review.needs_override() {
-            if override_reason.chars().count() < 10 {
-                return Err(AppError::invalid(
-                    "override_reason",
-                    format!(
-                        "approving needs an override: {}; say why (10 characters or more)",
-                        review
-                            .blockers(caller.can(Permission::ViewCostRates))
-                            .join("; ")
-                    ),
-                ));
-            }
-            caller.require(Permission::OverrideChecks)?;
-            Some(override_reason.clone())
-        } else {
-            None
-        };
+        let stored_override = crate::domain::overrides::decide(
+            "approving the change",
+            &review.blockers(caller.permissions.sees_cost_amounts()),
+            caller.can(Permission::OverrideChecks),
+            &override_reason,
+        )?;
         sqlx::query(
             "UPDATE projects SET budget_minor = budget_minor + $1, version = version + 1
              WHERE id = $2 AND workspace_id = $3",

@@ -26,8 +26,7 @@ pub async fn close_setup(deal_id: i64) -> Result<CloseDialogData, AppError> {
     let deal = close_repo::open_deal(&mut conn, &caller, deal_id, now).await?;
     let start_week = deal.default_start_week();
     let evaluation = close_repo::evaluate(&mut conn, &caller, &deal, start_week, None).await?;
-    let may_see_costs =
-        caller.can(Permission::ViewCostRates) && caller.can(Permission::ViewDealValues);
+    let may_see_costs = caller.permissions.sees_cost_amounts();
     let (currency, target_bp, floor_bp) =
         close_repo::targets(&mut conn, caller.workspace_id).await?;
     let (skills, people) = close_repo::candidates(&mut conn, &caller, &deal).await?;
@@ -81,8 +80,7 @@ pub async fn preview_close(
     let staffing = parse_staffing(&staffing, close_repo::first_week(now))?;
     let evaluation =
         close_repo::evaluate(&mut conn, &caller, &deal, start_week, staffing.as_deref()).await?;
-    let may_see_costs =
-        caller.can(Permission::ViewCostRates) && caller.can(Permission::ViewDealValues);
+    let may_see_costs = caller.permissions.sees_cost_amounts();
     Ok(ClosePreview::of(&evaluation, may_see_costs))
 }
 

@@ -704,7 +704,10 @@ mod imp {
         use crate::domain::csv::{cell, line};
         use crate::domain::validate::hours_text;
         let values = caller.can(Permission::ViewDealValues);
+        // Cost rates as such with "view cost rates"; amounts worked out from them only for
+        // those who may see both.
         let costs = caller.can(Permission::ViewCostRates);
+        let amounts = caller.permissions.sees_cost_amounts();
         let mut conn = pool.acquire().await?;
         let (currency, ..) =
             crate::server::close_repo::targets(&mut conn, caller.workspace_id).await?;
@@ -818,8 +821,8 @@ mod imp {
                         (values, h("budget")),
                         (values, h("spent")),
                         (values, h("forecast")),
-                        (costs && values, h("forecast_cost")),
-                        (costs, h("forecast_margin_pct")),
+                        (amounts, h("forecast_cost")),
+                        (amounts, h("forecast_margin_pct")),
                         (true, h("progress_pct")),
                         (true, h("at_risk")),
                     ],
@@ -840,7 +843,7 @@ mod imp {
                 .await?;
                 for r in rows {
                     let Some(b) = burns.get(&r.0) else { continue };
-                    let running = !matches!(r.4.as_str(), "done" | "cancelled");
+                    let running = !crate::domain::project::ProjectStatus::stored_is_over(&r.4);
                     push(
                         &mut out,
                         vec![
@@ -854,9 +857,9 @@ mod imp {
                             (values, decimal(b.budget_minor, cur)),
                             (values, decimal(b.spent_minor, cur)),
                             (values, decimal(b.forecast_minor, cur)),
-                            (costs && values, decimal(b.forecast_cost_minor, cur)),
+                            (amounts, decimal(b.forecast_cost_minor, cur)),
                             (
-                                costs,
+                                amounts,
                                 b.forecast_margin_bp
                                     .map(|m| format!("{:.2}", m as f64 / 100.0))
                                     .unwrap_or_default(),
@@ -884,7 +887,7 @@ mod imp {
                         (true, h("billable")),
                         (true, h("note")),
                         (values, h("billable_amount")),
-                        (costs, h("cost")),
+                        (amounts, h("cost")),
                     ],
                 );
                 type Row = (String, String, String, String, i64, bool, String, i64, i64);
@@ -919,7 +922,7 @@ mod imp {
                             (true, r.5.to_string()),
                             (true, cell(&r.6)),
                             (values, decimal(amount, cur)),
-                            (costs, decimal(cost, cur)),
+                            (amounts, decimal(cost, cur)),
                         ],
                     );
                 }

@@ -110,7 +110,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let started = std::time::Instant::now();
     let values = caller.can(Permission::ViewDealValues);
-    let costs = caller.can(Permission::ViewCostRates);
+    let costs = caller.permissions.sees_cost_amounts();
     let pool = context::pool()?;
     let now = context::now_ms();
     let today = Date::from_unix_ms(now);
@@ -133,7 +133,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         .iter()
         .filter_map(|d| {
             let stage = stages.get(&d.stage_id)?;
-            (StageKind::parse(&stage.kind) == Some(StageKind::Open)).then_some((d, *stage))
+            (stage.kind == StageKind::Open).then_some((d, *stage))
         })
         .collect();
     let forecast_deals: Vec<ForecastDeal> = open
@@ -240,20 +240,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
                 id,
                 name,
                 client,
-                risks: {
-                    let shown: Vec<String> = b
-                        .risks
-                        .iter()
-                        .filter(|r| costs || !r.contains("margin"))
-                        .filter(|r| values || !r.contains("budget"))
-                        .cloned()
-                        .collect();
-                    if shown.is_empty() {
-                        vec!["its budget or margin is at risk".to_string()]
-                    } else {
-                        shown
-                    }
-                },
+                risks: crate::domain::burn::visible_risks(b, values, costs),
             })
         })
         .collect();

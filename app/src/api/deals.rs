@@ -6,6 +6,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::api::board::DealCard;
+use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::deal_service::{commit_and_publish, current_deal, mask};
@@ -26,27 +27,7 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
     let to = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "is not a stage of this pipeline"))?;
-    match (from.kind.as_str(), to.kind.as_str()) {
-        (_, "won") => {
-            return Err(AppError::invalid(
-                "stage",
-                "win a deal with Close: it checks capacity and margin and creates the project",
-            ))
-        }
-        (_, "lost") => {
-            return Err(AppError::invalid(
-                "stage",
-                "mark the deal lost with a reason",
-            ))
-        }
-        ("won", _) => {
-            return Err(AppError::invalid(
-                "stage",
-                "a won deal is reopened from its project",
-            ))
-        }
-        _ => {}
-    }
+    crate::domain::pipeline::check_move(from.kind, to.kind)?;
     if from.id == to.id {
         let card = DealCard::from_row(&from, row, now);
         return Ok(mask(card, caller.can(Permission::ViewDealValues)));
@@ -89,7 +70,7 @@ pub struct DealDetail {
     /// The deal as its card shows it.
     pub card: DealCard,
     /// Its stage's kind: `open`, `won` or `lost`.
-    pub stage_kind: String,
+    pub stage_kind: StageKind,
     /// Probability override in percent, if any.
     pub probability_override_pct: Option<i64>,
     /// Planned start, `YYYY-MM-DD`.
@@ -269,7 +250,7 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
     let stage = board_repo::stage(&pool, caller.workspace_id, row.stage_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let stage_kind = stage.kind.clone();
+    let stage_kind = stage.kind;
     let card = mask(
         DealCard::from_row(&stage, row, context::now_ms()),
         caller.can(Permission::ViewDealValues),
@@ -634,7 +615,7 @@ pub async fn create_deal(
     let value_minor = validate::amount("value", &value, &Currency::new(&currency))?;
     let stage = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
-        .filter(|s| s.kind == "open")
+        .filter(|s| s.kind == StageKind::Open)
         .ok_or_else(|| AppError::invalid("stage", "is not an open stage of this pipeline"))?;
     let client_ok: Option<i64> =
         sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
@@ -692,13 +673,8 @@ pub async fn mark_deal_lost(
     let mut tx = state.db.write().await?;
     let reason = validate::required_text("reason", &reason, 500)?;
     let (_, from) = current_deal(&mut tx, &caller, deal_id, version, now).await?;
-    if from.kind != "open" {
-        return Err(AppError::invalid(
-            "stage",
-            "only an open deal can be marked lost",
-        ));
-    }
-    let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "lost", false)
+    crate::domain::pipeline::check_mark_lost(from.kind)?;
+    let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, StageKind::Lost, false)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?;
     crate::server::db::changed_one(

@@ -169,7 +169,7 @@ pub async fn list_projects() -> Result<ProjectList, AppError> {
         .await?;
     for p in &mut projects {
         p.at_risk = burns.get(&p.id).is_some_and(|b| b.at_risk())
-            && !matches!(p.status.as_str(), "done" | "cancelled");
+            && !crate::domain::project::ProjectStatus::stored_is_over(&p.status);
     }
     Ok(ProjectList {
         currency: workspace.currency,
@@ -272,7 +272,7 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
     .fetch_all(&pool)
     .await?;
     let mut check_report: Option<CheckReport> = report.and_then(|r| serde_json::from_str(&r).ok());
-    if !caller.can(Permission::ViewCostRates) {
+    if !caller.permissions.sees_cost_amounts() {
         if let Some(r) = check_report.as_mut() {
             r.cost_minor = None;
         }
@@ -289,11 +289,12 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             .remove(&project_id)
             .ok_or(AppError::Internal)?;
     let values = caller.can(Permission::ViewDealValues);
-    let costs = caller.can(Permission::ViewCostRates);
+    let costs = caller.permissions.sees_cost_amounts();
     let first = crate::domain::calendar::Date::parse(&row.starts_on)
         .map(|d| d.week_start(1))
         .unwrap_or(today);
-    row.at_risk = b.at_risk() && !matches!(row.status.as_str(), "done" | "cancelled");
+    row.at_risk =
+        b.at_risk() && !crate::domain::project::ProjectStatus::stored_is_over(&row.status);
     let burn = BurnView {
         budget_minor: values.then_some(b.budget_minor),
         spent_minor: values.then_some(b.spent_minor),
@@ -302,13 +303,7 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
         forecast_margin_bp: if costs { b.forecast_margin_bp } else { None },
         burn_bp: values.then_some(b.burn_bp),
         progress_bp: b.progress_bp,
-        risks: b
-            .risks
-            .iter()
-            .filter(|r| costs || !r.contains("margin"))
-            .filter(|r| values || !r.contains("budget"))
-            .cloned()
-            .collect(),
+        risks: crate::domain::burn::visible_risks(&b, values, costs),
         at_risk: row.at_risk,
         weeks: b
             .weeks
@@ -486,9 +481,14 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
                 .into(),
         ));
     }
-    let to = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "open", true)
-        .await?
-        .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
+    let to = board_repo::stage_of_kind(
+        &mut tx,
+        caller.workspace_id,
+        crate::domain::pipeline::StageKind::Open,
+        true,
+    )
+    .await?
+    .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
     sqlx::query("DELETE FROM allocations WHERE project_id = $1 AND workspace_id = $2")
         .bind(project_id)
         .bind(caller.workspace_id)

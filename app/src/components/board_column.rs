@@ -3,6 +3,7 @@
 use crate::components::board_state::BoardContext;
 use crate::components::deal_card::DealCardView;
 use crate::domain::money::{format_money_compact, format_money_whole, Currency};
+use crate::domain::pipeline::StageKind;
 use leptos::prelude::*;
 
 /// Cards a column shows before "Show more": a column of thousands stays a short page to
@@ -76,14 +77,14 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
     });
     // Cards of the column not drawn yet.
     let hidden = move || column.with(|c| (c.0 - c.3.len() as i64).max(0));
-    let open = stage.kind == "open";
-    let won = stage.kind == "won";
-    let kind_class = format!("column column-{}", stage.kind);
+    let open = stage.kind == StageKind::Open;
+    let won = stage.kind == StageKind::Won;
+    let kind_class = format!("column column-{}", stage.kind.as_str());
     let heading_id = format!("stage-{}-heading", stage.id);
-    let probability = match stage.kind.as_str() {
-        "open" => format!("{} %", stage.probability_pct),
-        "won" => "Closed won".to_string(),
-        _ => "Closed lost".to_string(),
+    let probability = match stage.kind {
+        StageKind::Open => format!("{} %", stage.probability_pct),
+        StageKind::Won => "Closed won".to_string(),
+        StageKind::Lost => "Closed lost".to_string(),
     };
     let drop_hover = RwSignal::new(false);
     let c1 = currency.clone();

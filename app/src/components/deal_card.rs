@@ -3,6 +3,7 @@
 use crate::api::board::DealCard;
 use crate::components::board_state::BoardContext;
 use crate::domain::money::{format_money_whole, Currency};
+use crate::domain::pipeline::StageKind;
 use leptos::prelude::*;
 
 /// A deal as a card: an article named by its title.
@@ -30,23 +31,23 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     let in_open_stage = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
-            .any(|c| c.stage.id == current_stage && c.stage.kind == "open")
+            .any(|c| c.stage.id == current_stage && c.stage.kind == StageKind::Open)
     });
     let options = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
             .filter(|c| {
-                c.stage.kind == "open"
+                c.stage.kind == StageKind::Open
                     || c.stage.id == current_stage
-                    || (in_open_stage && c.stage.kind == "won")
+                    || (in_open_stage && c.stage.kind == StageKind::Won)
             })
             .map(|c| {
-                let label = if c.stage.kind == "won" && c.stage.id != current_stage {
+                let label = if c.stage.kind == StageKind::Won && c.stage.id != current_stage {
                     format!("{} — close…", c.stage.name)
                 } else {
                     c.stage.name.clone()
                 };
-                (c.stage.id, label, c.stage.kind == "won")
+                (c.stage.id, label, c.stage.kind == StageKind::Won)
             })
             .collect::<Vec<_>>()
     });
@@ -54,7 +55,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     let movable = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
-            .any(|c| c.stage.id == current_stage && c.stage.kind != "won")
+            .any(|c| c.stage.id == current_stage && c.stage.kind != StageKind::Won)
     });
     let move_label = format!("Move {} to stage", card.title);
     // The drawer opens over the board as it is filtered now.

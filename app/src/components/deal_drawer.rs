@@ -141,7 +141,7 @@ fn Drawer(
         })
         .collect_view();
     let title = card.title.clone();
-    let closable = d.stage_kind == "open";
+    let closable = d.stage_kind == crate::domain::pipeline::StageKind::Open;
     let query = use_query_map();
     let close_deal_href =
         query.with_untracked(|q| crate::components::board_state::close_href(q, card.id));

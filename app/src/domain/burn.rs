@@ -45,9 +45,66 @@ pub struct Burn {
     /// Planned hours already past / all planned hours, basis points.
     pub progress_bp: i64,
     /// Why it is at risk (empty: it is not).
-    pub risks: Vec<String>,
+    pub risks: Vec<Risk>,
     /// Per week: cumulative planned and logged minutes.
     pub weeks: Vec<(i64, i64)>,
+}
+
+/// Why a project is at risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Risk {
+    /// More of the budget is spent than of the planned work is done (by over 10 points).
+    BurningAhead {
+        /// Spent / budget, whole percent.
+        burn_pct: i64,
+        /// Planned hours past / all planned hours, whole percent.
+        progress_pct: i64,
+    },
+    /// Spent plus the planned work ahead comes to more than the budget.
+    OverBudget,
+    /// The forecast margin is under the workspace's floor.
+    MarginUnderFloor,
+}
+
+impl Risk {
+    /// The risk as a sentence.
+    pub fn text(self) -> String {
+        match self {
+            Self::BurningAhead {
+                burn_pct,
+                progress_pct,
+            } => format!(
+                "{burn_pct} % of the budget is spent at {progress_pct} % of the planned work"
+            ),
+            Self::OverBudget => "the forecast at completion is over the budget".to_string(),
+            Self::MarginUnderFloor => "the forecast margin is under the floor".to_string(),
+        }
+    }
+
+    /// Whether someone who sees values (`values`) and cost amounts (`cost_amounts`) may
+    /// be told of it: the budget's risks need values, the margin's need cost amounts.
+    pub fn visible_to(self, values: bool, cost_amounts: bool) -> bool {
+        match self {
+            Self::BurningAhead { .. } | Self::OverBudget => values,
+            Self::MarginUnderFloor => cost_amounts,
+        }
+    }
+}
+
+/// The risks of `burn` a caller may see, as sentences; when the project is at risk for
+/// reasons they may not see, one sentence that says so without a figure.
+pub fn visible_risks(burn: &Burn, values: bool, cost_amounts: bool) -> Vec<String> {
+    let shown: Vec<String> = burn
+        .risks
+        .iter()
+        .filter(|r| r.visible_to(values, cost_amounts))
+        .map(|r| r.text())
+        .collect();
+    if shown.is_empty() && burn.at_risk() {
+        vec!["its budget or margin is at risk".to_string()]
+    } else {
+        shown
+    }
 }
 
 impl Burn {
@@ -101,17 +158,16 @@ pub fn burn(
     });
     let mut risks = Vec::new();
     if burn_bp > progress_bp + 1_000 {
-        risks.push(format!(
-            "{} % of the budget is spent at {} % of the planned work",
-            burn_bp / 100,
-            progress_bp / 100
-        ));
+        risks.push(Risk::BurningAhead {
+            burn_pct: burn_bp / 100,
+            progress_pct: progress_bp / 100,
+        });
     }
     if forecast > budget_minor {
-        risks.push("the forecast at completion is over the budget".to_string());
+        risks.push(Risk::OverBudget);
     }
     if forecast_margin_bp.is_some_and(|m| m < floor_bp) {
-        risks.push("the forecast margin is under the floor".to_string());
+        risks.push(Risk::MarginUnderFloor);
     }
     let mut cumulative = (0, 0);
     let weeks_out = (0..weeks)
@@ -189,11 +245,13 @@ mod tests {
         let b = burn(400_000, 4, 1, &logged, &weekly(&logged), &planned, 1_500);
         assert!(b.at_risk());
         assert!(
-            b.risks[0].contains("62 % of the budget is spent at 25 %"),
+            b.risks[0]
+                .text()
+                .contains("62 % of the budget is spent at 25 %"),
             "{:?}",
             b.risks
         );
-        assert!(b.risks.iter().any(|r| r.contains("over the budget")));
+        assert!(b.risks.contains(&Risk::OverBudget));
     }
 
     #[test]
@@ -205,6 +263,13 @@ mod tests {
         // Cost: 40 h logged + 10 h planned at 50.00 = 2,500.00 against 2,000.00.
         assert_eq!(b.forecast_cost_minor, 250_000);
         assert_eq!(b.forecast_margin_bp, Some(-2_500));
-        assert!(b.risks.iter().any(|r| r.contains("margin")));
+        assert!(b.risks.contains(&Risk::MarginUnderFloor));
+        // Told only to those who may see cost amounts; the rest learn it is at risk.
+        assert!(!visible_risks(&b, true, false).contains(&Risk::MarginUnderFloor.text()));
+        assert!(visible_risks(&b, true, true).contains(&Risk::MarginUnderFloor.text()));
+        assert_eq!(
+            visible_risks(&b, false, false),
+            vec!["its budget or margin is at risk"]
+        );
     }
 }

@@ -194,6 +194,11 @@ impl CapacityReport {
     }
 }
 
+/// Minutes nobody can cover as whole hours, rounded up: half an hour short is short.
+pub fn shortfall_hours(minutes: Minutes) -> i64 {
+    minutes.max(0).div_euclid(60) + i64::from(minutes.max(0) % 60 != 0)
+}
+
 fn out_of_range(field: &str, reason: &str) -> DomainError {
     DomainError::OutOfRange {
         field: field.into(),
@@ -946,6 +951,18 @@ impl FlowGraph {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_shortfall_is_counted_in_whole_hours_rounded_up() {
+        assert_eq!(shortfall_hours(0), 0);
+        assert_eq!(shortfall_hours(-30), 0);
+        assert_eq!(shortfall_hours(1), 1);
+        assert_eq!(shortfall_hours(30), 1);
+        assert_eq!(shortfall_hours(60), 1);
+        assert_eq!(shortfall_hours(61), 2);
+        assert_eq!(shortfall_hours(2_400), 40);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

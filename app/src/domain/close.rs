@@ -31,7 +31,9 @@ impl CloseEvaluation {
     pub fn blockers(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
-            let hours: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum::<i64>() / 60;
+            let hours = super::capacity::shortfall_hours(
+                self.capacity.cells.iter().map(|c| c.shortfall).sum(),
+            );
             if self.capacity.overbooked.is_empty() {
                 out.push(format!("the team is {hours} h short"));
             } else {

@@ -13,9 +13,11 @@ pub mod csv;
 pub mod dashboard;
 pub mod margin;
 pub mod money;
+pub mod overrides;
 pub mod permissions;
 pub mod pipeline;
 pub mod planner;
+pub mod project;
 pub mod rng;
 pub mod sample;
 pub mod validate;
@@ -36,4 +38,17 @@ pub enum DomainError {
         /// A sentence a user can act on.
         reason: String,
     },
+    /// The caller's role does not allow this.
+    #[error("not allowed")]
+    NotAllowed,
+}
+
+impl DomainError {
+    /// A field error: `field` and a sentence a user can act on.
+    pub fn out_of_range(field: &str, reason: impl Into<String>) -> Self {
+        Self::OutOfRange {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
 }

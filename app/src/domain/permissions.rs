@@ -184,6 +184,21 @@ impl PermissionSet {
             .filter(move |p| self.contains(*p))
     }
 
+    /// Whether deal values and project budgets (and what is spent or forecast against
+    /// them) may be shown.
+    pub fn sees_values(self) -> bool {
+        self.contains(Permission::ViewDealValues)
+    }
+
+    /// Whether amounts worked out from cost rates may be shown: a deal's or a project's
+    /// cost, forecast cost, the margin it leaves (as a figure or a percentage, outside the
+    /// close check) and the largest discount. Both money permissions: with the value, a
+    /// cost gives the margin away and the other way round. Everywhere Baton masks costs it
+    /// asks this.
+    pub fn sees_cost_amounts(self) -> bool {
+        self.contains(Permission::ViewCostRates) && self.contains(Permission::ViewDealValues)
+    }
+
     /// The set of the stored names that are known permissions (unknown names are ignored).
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         let mut set = Self::empty();
@@ -245,6 +260,18 @@ mod tests {
             .permissions()
             .contains(&Permission::ViewCostRates));
         assert_eq!(RolePreset::Admin.permissions().len(), Permission::ALL.len());
+        let sees = |p: RolePreset| {
+            let set: PermissionSet = p.permissions().into_iter().collect();
+            (set.sees_values(), set.sees_cost_amounts())
+        };
+        assert_eq!(sees(RolePreset::Admin), (true, true));
+        assert_eq!(sees(RolePreset::Finance), (true, true));
+        assert_eq!(sees(RolePreset::AccountManager), (true, false));
+        assert_eq!(sees(RolePreset::ProjectManager), (true, false));
+        assert_eq!(sees(RolePreset::TeamMember), (false, false));
+        // Cost rates without values still show no cost amount.
+        let only_costs: PermissionSet = [Permission::ViewCostRates].into_iter().collect();
+        assert!(!only_costs.sees_cost_amounts());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a stage means for the deals in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StageKind {
     /// Still being worked: counts in the weighted pipeline.
     Open,
@@ -33,6 +34,33 @@ impl StageKind {
             Self::Won => "won",
             Self::Lost => "lost",
         }
+    }
+}
+
+/// Whether a deal may be dragged from a stage of kind `from` to one of kind `to` on the
+/// board. Winning goes through the close (capacity and margin), losing through "mark
+/// lost" with a reason, and a won deal is reopened from its project; open stages move
+/// freely among themselves, and a lost deal may be dragged back into play.
+pub fn check_move(from: StageKind, to: StageKind) -> Result<(), DomainError> {
+    let refuse = |reason: &str| Err(DomainError::out_of_range("stage", reason));
+    match (from, to) {
+        (_, StageKind::Won) => {
+            refuse("win a deal with Close: it checks capacity and margin and creates the project")
+        }
+        (_, StageKind::Lost) => refuse("mark the deal lost with a reason"),
+        (StageKind::Won, _) => refuse("a won deal is reopened from its project"),
+        (StageKind::Open | StageKind::Lost, StageKind::Open) => Ok(()),
+    }
+}
+
+/// Whether a deal in a stage of kind `from` may be marked lost.
+pub fn check_mark_lost(from: StageKind) -> Result<(), DomainError> {
+    match from {
+        StageKind::Open => Ok(()),
+        _ => Err(DomainError::out_of_range(
+            "stage",
+            "only an open deal can be marked lost",
+        )),
     }
 }
 
@@ -127,6 +155,29 @@ pub fn initials(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_board_moves_only_between_open_stages_and_back_from_lost() {
+        use StageKind::*;
+        let all = [Open, Won, Lost];
+        for from in all {
+            for to in all {
+                let allowed = check_move(from, to).is_ok();
+                assert_eq!(allowed, from != Won && to == Open, "{from:?} -> {to:?}");
+            }
+        }
+        assert!(check_mark_lost(Open).is_ok());
+        assert!(check_mark_lost(Won).is_err() && check_mark_lost(Lost).is_err());
+        // The stored spelling is the wire spelling.
+        for kind in all {
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.as_str())
+            );
+            assert_eq!(StageKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -11,6 +11,7 @@ use crate::api::live::LiveEvent;
 use crate::components::board_column::BoardColumnView;
 use crate::components::board_state::{board_href, close_href, BoardContext};
 use crate::domain::money::format_money_compact;
+use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 pub use crate::live_client::LiveStatus;
 use leptos::prelude::*;
@@ -146,7 +147,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         shown.with(|b| {
             b.columns
                 .iter()
-                .filter(|c| c.stage.kind == "open")
+                .filter(|c| c.stage.kind == StageKind::Open)
                 .map(|c| c.count)
                 .sum::<i64>()
         })
@@ -156,7 +157,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         shown.with(|b| {
             b.columns
                 .iter()
-                .filter(|c| c.stage.kind == "open")
+                .filter(|c| c.stage.kind == StageKind::Open)
                 .map(|c| {
                     if weighted {
                         c.weighted_minor

@@ -1,5 +1,6 @@
 //! SQL for the pipeline board. Every query is scoped by `workspace_id`.
 
+use crate::domain::pipeline::StageKind;
 use crate::shared::board::{BoardDealRow, StageSummary};
 
 /// A workspace's display settings.
@@ -29,14 +30,40 @@ pub async fn stages<'e>(
     pool: impl sqlx::SqliteExecutor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<StageSummary>, sqlx::Error> {
-    sqlx::query_as(
+    let rows: Vec<StageRow> = sqlx::query_as(
         "SELECT id, name, probability_pct, kind, rotting_days
          FROM stages WHERE workspace_id = $1
          ORDER BY position, id",
     )
     .bind(workspace_id)
     .fetch_all(pool)
-    .await
+    .await?;
+    rows.into_iter().map(StageRow::summary).collect()
+}
+
+/// A stage as stored: its kind as text.
+#[derive(sqlx::FromRow)]
+struct StageRow {
+    id: i64,
+    name: String,
+    probability_pct: i64,
+    kind: String,
+    rotting_days: Option<i64>,
+}
+
+impl StageRow {
+    fn summary(self) -> Result<StageSummary, sqlx::Error> {
+        let kind = StageKind::parse(&self.kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("stage {} has an unknown kind", self.id).into())
+        })?;
+        Ok(StageSummary {
+            id: self.id,
+            name: self.name,
+            probability_pct: self.probability_pct,
+            kind,
+            rotting_days: self.rotting_days,
+        })
+    }
 }
 
 /// The one query a board card is loaded with — the live deals of workspace `$1`, with
@@ -120,32 +147,33 @@ pub async fn stage<'e>(
     workspace_id: i64,
     stage_id: i64,
 ) -> Result<Option<StageSummary>, sqlx::Error> {
-    sqlx::query_as(
+    let row: Option<StageRow> = sqlx::query_as(
         "SELECT id, name, probability_pct, kind, rotting_days FROM stages WHERE id = $1 AND workspace_id = $2",
     )
     .bind(stage_id)
     .bind(workspace_id)
     .fetch_optional(conn)
-    .await
+    .await?;
+    row.map(StageRow::summary).transpose()
 }
 
-/// The first stage of `kind` (`open`, `won`, `lost`) in pipeline order, or the last one
-/// when `last`.
+/// The first stage of `kind` in pipeline order, or the last one when `last`.
 pub async fn stage_of_kind(
     conn: &mut sqlx::SqliteConnection,
     workspace_id: i64,
-    kind: &str,
+    kind: StageKind,
     last: bool,
 ) -> Result<Option<StageSummary>, sqlx::Error> {
     let order = if last { "DESC" } else { "ASC" };
-    sqlx::query_as(&format!(
+    let row: Option<StageRow> = sqlx::query_as(&format!(
         "SELECT id, name, probability_pct, kind, rotting_days FROM stages
          WHERE workspace_id = $1 AND kind = $2 ORDER BY position {order} LIMIT 1"
     ))
     .bind(workspace_id)
-    .bind(kind)
+    .bind(kind.as_str())
     .fetch_optional(conn)
-    .await
+    .await?;
+    row.map(StageRow::summary).transpose()
 }
 
 /// One live (not archived) deal of the workspace as the board loads it.

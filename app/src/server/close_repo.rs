@@ -8,6 +8,7 @@ use crate::domain::capacity::{
 };
 use crate::domain::close::{self, CloseEvaluation};
 use crate::domain::permissions::Permission;
+use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 use crate::server::capacity_repo::{self, Horizon};
 use crate::server::context::Caller;
@@ -98,7 +99,7 @@ pub async fn open_deal(
     let stage = board_repo::stage(&mut *conn, caller.workspace_id, row.stage_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if stage.kind != "open" {
+    if stage.kind != StageKind::Open {
         return Err(AppError::invalid(
             "stage",
             "only an open deal can be closed",
@@ -336,45 +337,21 @@ pub async fn close(
     .await?;
     let (_, target_bp, floor_bp) = targets(&mut tx, caller.workspace_id).await?;
     let first_week = deal.first_week;
-    let overridden = if evaluation.needs_override() {
-        let blockers = evaluation.blockers().join(" and ");
-        if request.override_reason.is_empty() {
-            let next = if caller.can(Permission::OverrideChecks) {
-                "write why it should close anyway (at least 10 characters)"
-            } else {
-                "only someone allowed to override the checks can close it"
-            };
-            return Err(AppError::invalid(
-                "override_reason",
-                format!("the close is blocked ({blockers}): {next}"),
-            ));
-        }
-        if !caller.can(Permission::OverrideChecks) {
-            return Err(AppError::Forbidden);
-        }
-        if request.override_reason.chars().count() < 10 {
-            return Err(AppError::invalid(
-                "override_reason",
-                "must be at least 10 characters: say why the close goes ahead",
-            ));
-        }
-        Some(request.override_reason.clone())
-    } else {
-        None
-    };
+    let overridden = crate::domain::overrides::decide(
+        "the close",
+        &evaluation.blockers(),
+        caller.can(Permission::OverrideChecks),
+        &request.override_reason,
+    )?;
 
-    let won = board_repo::stage_of_kind(&mut tx, caller.workspace_id, "won", false)
+    let won = board_repo::stage_of_kind(&mut tx, caller.workspace_id, StageKind::Won, false)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?;
 
     let starts_on = first_week.add_days(7 * request.start_week as i32);
     let ends_on = starts_on.add_days(7 * deal.demand.weeks as i32 - 3);
     let today = Date::from_unix_ms(now_ms);
-    let status = if starts_on <= today {
-        "active"
-    } else {
-        "planned"
-    };
+    let status = crate::domain::project::ProjectStatus::of_new_project(starts_on, today).as_str();
     let week_date = |week: u32| first_week.add_days(7 * week as i32);
     let skill_names: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")

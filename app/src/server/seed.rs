@@ -789,7 +789,8 @@ async fn seed_workspace(
         let staffed = match kind {
             "won" => {
                 let ends = start.add_days(7 * weeks as i32 - 3);
-                let status = if start <= today { "active" } else { "planned" };
+                let status =
+                    crate::domain::project::ProjectStatus::of_new_project(start, today).as_str();
                 let project_id = insert_id(
                     w.tx,
                     sqlx::query(

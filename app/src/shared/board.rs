@@ -39,7 +39,6 @@ pub struct BoardColumn {
 
 /// A stage as the board needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct StageSummary {
     /// Stage id.
     pub id: i64,
@@ -47,8 +46,8 @@ pub struct StageSummary {
     pub name: String,
     /// Default win probability in percent.
     pub probability_pct: i64,
-    /// `open`, `won` or `lost`.
-    pub kind: String,
+    /// Open, won or lost (`"open"`, `"won"`, `"lost"` on the wire and in the database).
+    pub kind: StageKind,
     /// Days before a deal here is flagged as rotting.
     pub rotting_days: Option<i64>,
 }
@@ -123,7 +122,7 @@ pub struct BoardDealRow {
 impl DealCard {
     /// The card of a deal row in `stage` at `now_ms`.
     pub fn from_row(stage: &StageSummary, deal: BoardDealRow, now_ms: i64) -> Self {
-        let kind = StageKind::parse(&stage.kind).unwrap_or(StageKind::Open);
+        let kind = stage.kind;
         let probability = pipeline::effective_probability(
             kind,
             stage.probability_pct,
@@ -347,7 +346,7 @@ mod tests {
             id,
             name: name.into(),
             probability_pct: pct,
-            kind: kind.into(),
+            kind: StageKind::parse(kind).unwrap(),
             rotting_days: rot,
         }
     }

@@ -185,6 +185,28 @@ async fn a_change_beyond_capacity_is_short_and_needs_the_override() {
     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
     assert_eq!(f.fingerprint().await, before, "a refused approval wrote");
     assert_eq!(budget(&f, project).await, before_budget);
+    // The same rule as closing a deal: with no permission, refused whatever the reason's
+    // length; with it, a reason under 10 characters names the field.
+    for (who, reason, status) in [
+        (&pm, "short", StatusCode::FORBIDDEN),
+        (&admin, "  short  ", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let answer = f
+            .call(
+                "decide_change",
+                &format!(
+                    "change_id={id}&version=1&decision=approve&override_reason={}",
+                    encode(reason)
+                ),
+                Some(who),
+            )
+            .await;
+        assert_eq!(answer.status, status, "{}", answer.body);
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            field_error(&answer, "override_reason");
+        }
+    }
+    assert_eq!(f.fingerprint().await, before, "a refused approval wrote");
 
     // With the permission and a reason it goes through, flagged.
     let answer = f
