@@ -364,10 +364,6 @@ async fn seed_workspace(
     spec: &WorkspaceSpec<'_>,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
-    let mut rng = SplitMix::new(spec.rng_seed);
-    let today = Date::from_unix_ms(now_ms);
-    let this_week = today.week_start(1);
-
     let workspace_id = insert_id(
         tx,
         sqlx::query(
@@ -390,8 +386,47 @@ async fn seed_workspace(
             ..SeedReport::default()
         },
     };
+    // One generator for the whole workspace, drawn from in this order: the same size and
+    // day give the same rows.
+    let mut rng = SplitMix::new(spec.rng_seed);
+    let role_ids = seed_roles(&mut w).await?;
+    let skill_ids = seed_skills(&mut w).await?;
+    let (people, person_by_name) = seed_people(&mut w, &mut rng, spec, &skill_ids, now_ms).await?;
+    let (owner_ids, admin_id) =
+        seed_users(&mut w, spec, &role_ids, &person_by_name, now_ms).await?;
+    let clients = seed_clients(&mut w, spec, &owner_ids, admin_id, now_ms).await?;
+    let stage_ids = seed_stages(&mut w).await?;
+    let team = Team {
+        skill_ids,
+        people,
+        owner_ids,
+        clients,
+        stage_ids,
+    };
+    seed_deals(&mut w, &mut rng, spec, &team, now_ms).await?;
+    w.flush_events().await?;
+    Ok(w.report)
+}
 
-    // Roles, from the built-in presets.
+/// What the deals are written against.
+struct Team {
+    skill_ids: Vec<i64>,
+    people: Vec<Person>,
+    /// Users who own clients and deals (admins and account managers).
+    owner_ids: Vec<i64>,
+    /// (id, name).
+    clients: Vec<(i64, String)>,
+    stage_ids: Vec<i64>,
+}
+
+/// The index in [`SKILLS`] of the skill called `name`.
+fn skill_index(name: &str) -> usize {
+    SKILLS.iter().position(|s| s.0 == name).unwrap_or(0)
+}
+
+/// One role per built-in preset, with its permissions: role ids by preset key.
+async fn seed_roles(w: &mut Writer<'_, '_>) -> Result<BTreeMap<&'static str, i64>, sqlx::Error> {
+    let workspace_id = w.workspace_id;
     let mut role_ids = BTreeMap::new();
     for preset in RolePreset::ALL {
         let role_id = insert_id(
@@ -414,23 +449,37 @@ async fn seed_workspace(
         }
         role_ids.insert(preset.key(), role_id);
     }
+    Ok(role_ids)
+}
 
-    // Skills.
+/// The skills of [`SKILLS`], ids in that order.
+async fn seed_skills(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
     let mut skill_ids = Vec::new();
     for (name, ..) in SKILLS {
         skill_ids.push(
             insert_id(
                 w.tx,
                 sqlx::query("INSERT INTO skills (workspace_id, name) VALUES ($1, $2)")
-                    .bind(workspace_id)
+                    .bind(w.workspace_id)
                     .bind(name),
             )
             .await?,
         );
     }
-    let skill_index = |name: &str| SKILLS.iter().position(|s| s.0 == name).unwrap_or(0);
+    Ok(skill_ids)
+}
 
-    // People: the logins who deliver come first, then the rest of the studio.
+/// The studio: the logins who deliver come first, then the rest, with skills, rates and
+/// some time off. Answers the people and their ids by name.
+async fn seed_people(
+    w: &mut Writer<'_, '_>,
+    rng: &mut SplitMix,
+    spec: &WorkspaceSpec<'_>,
+    skill_ids: &[i64],
+    now_ms: i64,
+) -> Result<(Vec<Person>, BTreeMap<String, i64>), sqlx::Error> {
+    let workspace_id = w.workspace_id;
+    let this_week = Date::from_unix_ms(now_ms).week_start(1);
     let main_skill_cycle: Vec<usize> = SKILLS
         .iter()
         .enumerate()
@@ -553,7 +602,19 @@ async fn seed_workspace(
         w.report.people += 1;
     }
 
-    // Users: one per login, linked to their person where they have one.
+    Ok((people, person_by_name))
+}
+
+/// One user per login, linked to their person where they have one. Answers the users who
+/// own clients and deals, and the admin.
+async fn seed_users(
+    w: &mut Writer<'_, '_>,
+    spec: &WorkspaceSpec<'_>,
+    role_ids: &BTreeMap<&'static str, i64>,
+    person_by_name: &BTreeMap<String, i64>,
+    now_ms: i64,
+) -> Result<(Vec<i64>, Option<i64>), sqlx::Error> {
+    let workspace_id = w.workspace_id;
     let mut owner_ids = Vec::new();
     let mut admin_id = None;
     for login in spec.logins {
@@ -582,7 +643,18 @@ async fn seed_workspace(
         w.report.users += 1;
     }
 
-    // Clients.
+    Ok((owner_ids, admin_id))
+}
+
+/// Clients, owned in turn by the owners, with a contact and a health flag: (id, name).
+async fn seed_clients(
+    w: &mut Writer<'_, '_>,
+    spec: &WorkspaceSpec<'_>,
+    owner_ids: &[i64],
+    admin_id: Option<i64>,
+    now_ms: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let workspace_id = w.workspace_id;
     let client_count = (spec.size.deals / 6)
         .clamp(3, 400)
         .max(if spec.size.deals >= 48 { 10 } else { 3 });
@@ -634,7 +706,12 @@ async fn seed_workspace(
         w.report.clients += 1;
     }
 
-    // Stages.
+    Ok(clients)
+}
+
+/// The pipeline of [`STAGES`], ids in that order.
+async fn seed_stages(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
+    let workspace_id = w.workspace_id;
     let mut stage_ids = Vec::new();
     for (position, (name, pct, kind, rot)) in STAGES.iter().enumerate() {
         stage_ids.push(
@@ -656,10 +733,28 @@ async fn seed_workspace(
         );
     }
 
+    Ok(stage_ids)
+}
+
+/// Deals, their estimates, and for won deals the project with staffing and time.
+async fn seed_deals(
+    w: &mut Writer<'_, '_>,
+    rng: &mut SplitMix,
+    spec: &WorkspaceSpec<'_>,
+    team: &Team,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let workspace_id = w.workspace_id;
+    let today = Date::from_unix_ms(now_ms);
+    let Team {
+        skill_ids,
+        people,
+        owner_ids,
+        clients,
+        stage_ids,
+    } = team;
     // Load per (person, week) so staffing spreads work instead of piling it on one person.
     let mut load: BTreeMap<(usize, i32), i64> = BTreeMap::new();
-
-    // Deals, their estimates, and for won deals the project with staffing and time.
     for i in 0..spec.size.deals {
         let stage = STAGE_CYCLE[i % STAGE_CYCLE.len()];
         let (template, template_skills) = DEAL_TEMPLATES[(i * 5 + i / 12) % DEAL_TEMPLATES.len()];
@@ -913,8 +1008,7 @@ async fn seed_workspace(
             }
         }
     }
-    w.flush_events().await?;
-    Ok(w.report)
+    Ok(())
 }
 
 #[cfg(test)]
