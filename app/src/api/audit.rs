@@ -4,27 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// One event as the audit page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct AuditEntry {
-    /// The event's sequence number in the workspace.
-    pub seq: i64,
-    /// When, Unix ms.
-    pub created_at: i64,
-    /// Who acted, if a user did.
-    pub actor_name: Option<String>,
-    /// What kind of thing changed.
-    pub entity: String,
-    /// Which one.
-    pub entity_id: i64,
-    /// What happened.
-    pub action: String,
-    /// The changed fields before (JSON), with money the viewer may not see removed.
-    pub before_json: Option<String>,
-    /// The changed fields after (JSON), likewise.
-    pub after_json: Option<String>,
-}
+pub use crate::shared::audit::AuditEntry;
 
 /// A page of the audit trail and what it can be filtered by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +49,7 @@ pub async fn list_audit(
     before_seq: Option<i64>,
 ) -> Result<AuditPage, AppError> {
     use crate::domain::permissions::Permission;
+    use crate::server::audit_repo::{self, AuditFilter};
     use crate::server::context;
 
     const PAGE: i64 = 100;
@@ -78,24 +59,12 @@ pub async fn list_audit(
         return Err(AppError::invalid("entity", "is not a kind of entity"));
     }
     let pool = context::pool()?;
-    let mut entries: Vec<AuditEntry> = sqlx::query_as(
-        "SELECT e.seq, e.created_at, u.name AS actor_name, e.entity, e.entity_id, e.action,
-                e.before_json, e.after_json
-         FROM events e LEFT JOIN users u ON u.id = e.actor_user_id
-         WHERE e.workspace_id = $1
-           AND ($2 IS NULL OR e.actor_user_id = $2)
-           AND ($3 IS NULL OR e.entity = $3)
-           AND ($4 IS NULL OR e.seq < $4)
-         ORDER BY e.seq DESC
-         LIMIT $5",
-    )
-    .bind(caller.workspace_id)
-    .bind(actor_user_id)
-    .bind(&entity)
-    .bind(before_seq)
-    .bind(PAGE + 1)
-    .fetch_all(&pool)
-    .await?;
+    let filter = AuditFilter {
+        actor_user_id,
+        entity: entity.as_deref(),
+        before_seq,
+    };
+    let mut entries = audit_repo::entries(&pool, caller.workspace_id, filter, PAGE + 1).await?;
     let next_before_seq = if entries.len() as i64 > PAGE {
         entries.truncate(PAGE as usize);
         entries.last().map(|e| e.seq)
@@ -108,19 +77,8 @@ pub async fn list_audit(
             entry.after_json = entry.after_json.as_deref().map(mask_cost_fields);
         }
     }
-    let actors = sqlx::query_as(
-        "SELECT DISTINCT u.id, u.name FROM events e JOIN users u ON u.id = e.actor_user_id
-         WHERE e.workspace_id = $1 ORDER BY u.name",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
-    let entities = sqlx::query_scalar(
-        "SELECT DISTINCT entity FROM events WHERE workspace_id = $1 ORDER BY entity",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let actors = audit_repo::actors(&pool, caller.workspace_id).await?;
+    let entities = audit_repo::entities(&pool, caller.workspace_id).await?;
     Ok(AuditPage {
         entries,
         actors,

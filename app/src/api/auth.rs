@@ -25,15 +25,12 @@ pub struct SignedInUser {
 /// Who is signed in on this browser, or `None`. Callable anonymously.
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
-    use crate::server::context;
+    use crate::server::{context, workspace_repo};
 
     let Some(session) = context::session() else {
         return Ok(None);
     };
-    let workspace_name: String = sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1")
-        .bind(session.workspace_id)
-        .fetch_one(&context::pool()?)
-        .await?;
+    let workspace_name = workspace_repo::name(&context::pool()?, session.workspace_id).await?;
     Ok(Some(SignedInUser {
         id: session.user_id,
         name: session.name,
@@ -57,7 +54,7 @@ pub async fn login(
     workspace: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::validate;
-    use crate::server::{auth, context, events};
+    use crate::server::{auth, context, events, user_repo};
 
     let state = context::state()?;
     let email = validate::email("email", &email)?;
@@ -91,29 +88,20 @@ pub async fn login(
     let workspace = workspace
         .map(|w| w.trim().to_ascii_lowercase())
         .filter(|w| !w.is_empty());
-    type Candidate = (i64, i64, Option<String>, String, String);
-    let candidates: Vec<Candidate> = sqlx::query_as(
-        "SELECT u.id, u.workspace_id, u.password_hash, w.slug, w.name
-         FROM users u JOIN workspaces w ON w.id = u.workspace_id
-         WHERE u.email = $1 AND u.active = 1 AND ($2 IS NULL OR w.slug = $2)
-         ORDER BY u.id",
-    )
-    .bind(&email)
-    .bind(&workspace)
-    .fetch_all(state.db.reader())
-    .await?;
+    let candidates =
+        user_repo::sign_in_candidates(state.db.reader(), &email, workspace.as_deref()).await?;
     // On the password workers: argon2 takes tens of milliseconds and 19 MiB by design,
     // and only a fixed few run at once however many sign-ins arrive. An unknown email
     // checks a dummy hash, so it takes as long as a wrong password.
     // A busy answer (503) drops the attempt unsettled: it counts as nothing.
-    let mut opened: Vec<&Candidate> = Vec::new();
+    let mut opened: Vec<&user_repo::SignInCandidate> = Vec::new();
     if candidates.is_empty() {
         state.passwords.verify(None, password).await?;
     } else {
         for candidate in &candidates {
             if state
                 .passwords
-                .verify(candidate.2.clone(), password.clone())
+                .verify(candidate.password_hash.clone(), password.clone())
                 .await?
             {
                 opened.push(candidate);
@@ -125,13 +113,13 @@ pub async fn login(
             attempt.failed();
             return Err(AppError::BadCredentials);
         }
-        [one] => (one.0, one.1),
+        [one] => (one.user_id, one.workspace_id),
         several => {
             // Only someone who knows the password of each learns their names.
             attempt.succeeded();
             let names: Vec<String> = several
                 .iter()
-                .map(|c| format!("{} ({})", c.4, c.3))
+                .map(|c| format!("{} ({})", c.workspace_name, c.workspace_slug))
                 .collect();
             return Err(AppError::invalid(
                 "workspace",
@@ -209,36 +197,20 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, password: String) -> Result<(), AppError> {
     use crate::domain::validate;
-    use crate::server::{auth, context, events};
+    use crate::server::{auth, context, events, user_repo};
 
     let state = context::state()?;
     let password = validate::new_password("password", &password)?;
     let now = context::now_ms();
-    let user: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT id, workspace_id FROM users
-         WHERE invite_token_hash = $1 AND invite_expires_at > $2 AND active = 1",
-    )
-    .bind(auth::hash_token(&token))
-    .bind(now)
-    .fetch_optional(state.db.reader())
-    .await?;
+    let token_hash = auth::hash_token(&token);
+    let user = user_repo::invited(state.db.reader(), &token_hash, now).await?;
     let (user_id, workspace_id) =
         user.ok_or_else(|| AppError::invalid("token", "this invite link is not valid any more"))?;
     let hash = state.passwords.hash(password).await?;
     let mut tx = state.db.write().await?;
     // The same link used twice at once: only the first use sets the password.
-    let used = sqlx::query(
-        "UPDATE users SET password_hash = $1, invite_token_hash = NULL, invite_expires_at = NULL,
-                          version = version + 1
-         WHERE id = $2 AND workspace_id = $3 AND invite_token_hash = $4",
-    )
-    .bind(&hash)
-    .bind(user_id)
-    .bind(workspace_id)
-    .bind(auth::hash_token(&token))
-    .execute(&mut *tx)
-    .await?;
-    if used.rows_affected() != 1 {
+    let used = user_repo::accept_invite(&mut tx, workspace_id, user_id, &token_hash, &hash).await?;
+    if !used {
         return Err(AppError::invalid(
             "token",
             "this invite link is not valid any more",

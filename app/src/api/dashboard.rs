@@ -105,7 +105,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
     use crate::domain::dashboard::{forecast_by_month, week_loads, win_rate_bp, ForecastDeal};
     use crate::domain::permissions::Permission;
     use crate::domain::pipeline::{days_in_stage, is_rotting, StageKind};
-    use crate::server::{board_repo, capacity_repo, context};
+    use crate::server::{board_repo, capacity_repo, context, dashboard_repo};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let started = std::time::Instant::now();
@@ -178,18 +178,7 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
 
     let deals_ms = started.elapsed().as_millis();
     let since = now - 90 * 86_400_000;
-    let (won, lost, won_minor): (i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN s.kind = 'won' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN s.kind = 'lost' THEN 1 ELSE 0 END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN s.kind = 'won' THEN d.value_minor ELSE 0 END), 0) AS BIGINT)
-         FROM deals d JOIN stages s ON s.id = d.stage_id
-         WHERE d.workspace_id = $1 AND d.closed_at >= $2 AND s.kind IN ('won', 'lost')
-           AND d.archived_at IS NULL",
-    )
-    .bind(caller.workspace_id)
-    .bind(since)
-    .fetch_one(&mut *conn)
-    .await?;
+    let decided = dashboard_repo::decided_since(&mut conn, caller.workspace_id, since).await?;
 
     let first_week = today.week_start(1);
     let input = capacity_repo::load_capacity_input(
@@ -224,23 +213,16 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         burns_ms = started.elapsed().as_millis(),
         "dashboard"
     );
-    let projects: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT p.id, p.name, c.name FROM projects p JOIN clients c ON c.id = p.client_id
-         WHERE p.workspace_id = $1 AND p.status NOT IN ('done', 'cancelled')
-         ORDER BY p.name, p.id",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let at_risk = projects
+    let at_risk = dashboard_repo::running_projects(&mut conn, caller.workspace_id)
+        .await?
         .into_iter()
-        .filter_map(|(id, name, client)| {
-            let b = burns.get(&id).filter(|b| b.at_risk())?;
+        .filter_map(|p| {
+            let b = burns.get(&p.id).filter(|b| b.at_risk())?;
             Some(RiskyProject {
-                id,
-                name,
-                client,
                 risks: crate::domain::burn::visible_risks(b, values, costs),
+                id: p.id,
+                name: p.name,
+                client: p.client,
             })
         })
         .collect();
@@ -249,10 +231,10 @@ pub async fn dashboard() -> Result<DashboardData, AppError> {
         currency: workspace.currency,
         values,
         forecast,
-        won,
-        lost,
-        win_rate_bp: win_rate_bp(won, lost),
-        won_minor: values.then_some(won_minor),
+        won: decided.won,
+        lost: decided.lost,
+        win_rate_bp: win_rate_bp(decided.won, decided.lost),
+        won_minor: values.then_some(decided.won_minor),
         utilisation,
         at_risk,
         rotting,

@@ -1,6 +1,7 @@
 //! Server-only code: context access, sessions, the database, repositories, the demo seed.
 //! Compiled with the `ssr` feature only; server functions import it inside their bodies.
 
+pub mod audit_repo;
 pub mod auth;
 pub mod board_cache;
 pub mod board_repo;
@@ -11,15 +12,19 @@ pub mod client_repo;
 pub mod clock;
 pub mod close_repo;
 pub mod context;
+pub mod dashboard_repo;
 pub mod db;
 pub mod deal_service;
 pub mod events;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;
+pub mod role_repo;
 pub mod seed;
 pub mod state;
 pub mod time_repo;
+pub mod user_repo;
+pub mod workspace_repo;
 
 /// The nonce of the current response's Content-Security-Policy, put into the request by
 /// the server's header middleware and handed to Leptos by the shell.

@@ -2,6 +2,8 @@
 //! pure helpers both sides use on them. They name nothing above `domain/`: the server's
 //! services and repositories answer them, server functions return them, pages show them.
 
+pub mod admin;
+pub mod audit;
 pub mod board;
 pub mod close;
 pub mod live;

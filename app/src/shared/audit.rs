@@ -1,0 +1,25 @@
+//! The audit trail as it crosses the wire.
+
+use serde::{Deserialize, Serialize};
+
+/// One event as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    /// The event's sequence number in the workspace.
+    pub seq: i64,
+    /// When, Unix ms.
+    pub created_at: i64,
+    /// Who acted, if a user did.
+    pub actor_name: Option<String>,
+    /// What kind of thing changed.
+    pub entity: String,
+    /// Which one.
+    pub entity_id: i64,
+    /// What happened.
+    pub action: String,
+    /// The changed fields before (JSON), with money the viewer may not see removed.
+    pub before_json: Option<String>,
+    /// The changed fields after (JSON), likewise.
+    pub after_json: Option<String>,
+}
