@@ -7,6 +7,7 @@ pub mod board_repo;
 pub mod burn_repo;
 pub mod capacity_cache;
 pub mod capacity_repo;
+pub mod change_repo;
 pub mod client_repo;
 pub mod clock;
 pub mod close_repo;
@@ -17,9 +18,11 @@ pub mod events;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;
+pub mod project_repo;
 pub mod seed;
 pub mod state;
 pub mod time_repo;
+pub mod update_repo;
 
 /// The nonce of the current response's Content-Security-Policy, put into the request by
 /// the server's header middleware and handed to Leptos by the shell.
