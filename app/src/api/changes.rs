@@ -8,38 +8,7 @@ use crate::domain::margin::MarginVerdict;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// One change request in a project's history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ChangeRow {
-    /// Id.
-    pub id: i64,
-    /// Version, for deciding.
-    pub version: i64,
-    /// What is asked for.
-    pub description: String,
-    /// Extra value, minor units (hidden without "view deal values").
-    pub extra_value_minor: Option<i64>,
-    /// Extra hours: (skill name, minutes).
-    pub hours: Vec<(String, i64)>,
-    /// `proposed`, `approved` or `rejected`.
-    pub status: String,
-    /// Who proposed it.
-    pub proposed_by: String,
-    /// When, Unix ms.
-    pub created_at: i64,
-    /// Who decided, if decided.
-    pub decided_by: Option<String>,
-    /// When, Unix ms.
-    pub decided_at: Option<i64>,
-    /// Why it was rejected.
-    pub decision_reason: Option<String>,
-    /// Why a blocked change was approved anyway.
-    pub override_reason: Option<String>,
-    /// The verdicts when decided: capacity, margin of the revised budget.
-    pub verdicts: Option<(CapacityVerdict, Option<i64>)>,
-    /// Whether its staffing was added to the planner on approval.
-    pub allocations_added: bool,
-}
+pub use crate::shared::project::ChangeRow;
 
 /// One skill in one week of the extra work.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -99,242 +68,27 @@ pub struct ChangeReviewView {
     pub can_override: bool,
 }
 
+/// A project's change requests as `caller` may see them: extra values only with "view
+/// deal values", the margin at decision only with both money permissions.
 #[cfg(feature = "ssr")]
-mod repo {
-    use super::*;
-    use crate::domain::calendar::Date;
-    use crate::domain::capacity::{Demand, DemandLine};
-    use crate::domain::change::{review, ChangeReview};
-    use crate::server::close_repo;
-    use crate::server::context::{self, Caller};
-    use sqlx::SqliteConnection;
-
-    /// A change request with its project, loaded for review or decision.
-    pub struct Loaded {
-        pub project_id: i64,
-        pub version: i64,
-        pub status: String,
-        pub extra_value_minor: i64,
-        pub budget_minor: i64,
-        pub project_status: String,
-        pub first_week: Date,
-        pub start_week: u32,
-        pub demand: Demand,
-        /// The workspace's margin target and floor, basis points.
-        pub target_bp: i64,
-        pub floor_bp: i64,
-    }
-
-    /// Loads change request `id` of the caller's workspace.
-    pub async fn load(
-        conn: &mut SqliteConnection,
-        caller: &Caller,
-        id: i64,
-        now_ms: i64,
-    ) -> Result<Loaded, AppError> {
-        type Row = (i64, i64, String, i64, i64, String, String, String);
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT c.project_id, c.version, c.status, c.extra_value_minor, p.budget_minor,
-                    p.status, p.starts_on, p.ends_on
-             FROM change_requests c JOIN projects p ON p.id = c.project_id
-             WHERE c.id = $1 AND c.workspace_id = $2",
-        )
-        .bind(id)
-        .bind(caller.workspace_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let (project_id, version, status, extra, budget, project_status, starts, ends) =
-            row.ok_or(AppError::NotFound)?;
-        let lines: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT skill_id, minutes FROM change_request_lines
-             WHERE change_request_id = $1 AND workspace_id = $2 ORDER BY skill_id",
-        )
-        .bind(id)
-        .bind(caller.workspace_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let first_week = close_repo::first_week(now_ms);
-        let (start_week, weeks) = remaining_weeks(first_week, &starts, &ends);
-        let (_, target_bp, floor_bp) = close_repo::targets(&mut *conn, caller.workspace_id).await?;
-        Ok(Loaded {
-            target_bp,
-            floor_bp,
-            project_id,
-            version,
-            status,
-            extra_value_minor: extra,
-            budget_minor: budget,
-            project_status,
-            first_week,
-            start_week,
-            demand: Demand {
-                lines: lines
-                    .into_iter()
-                    .map(|(skill, minutes)| DemandLine { skill, minutes })
-                    .collect(),
-                weeks,
-            },
+pub fn as_seen_by(
+    changes: Vec<ChangeRow>,
+    caller: &crate::server::context::Caller,
+) -> Vec<ChangeRow> {
+    use crate::domain::permissions::Permission;
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.permissions.sees_cost_amounts();
+    changes
+        .into_iter()
+        .map(|c| ChangeRow {
+            extra_value_minor: c.extra_value_minor.filter(|_| values),
+            verdicts: c
+                .verdicts
+                .map(|(capacity, bp)| (capacity, bp.filter(|_| costs))),
+            ..c
         })
-    }
-
-    /// The weeks extra work fits in: from this week (or the project's first week, if
-    /// later) to the project's last week; at least one, at most 104.
-    pub fn remaining_weeks(first_week: Date, starts: &str, ends: &str) -> (u32, u32) {
-        let index = |text: &str| {
-            Date::parse(text)
-                .map(|d| first_week.days_until(d.week_start(1)) / 7)
-                .unwrap_or(0)
-        };
-        let start = index(starts).clamp(0, 104);
-        let end = index(ends);
-        let weeks = (end - start + 1).clamp(1, 104);
-        (start as u32, weeks as u32)
-    }
-
-    /// Reviews `loaded` against the team's confirmed work and the project's forecast.
-    pub async fn review_of(
-        conn: &mut SqliteConnection,
-        caller: &Caller,
-        loaded: &Loaded,
-        now_ms: i64,
-    ) -> Result<ChangeReview, AppError> {
-        let today = Date::from_unix_ms(now_ms);
-        let forecast_cost = crate::server::burn_repo::burns(
-            &mut *conn,
-            caller.workspace_id,
-            Some(loaded.project_id),
-            today,
-        )
-        .await?
-        .remove(&loaded.project_id)
-        .map(|b| b.forecast_cost_minor)
-        .unwrap_or(0);
-        let state = context::state()?;
-        state
-            .capacity
-            .with(
-                &mut *conn,
-                caller.workspace_id,
-                loaded.first_week,
-                |snapshot| {
-                    review(
-                        &snapshot.engine,
-                        &loaded.demand,
-                        loaded.start_week,
-                        loaded.budget_minor,
-                        forecast_cost,
-                        loaded.extra_value_minor,
-                        loaded.target_bp,
-                        loaded.floor_bp,
-                    )
-                },
-            )
-            .await?
-            .map_err(AppError::from)
-    }
-
-    /// Skill and person names of the workspace.
-    pub async fn names(
-        conn: &mut SqliteConnection,
-        workspace_id: i64,
-    ) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), AppError> {
-        let skills = sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        let people = sqlx::query_as("SELECT id, name FROM people WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        Ok((skills, people))
-    }
-
-    pub fn name_of(names: &[(i64, String)], id: i64) -> String {
-        names
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| format!("#{id}"))
-    }
-
-    /// The history of a project's change requests, money as the caller may see it.
-    pub async fn history(
-        conn: &mut SqliteConnection,
-        caller: &Caller,
-        project_id: i64,
-    ) -> Result<Vec<ChangeRow>, AppError> {
-        use crate::domain::permissions::Permission;
-        type Row = (
-            i64,
-            i64,
-            String,
-            i64,
-            String,
-            String,
-            i64,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            bool,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.id, c.version, c.description, c.extra_value_minor, c.status, u.name,
-                    c.created_at, d.name, c.decided_at, c.decision_reason, c.override_reason,
-                    c.check_report, c.allocations_added = 1
-             FROM change_requests c JOIN users u ON u.id = c.proposed_by
-             LEFT JOIN users d ON d.id = c.decided_by
-             WHERE c.project_id = $1 AND c.workspace_id = $2
-             ORDER BY c.created_at DESC, c.id DESC",
-        )
-        .bind(project_id)
-        .bind(caller.workspace_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let lines: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT l.change_request_id, s.name, l.minutes FROM change_request_lines l
-             JOIN change_requests c ON c.id = l.change_request_id
-             JOIN skills s ON s.id = l.skill_id
-             WHERE c.project_id = $1 AND l.workspace_id = $2 ORDER BY s.name",
-        )
-        .bind(project_id)
-        .bind(caller.workspace_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let values = caller.can(Permission::ViewDealValues);
-        let costs = caller.permissions.sees_cost_amounts();
-        Ok(rows
-            .into_iter()
-            .map(|r| ChangeRow {
-                id: r.0,
-                version: r.1,
-                description: r.2,
-                extra_value_minor: values.then_some(r.3),
-                hours: lines
-                    .iter()
-                    .filter(|l| l.0 == r.0)
-                    .map(|l| (l.1.clone(), l.2))
-                    .collect(),
-                status: r.4,
-                proposed_by: r.5,
-                created_at: r.6,
-                decided_by: r.7,
-                decided_at: r.8,
-                decision_reason: r.9,
-                override_reason: r.10,
-                verdicts: r
-                    .11
-                    .and_then(|j| serde_json::from_str::<(CapacityVerdict, Option<i64>)>(&j).ok())
-                    .map(|(capacity, bp)| (capacity, bp.filter(|_| costs))),
-                allocations_added: r.12,
-            })
-            .collect())
-    }
+        .collect()
 }
-
-#[cfg(feature = "ssr")]
-pub use repo::{history, remaining_weeks};
 
 /// Proposes extra scope on a project: a description, extra value (major units, empty for
 /// none) and extra hours per skill (`hours[<skill_id>]`). Needs "edit deals" or "manage
@@ -349,7 +103,7 @@ pub async fn propose_change(
     use crate::api::live::LiveEvent;
     use crate::domain::money::Currency;
     use crate::domain::validate;
-    use crate::server::{close_repo, context, events};
+    use crate::server::{change_repo, close_repo, context, events, project_repo};
 
     let caller = context::caller().await?;
     caller.require_client_contact()?;
@@ -378,12 +132,7 @@ pub async fn propose_change(
         "" => 0,
         text => validate::amount("extra_value", text, &Currency::new(&currency))?,
     };
-    let project: Option<String> =
-        sqlx::query_scalar("SELECT status FROM projects WHERE id = $1 AND workspace_id = $2")
-            .bind(project_id)
-            .bind(caller.workspace_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let project = project_repo::status(&mut tx, caller.workspace_id, project_id).await?;
     let status = project.ok_or(AppError::NotFound)?;
     if crate::domain::project::ProjectStatus::stored_is_over(&status) {
         return Err(AppError::invalid(
@@ -392,39 +141,26 @@ pub async fn propose_change(
         ));
     }
     for (skill_id, _) in &minutes {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM skills WHERE id = $1 AND workspace_id = $2")
-                .bind(skill_id)
-                .bind(caller.workspace_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        ok.ok_or_else(|| AppError::invalid("hours", "names a skill this workspace does not have"))?;
+        if !change_repo::is_skill(&mut tx, caller.workspace_id, *skill_id).await? {
+            return Err(AppError::invalid(
+                "hours",
+                "names a skill this workspace does not have",
+            ));
+        }
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO change_requests (workspace_id, project_id, description, extra_value_minor,
-                                      proposed_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    let id = change_repo::insert(
+        &mut tx,
+        caller.workspace_id,
+        change_repo::NewChange {
+            project_id,
+            description: &description,
+            extra_value_minor,
+            proposed_by: caller.user_id,
+            minutes: &minutes,
+        },
+        now,
     )
-    .bind(caller.workspace_id)
-    .bind(project_id)
-    .bind(&description)
-    .bind(extra_value_minor)
-    .bind(caller.user_id)
-    .bind(now)
-    .fetch_one(&mut *tx)
     .await?;
-    for (skill_id, m) in &minutes {
-        sqlx::query(
-            "INSERT INTO change_request_lines (workspace_id, change_request_id, skill_id, minutes)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(caller.workspace_id)
-        .bind(id)
-        .bind(skill_id)
-        .bind(m)
-        .execute(&mut *tx)
-        .await?;
-    }
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -457,21 +193,21 @@ pub async fn propose_change(
 #[server(endpoint = "review_change")]
 pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::context;
+    use crate::server::{change_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
     let now = context::now_ms();
     let mut conn = pool.acquire().await?;
-    let loaded = repo::load(&mut conn, &caller, change_id, now).await?;
+    let loaded = change_repo::load(&mut conn, caller.workspace_id, change_id, now).await?;
     if loaded.status != "proposed" {
         return Err(AppError::Conflict(format!(
             "this change request was already {}",
             loaded.status
         )));
     }
-    let review = repo::review_of(&mut conn, &caller, &loaded, now).await?;
-    let (skills, people) = repo::names(&mut conn, caller.workspace_id).await?;
+    let review = change_repo::review_of(&mut conn, caller.workspace_id, &loaded, now).await?;
+    let (skills, people) = change_repo::names(&mut conn, caller.workspace_id).await?;
     let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
     let values = caller.can(Permission::ViewDealValues);
     // Cost figures and the margin they leave: only for those who may see both.
@@ -487,7 +223,7 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
             .cells
             .iter()
             .map(|c| ChangeCell {
-                skill: repo::name_of(&skills, c.skill),
+                skill: change_repo::name_of(&skills, c.skill),
                 week: week(c.week),
                 demand: c.demand,
                 staffed: c.staffed,
@@ -500,8 +236,8 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
             .iter()
             .map(|l| {
                 (
-                    repo::name_of(&people, l.person_id),
-                    repo::name_of(&skills, l.skill),
+                    change_repo::name_of(&people, l.person_id),
+                    change_repo::name_of(&skills, l.skill),
                     week(l.week),
                     l.minutes,
                 )
@@ -539,7 +275,7 @@ pub async fn decide_change(
     use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{context, events};
+    use crate::server::{change_repo, context, events, project_repo};
 
     let caller = context::caller_with(Permission::ManageProjects).await?;
     let approve = match decision.as_str() {
@@ -575,7 +311,7 @@ pub async fn decide_change(
     // Approval books people: it takes its turn at the writer like closes, so both see
     // each other's allocations.
     let mut tx = state.db.write().await?;
-    let loaded = repo::load(&mut tx, &caller, change_id, now).await?;
+    let loaded = change_repo::load(&mut tx, caller.workspace_id, change_id, now).await?;
     if loaded.status != "proposed" {
         return Err(AppError::Conflict(format!(
             "this change request was already {}",
@@ -597,62 +333,47 @@ pub async fn decide_change(
                 ),
             ));
         }
-        let review = repo::review_of(&mut tx, &caller, &loaded, now).await?;
+        let review = change_repo::review_of(&mut tx, caller.workspace_id, &loaded, now).await?;
         let stored_override = crate::domain::overrides::decide(
             "approving the change",
             &review.blockers(caller.permissions.sees_cost_amounts()),
             caller.can(Permission::OverrideChecks),
             &override_reason,
         )?;
-        sqlx::query(
-            "UPDATE projects SET budget_minor = budget_minor + $1, version = version + 1
-             WHERE id = $2 AND workspace_id = $3",
+        project_repo::add_to_budget(
+            &mut tx,
+            caller.workspace_id,
+            loaded.project_id,
+            loaded.extra_value_minor,
         )
-        .bind(loaded.extra_value_minor)
-        .bind(loaded.project_id)
-        .bind(caller.workspace_id)
-        .execute(&mut *tx)
         .await?;
         if add_allocations {
-            for line in &review.capacity.staffing {
-                let week = loaded.first_week.add_days(7 * line.week as i32).to_string();
-                sqlx::query(
-                    "INSERT INTO allocations (workspace_id, person_id, project_id, week, minutes, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (person_id, project_id, week) WHERE project_id IS NOT NULL
-                     DO UPDATE SET minutes = allocations.minutes + excluded.minutes,
-                                   version = allocations.version + 1",
-                )
-                .bind(caller.workspace_id)
-                .bind(line.person_id)
-                .bind(loaded.project_id)
-                .bind(week)
-                .bind(line.minutes)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+            change_repo::book_staffing(
+                &mut tx,
+                caller.workspace_id,
+                loaded.project_id,
+                loaded.first_week,
+                &review.capacity.staffing,
+                now,
+            )
+            .await?;
         }
-        let verdicts = serde_json::json!([review.capacity.verdict, review.margin.margin_bp]);
-        let decided = sqlx::query(
-            "UPDATE change_requests SET status = 'approved', decided_by = $1, decided_at = $2,
-                    override_reason = $3, check_report = $4, allocations_added = $5,
-                    version = version + 1
-             WHERE id = $6 AND workspace_id = $7 AND version = $8 AND status = 'proposed'",
+        let approval = change_repo::Approval {
+            decided_by: caller.user_id,
+            override_reason: stored_override.as_deref(),
+            verdicts: (review.capacity.verdict, review.margin.margin_bp),
+            allocations_added: add_allocations && !review.capacity.staffing.is_empty(),
+        };
+        let decided = change_repo::approve(
+            &mut tx,
+            caller.workspace_id,
+            change_id,
+            version,
+            approval,
+            now,
         )
-        .bind(caller.user_id)
-        .bind(now)
-        .bind(&stored_override)
-        .bind(verdicts.to_string())
-        .bind(i64::from(
-            add_allocations && !review.capacity.staffing.is_empty(),
-        ))
-        .bind(change_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
         .await?;
-        if decided.rows_affected() != 1 {
+        if !decided {
             return Err(AppError::Conflict(
                 "someone else decided this change request; reload to see it".into(),
             ));
@@ -670,20 +391,17 @@ pub async fn decide_change(
             }),
         )
     } else {
-        let decided = sqlx::query(
-            "UPDATE change_requests SET status = 'rejected', decided_by = $1, decided_at = $2,
-                    decision_reason = $3, version = version + 1
-             WHERE id = $4 AND workspace_id = $5 AND version = $6 AND status = 'proposed'",
+        let decided = change_repo::reject(
+            &mut tx,
+            caller.workspace_id,
+            change_id,
+            version,
+            caller.user_id,
+            &reason,
+            now,
         )
-        .bind(caller.user_id)
-        .bind(now)
-        .bind(&reason)
-        .bind(change_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
         .await?;
-        if decided.rows_affected() != 1 {
+        if !decided {
             return Err(AppError::Conflict(
                 "someone else decided this change request; reload to see it".into(),
             ));

@@ -6,34 +6,7 @@ use crate::api::close::CheckReport;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// One line of the projects list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ProjectRow {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Client id.
-    pub client_id: i64,
-    /// Client name.
-    pub client_name: String,
-    /// The project manager, if assigned.
-    pub pm_name: Option<String>,
-    /// First day, `YYYY-MM-DD`.
-    pub starts_on: String,
-    /// Last day, `YYYY-MM-DD`.
-    pub ends_on: String,
-    /// Budget, minor units (hidden without "view deal values").
-    pub budget_minor: Option<i64>,
-    /// `planned`, `active`, `on_hold`, `done` or `cancelled`.
-    pub status: String,
-    /// Whether a blocked close was overridden.
-    pub overridden: bool,
-    /// Whether its budget burn puts it at risk.
-    #[cfg_attr(feature = "ssr", sqlx(default))]
-    pub at_risk: bool,
-}
+pub use crate::shared::project::ProjectRow;
 
 /// A project's budget burn as the caller may see it: amounts with "view deal values",
 /// the forecast margin with "view cost rates"; hours and the risk flag for everyone.
@@ -141,23 +114,13 @@ pub struct ProjectDetail {
 #[server(endpoint = "list_projects")]
 pub async fn list_projects() -> Result<ProjectList, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
+    use crate::server::{board_repo, context, project_repo};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
     let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
-    let mut projects: Vec<ProjectRow> = sqlx::query_as(
-        "SELECT p.id, p.name, p.client_id, c.name AS client_name, u.name AS pm_name, p.starts_on,
-                p.ends_on, p.budget_minor, p.status, p.override_reason IS NOT NULL AS overridden
-         FROM projects p JOIN clients c ON c.id = p.client_id
-         LEFT JOIN users u ON u.id = p.pm_user_id
-         WHERE p.workspace_id = $1
-         ORDER BY p.created_at DESC, p.id DESC",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let mut projects = project_repo::list(&pool, caller.workspace_id).await?;
     if !caller.can(Permission::ViewDealValues) {
         projects.iter_mut().for_each(|p| p.budget_minor = None);
     }
@@ -182,63 +145,18 @@ pub async fn list_projects() -> Result<ProjectList, AppError> {
 #[server(endpoint = "get_project")]
 pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
+    use crate::server::{board_repo, change_repo, context, project_repo, update_repo};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
-    let mut row: ProjectRow = sqlx::query_as(
-        "SELECT p.id, p.name, p.client_id, c.name AS client_name, u.name AS pm_name, p.starts_on,
-                p.ends_on, p.budget_minor, p.status, p.override_reason IS NOT NULL AS overridden
-         FROM projects p JOIN clients c ON c.id = p.client_id
-         LEFT JOIN users u ON u.id = p.pm_user_id
-         WHERE p.id = $1 AND p.workspace_id = $2",
-    )
-    .bind(project_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    type Extra = (
-        i64,
-        Option<i64>,
-        String,
-        String,
-        String,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-    );
-    let (version, deal_id, goals, priorities, context_text, pm_user_id, report, override_reason): Extra =
-        sqlx::query_as(
-            "SELECT version, deal_id, brief_goals, brief_priorities, brief_context, pm_user_id,
-                    check_report, override_reason
-             FROM projects WHERE id = $1",
-        )
-        .bind(project_id)
-        .fetch_one(&pool)
-        .await?;
-    let deal: Option<(i64, String, i64)> = match deal_id {
-        Some(id) => {
-            sqlx::query_as(
-                "SELECT id, title, version FROM deals WHERE id = $1 AND workspace_id = $2",
-            )
-            .bind(id)
-            .bind(caller.workspace_id)
-            .fetch_optional(&pool)
-            .await?
-        }
+    let (mut row, facts) = project_repo::detail(&pool, caller.workspace_id, project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let deal = match facts.deal_id {
+        Some(id) => project_repo::source_deal(&pool, caller.workspace_id, id).await?,
         None => None,
     };
-    let cells: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT a.person_id, p.name, a.week, a.minutes FROM allocations a
-         JOIN people p ON p.id = a.person_id
-         WHERE a.project_id = $1 AND a.workspace_id = $2
-         ORDER BY p.name, a.week",
-    )
-    .bind(project_id)
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let cells = project_repo::staffing(&pool, caller.workspace_id, project_id).await?;
     let mut weeks: Vec<String> = cells.iter().map(|c| c.2.clone()).collect();
     weeks.sort();
     weeks.dedup();
@@ -258,20 +176,10 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             }
         }
     }
-    let logged_minutes: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
-    )
-    .bind(project_id)
-    .bind(caller.workspace_id)
-    .fetch_one(&pool)
-    .await?;
-    let pm_options = sqlx::query_as(
-        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
-    let mut check_report: Option<CheckReport> = report.and_then(|r| serde_json::from_str(&r).ok());
+    let logged_minutes =
+        project_repo::logged_minutes(&pool, caller.workspace_id, project_id).await?;
+    let pm_options = project_repo::pm_options(&pool, caller.workspace_id).await?;
+    let mut check_report = facts.check_report;
     if !caller.permissions.sees_cost_amounts() {
         if let Some(r) = check_report.as_mut() {
             r.cost_minor = None;
@@ -312,33 +220,30 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             .map(|(k, (p, l))| (first.add_days(7 * k as i32).to_string(), *p, *l))
             .collect(),
     };
-    let skills =
-        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY name")
-            .bind(caller.workspace_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let changes = crate::api::changes::history(&mut conn, &caller, project_id).await?;
-    let updates = crate::api::updates::updates(&mut conn, caller.workspace_id, project_id).await?;
+    let skills = project_repo::skills(&mut *conn, caller.workspace_id).await?;
+    let changes = change_repo::history(&mut conn, caller.workspace_id, project_id).await?;
+    let changes = crate::api::changes::as_seen_by(changes, &caller);
+    let updates = update_repo::updates(&mut conn, caller.workspace_id, project_id).await?;
     let can_contact = caller.contacts_clients();
     let share_links = if can_contact {
-        crate::api::updates::links(&mut conn, &caller, project_id).await?
+        update_repo::links(&mut conn, caller.workspace_id, project_id).await?
     } else {
         Vec::new()
     };
     Ok(ProjectDetail {
         row,
-        version,
+        version: facts.version,
         deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),
         deal_version: deal.as_ref().map(|d| d.2),
-        brief_goals: goals,
-        brief_priorities: priorities,
-        brief_context: context_text,
-        pm_user_id,
+        brief_goals: facts.brief_goals,
+        brief_priorities: facts.brief_priorities,
+        brief_context: facts.brief_context,
+        pm_user_id: facts.pm_user_id,
         pm_options,
         weeks,
         staffing,
         check_report,
-        override_reason,
+        override_reason: facts.override_reason,
         logged_minutes,
         currency: workspace.currency,
         can_manage: caller.can(Permission::ManageProjects),
@@ -362,7 +267,7 @@ pub async fn set_project_pm(
 ) -> Result<(), AppError> {
     use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{context, events};
+    use crate::server::{context, events, project_repo};
 
     let caller = context::caller_with(Permission::ManageProjects).await?;
     let pm = match pm_user_id.trim() {
@@ -375,13 +280,7 @@ pub async fn set_project_pm(
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
-    let current: Option<(i64, Option<i64>)> = sqlx::query_as(
-        "SELECT version, pm_user_id FROM projects WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(project_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let current = project_repo::pm(&mut tx, caller.workspace_id, project_id).await?;
     let (current_version, before) = current.ok_or(AppError::NotFound)?;
     if current_version != version {
         return Err(AppError::Conflict(
@@ -389,28 +288,14 @@ pub async fn set_project_pm(
         ));
     }
     if let Some(pm) = pm {
-        let ok: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
-        )
-        .bind(pm)
-        .bind(caller.workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        ok.ok_or_else(|| AppError::invalid("pm", "is not an active user of this workspace"))?;
+        if !project_repo::is_active_user(&mut tx, caller.workspace_id, pm).await? {
+            return Err(AppError::invalid(
+                "pm",
+                "is not an active user of this workspace",
+            ));
+        }
     }
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE projects SET pm_user_id = $1, version = version + 1
-             WHERE id = $2 AND workspace_id = $3 AND version = $4",
-        )
-        .bind(pm)
-        .bind(project_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "project",
-    )?;
+    project_repo::set_pm(&mut tx, caller.workspace_id, project_id, version, pm).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -439,18 +324,13 @@ pub async fn set_project_pm(
 pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppError> {
     use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{board_repo, context, events, project_repo};
 
     let caller = context::caller_with(Permission::CloseDeals).await?;
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
-    let project: Option<(Option<i64>, String)> =
-        sqlx::query_as("SELECT deal_id, name FROM projects WHERE id = $1 AND workspace_id = $2")
-            .bind(project_id)
-            .bind(caller.workspace_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let project = project_repo::origin(&mut tx, caller.workspace_id, project_id).await?;
     let (deal_id, name) = project.ok_or(AppError::NotFound)?;
     let deal_id = deal_id.ok_or_else(|| {
         AppError::invalid(
@@ -461,15 +341,7 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     let (_, from) =
         crate::server::deal_service::current_deal(&mut tx, &caller, deal_id, deal_version, now)
             .await?;
-    let (logged, other): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1),
-                (SELECT COUNT(*) FROM change_requests WHERE project_id = $1)
-                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1)
-                  + (SELECT COUNT(*) FROM share_links WHERE project_id = $1)",
-    )
-    .bind(project_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (logged, other) = project_repo::dependents(&mut tx, project_id).await?;
     if logged > 0 {
         return Err(AppError::Conflict(
             "time is logged on this project, so its deal cannot be reopened".into(),
@@ -489,31 +361,16 @@ pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppE
     )
     .await?
     .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
-    sqlx::query("DELETE FROM allocations WHERE project_id = $1 AND workspace_id = $2")
-        .bind(project_id)
-        .bind(caller.workspace_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM projects WHERE id = $1 AND workspace_id = $2")
-        .bind(project_id)
-        .bind(caller.workspace_id)
-        .execute(&mut *tx)
-        .await?;
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
-                              version = version + 1
-             WHERE id = $3 AND workspace_id = $4 AND version = $5",
-        )
-        .bind(to.id)
-        .bind(now)
-        .bind(deal_id)
-        .bind(caller.workspace_id)
-        .bind(deal_version)
-        .execute(&mut *tx)
-        .await?,
-        "deal",
-    )?;
+    project_repo::delete(&mut tx, caller.workspace_id, project_id).await?;
+    project_repo::reopen_deal(
+        &mut tx,
+        caller.workspace_id,
+        deal_id,
+        deal_version,
+        to.id,
+        now,
+    )
+    .await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {

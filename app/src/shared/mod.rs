@@ -8,4 +8,5 @@ pub mod board;
 pub mod close;
 pub mod live;
 pub mod planner;
+pub mod project;
 pub mod time;
