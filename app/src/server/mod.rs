@@ -14,6 +14,8 @@ pub mod context;
 pub mod db;
 pub mod deal_service;
 pub mod events;
+pub mod export_repo;
+pub mod import_repo;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;
