@@ -17,6 +17,8 @@ pub mod dashboard_repo;
 pub mod db;
 pub mod deal_service;
 pub mod events;
+pub mod export_repo;
+pub mod import_repo;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;

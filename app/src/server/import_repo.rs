@@ -1,0 +1,404 @@
+//! The staged CSV import in the database: the parts of an upload as they arrive, what
+//! its rows are checked against, and the people and deals it writes. Every query is
+//! scoped by the workspace, except the one that finds who an upload name belongs to
+//! (upload names are unique across workspaces).
+
+use crate::domain::money::Currency;
+use crate::server::client_repo;
+use crate::server::context::Caller;
+use crate::server::events;
+use sqlx::SqliteConnection;
+use std::collections::{HashMap, HashSet};
+
+/// A stage an imported deal may be put in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportStage {
+    /// Stage id.
+    pub id: i64,
+    /// Name as the pipeline shows it.
+    pub name: String,
+    /// Its kind as stored (`open`, `won`, `lost`).
+    pub kind: String,
+}
+
+/// What the rows of an import are checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// The workspace's currency, for money columns.
+    pub currency: Currency,
+    /// The emails of the team already (lower-cased).
+    pub people_emails: HashSet<String>,
+    /// The pipeline's stages in board order.
+    pub stages: Vec<ImportStage>,
+    /// Active users by lower-cased email: their ids.
+    pub users: HashMap<String, i64>,
+}
+
+/// A person ready to insert.
+pub struct NewPerson {
+    /// Name (validated).
+    pub name: String,
+    /// Email, if any (validated, not yet in the team).
+    pub email: Option<String>,
+    /// Job title, if any.
+    pub title: Option<String>,
+    /// Weekly capacity in minutes.
+    pub weekly_minutes: i64,
+    /// Cost rate per hour, in minor units.
+    pub cost_rate_minor: i64,
+    /// Bill rate per hour, in minor units.
+    pub bill_rate_minor: i64,
+    /// Skill names, without duplicates (ignoring case).
+    pub skills: Vec<String>,
+}
+
+/// A deal ready to insert.
+pub struct NewDeal {
+    /// Title (validated).
+    pub title: String,
+    /// The client's name: an existing client of that name, or a new one.
+    pub client: String,
+    /// Value in minor units.
+    pub value_minor: i64,
+    /// The open stage it starts in.
+    pub stage_id: i64,
+    /// Probability overriding the stage's, in percent.
+    pub probability: Option<i64>,
+    /// The owning user.
+    pub owner_user_id: i64,
+    /// Expected close date (`YYYY-MM-DD`).
+    pub expected_close_on: Option<String>,
+    /// Planned start date (`YYYY-MM-DD`).
+    pub planned_start_on: Option<String>,
+    /// Planned length in weeks.
+    pub planned_weeks: i64,
+}
+
+/// One upload as it is staged: its name, kind, and whose it is.
+pub struct Upload<'a> {
+    /// The workspace it belongs to.
+    pub workspace_id: i64,
+    /// The user sending it.
+    pub user_id: i64,
+    /// The name the browser chose for it.
+    pub name: &'a str,
+    /// `people` or `deals`.
+    pub kind: &'a str,
+}
+
+/// Who staged an upload name, in any workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadOwner {
+    /// The workspace it belongs to.
+    pub workspace_id: i64,
+    /// The user who sent it.
+    pub user_id: i64,
+    /// `people` or `deals`.
+    pub kind: String,
+}
+
+/// What the rows of an import into the workspace are checked against: its currency, the
+/// team's emails, the stages and the active users.
+pub async fn lookup(conn: &mut SqliteConnection, workspace_id: i64) -> Result<Lookup, sqlx::Error> {
+    let currency: String = sqlx::query_scalar("SELECT currency FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let emails: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT email FROM people WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let stages: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, kind FROM stages WHERE workspace_id = $1 ORDER BY position",
+    )
+    .bind(workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let users: Vec<(String, i64)> =
+        sqlx::query_as("SELECT lower(email), id FROM users WHERE workspace_id = $1 AND active = 1")
+            .bind(workspace_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Lookup {
+        currency: Currency::new(&currency),
+        people_emails: emails
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_lowercase())
+            .collect(),
+        stages: stages
+            .into_iter()
+            .map(|(id, name, kind)| ImportStage { id, name, kind })
+            .collect(),
+        users: users.into_iter().collect(),
+    })
+}
+
+/// Forgets the workspace's uploads staged before `before_ms` (abandoned ones).
+pub async fn clear_abandoned(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    before_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM import_parts WHERE workspace_id = $1 AND created_at < $2")
+        .bind(workspace_id)
+        .bind(before_ms)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Who staged the upload named `upload`, if anyone did, in whichever workspace: upload
+/// names are unique across workspaces.
+pub async fn upload_owner(
+    conn: &mut SqliteConnection,
+    upload: &str,
+) -> Result<Option<UploadOwner>, sqlx::Error> {
+    let owner: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT workspace_id, user_id, kind FROM import_parts WHERE upload = $1 LIMIT 1",
+    )
+    .bind(upload)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(owner.map(|(workspace_id, user_id, kind)| UploadOwner {
+        workspace_id,
+        user_id,
+        kind,
+    }))
+}
+
+/// The stored answer of the workspace's upload `upload` if it already finished (as
+/// JSON), `None` while it is still being sent.
+pub async fn finished_result(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    upload: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT body FROM import_parts WHERE upload = $1 AND workspace_id = $2 AND part = -1",
+    )
+    .bind(upload)
+    .bind(workspace_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Stages part `part` of an upload with its CSV `body`; a part sent again replaces the
+/// one staged before.
+pub async fn stage_part(
+    conn: &mut SqliteConnection,
+    upload: &Upload<'_>,
+    part: i64,
+    body: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO import_parts (workspace_id, user_id, upload, kind, part, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (upload, part) DO UPDATE SET body = excluded.body",
+    )
+    .bind(upload.workspace_id)
+    .bind(upload.user_id)
+    .bind(upload.name)
+    .bind(upload.kind)
+    .bind(part)
+    .bind(body)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The staged parts of the workspace's upload `upload`, in order.
+pub async fn staged_parts(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    upload: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT body FROM import_parts
+         WHERE upload = $1 AND workspace_id = $2 AND part >= 0 ORDER BY part",
+    )
+    .bind(upload)
+    .bind(workspace_id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Forgets everything staged for the workspace's upload `upload`.
+pub async fn delete_upload(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    upload: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM import_parts WHERE upload = $1 AND workspace_id = $2")
+        .bind(upload)
+        .bind(workspace_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps the answer of a finished upload (as JSON), so a resent last part gets it again
+/// instead of importing twice.
+pub async fn store_result(
+    conn: &mut SqliteConnection,
+    upload: &Upload<'_>,
+    result: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO import_parts (workspace_id, user_id, upload, kind, part, body, created_at)
+         VALUES ($1, $2, $3, $4, -1, $5, $6)",
+    )
+    .bind(upload.workspace_id)
+    .bind(upload.user_id)
+    .bind(upload.name)
+    .bind(upload.kind)
+    .bind(result)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds `people` to the caller's team with their skills (new skill names become skills
+/// of the workspace) and an `imported` event each, in the caller's transaction; answers
+/// how many were added.
+pub async fn insert_people(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    people: Vec<NewPerson>,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut created = 0;
+    // Lower-cased here, not in SQL: SQLite's lower() folds ASCII only.
+    let mut skill_ids: HashMap<String, i64> =
+        sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM skills WHERE workspace_id = $1")
+            .bind(caller.workspace_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(name, id)| (name.to_lowercase(), id))
+            .collect();
+    for p in people {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (workspace_id, name, email, title, weekly_capacity_minutes,
+                                     cost_rate_minor, bill_rate_minor, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(caller.workspace_id)
+        .bind(&p.name)
+        .bind(&p.email)
+        .bind(&p.title)
+        .bind(p.weekly_minutes)
+        .bind(p.cost_rate_minor)
+        .bind(p.bill_rate_minor)
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        for s in &p.skills {
+            let skill = match skill_ids.get(&s.to_lowercase()) {
+                Some(id) => *id,
+                None => {
+                    let sid = insert_skill(conn, caller.workspace_id, s).await?;
+                    skill_ids.insert(s.to_lowercase(), sid);
+                    sid
+                }
+            };
+            sqlx::query(
+                "INSERT INTO person_skills (person_id, skill_id, workspace_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(skill)
+            .bind(caller.workspace_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        let after = serde_json::json!({ "name": p.name, "skills": p.skills });
+        events::append(conn, imported(caller, "person", id, after), now_ms).await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// Adds the skill `name` to the workspace; answers its id.
+async fn insert_skill(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    name: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO skills (workspace_id, name) VALUES ($1, $2) RETURNING id")
+        .bind(workspace_id)
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Adds `deals` to the caller's pipeline — each for the client of its name, added first
+/// if the workspace has none — with an `imported` event each, in the caller's
+/// transaction; answers how many were added.
+pub async fn insert_deals(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    deals: Vec<NewDeal>,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut created = 0;
+    for d in deals {
+        let client_id = match client_repo::by_name(conn, caller.workspace_id, &d.client).await? {
+            Some((id, _)) => id,
+            None => {
+                let client = client_repo::NewClient {
+                    name: &d.client,
+                    contact_name: "",
+                    contact_email: "",
+                };
+                client_repo::insert(conn, caller, client, now_ms).await?
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
+                                    probability_override_pct, owner_user_id, expected_close_on,
+                                    planned_start_on, planned_weeks, stage_entered_at, created_at,
+                                    updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
+        )
+        .bind(caller.workspace_id)
+        .bind(client_id)
+        .bind(&d.title)
+        .bind(d.value_minor)
+        .bind(d.stage_id)
+        .bind(d.probability)
+        .bind(d.owner_user_id)
+        .bind(&d.expected_close_on)
+        .bind(&d.planned_start_on)
+        .bind(d.planned_weeks)
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        let after = serde_json::json!({ "title": d.title, "value_minor": d.value_minor });
+        events::append(conn, imported(caller, "deal", id, after), now_ms).await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// The `imported` event of one written row.
+fn imported<'a>(
+    caller: &Caller,
+    entity: &'a str,
+    entity_id: i64,
+    after: serde_json::Value,
+) -> events::NewEvent<'a> {
+    events::NewEvent {
+        workspace_id: caller.workspace_id,
+        actor_user_id: Some(caller.user_id),
+        entity,
+        entity_id,
+        action: "imported",
+        before: None,
+        after: Some(after),
+    }
+}
