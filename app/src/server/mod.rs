@@ -12,6 +12,7 @@ pub mod clock;
 pub mod close_repo;
 pub mod context;
 pub mod db;
+pub mod deal_repo;
 pub mod deal_service;
 pub mod events;
 pub mod limits;

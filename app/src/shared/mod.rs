@@ -3,7 +3,9 @@
 //! services and repositories answer them, server functions return them, pages show them.
 
 pub mod board;
+pub mod client;
 pub mod close;
+pub mod deal;
 pub mod live;
 pub mod planner;
 pub mod time;
