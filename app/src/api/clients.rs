@@ -2,157 +2,21 @@
 //! Seeing clients needs "view pipeline"; changing them needs "edit deals"; amounts only
 //! with "view deal values".
 
+pub use crate::shared::client::*;
+
 use crate::error::AppError;
 use leptos::prelude::*;
-
-/// How a client relationship is going, as the account manager judges it.
-pub const HEALTH: [(&str, &str); 3] =
-    [("good", "Good"), ("watch", "Watch"), ("at_risk", "At risk")];
-
-/// The label of a stored health value.
-pub fn health_label(health: &str) -> &'static str {
-    HEALTH
-        .iter()
-        .find(|(key, _)| *key == health)
-        .map(|(_, label)| *label)
-        .unwrap_or("Good")
-}
-
-/// One line of the clients list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ClientRow {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// `good`, `watch` or `at_risk`.
-    pub health: String,
-    /// The account owner, if any.
-    pub owner_name: Option<String>,
-    /// Open deals on the board.
-    pub open_deals: i64,
-    /// Their value, minor units (hidden without "view deal values").
-    pub open_value_minor: Option<i64>,
-    /// Won deals' value, minor units (hidden without "view deal values").
-    pub won_value_minor: Option<i64>,
-    /// Projects that are not done or cancelled.
-    pub active_projects: i64,
-}
-
-/// The clients list.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClientList {
-    /// Workspace currency code.
-    pub currency: String,
-    /// Clients, by name.
-    pub clients: Vec<ClientRow>,
-    /// Whether the caller may create and edit clients.
-    pub can_edit: bool,
-}
-
-/// A deal of one client.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ClientDeal {
-    /// Id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Stage name.
-    pub stage_name: String,
-    /// `open`, `won` or `lost`.
-    pub stage_kind: String,
-    /// Value, minor units (hidden without "view deal values").
-    pub value_minor: Option<i64>,
-    /// Expected close, `YYYY-MM-DD`.
-    pub expected_close_on: Option<String>,
-    /// Whether it was archived off the board.
-    pub archived: bool,
-}
-
-/// A project of one client.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ClientProject {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// `planned`, `active`, `on_hold`, `done` or `cancelled`.
-    pub status: String,
-    /// First day, `YYYY-MM-DD`.
-    pub starts_on: String,
-    /// Last day, `YYYY-MM-DD`.
-    pub ends_on: String,
-    /// Budget, minor units (hidden without "view deal values").
-    pub budget_minor: Option<i64>,
-}
-
-/// One client with its deals and projects.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ClientDetail {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// `good`, `watch` or `at_risk`.
-    pub health: String,
-    /// Contact person.
-    pub contact_name: String,
-    /// Contact email.
-    pub contact_email: String,
-    /// Account owner.
-    pub owner_user_id: Option<i64>,
-    /// Version, for editing.
-    pub version: i64,
-    /// Workspace currency code.
-    pub currency: String,
-    /// Deals, open first, then newest.
-    pub deals: Vec<ClientDeal>,
-    /// Projects, newest first.
-    pub projects: Vec<ClientProject>,
-    /// Users who may own the account: (id, name).
-    pub owners: Vec<(i64, String)>,
-    /// Whether the caller may edit the client.
-    pub can_edit: bool,
-}
-
-/// The created client.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct CreatedClient {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-}
 
 /// Every client of the workspace with its open pipeline and active projects.
 #[server(endpoint = "list_clients")]
 pub async fn list_clients() -> Result<ClientList, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
+    use crate::server::{board_repo, client_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
-    let mut clients: Vec<ClientRow> = sqlx::query_as(
-        "SELECT c.id, c.name, c.health, u.name AS owner_name,
-                (SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id
-                  WHERE d.client_id = c.id AND s.kind = 'open' AND d.archived_at IS NULL) AS open_deals,
-                (SELECT COALESCE(SUM(d.value_minor), 0) FROM deals d JOIN stages s ON s.id = d.stage_id
-                  WHERE d.client_id = c.id AND s.kind = 'open' AND d.archived_at IS NULL) AS open_value_minor,
-                (SELECT COALESCE(SUM(d.value_minor), 0) FROM deals d JOIN stages s ON s.id = d.stage_id
-                  WHERE d.client_id = c.id AND s.kind = 'won') AS won_value_minor,
-                (SELECT COUNT(*) FROM projects p
-                  WHERE p.client_id = c.id AND p.status NOT IN ('done', 'cancelled')) AS active_projects
-         FROM clients c LEFT JOIN users u ON u.id = c.owner_user_id
-         WHERE c.workspace_id = $1
-         ORDER BY c.name",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let mut clients = client_repo::list(&pool, caller.workspace_id).await?;
     if !caller.can(Permission::ViewDealValues) {
         for c in &mut clients {
             c.open_value_minor = None;
@@ -170,69 +34,30 @@ pub async fn list_clients() -> Result<ClientList, AppError> {
 #[server(endpoint = "get_client")]
 pub async fn get_client(client_id: i64) -> Result<ClientDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
+    use crate::server::{board_repo, client_repo, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
-    type ClientFields = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        i64,
-    );
-    let row: Option<ClientFields> = sqlx::query_as(
-        "SELECT name, health, contact_name, contact_email, owner_user_id, version
-             FROM clients WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(client_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&pool)
-    .await?;
-    let (name, health, contact_name, contact_email, owner_user_id, version) =
-        row.ok_or(AppError::NotFound)?;
+    let client = client_repo::find(&pool, caller.workspace_id, client_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let may_see_values = caller.can(Permission::ViewDealValues);
-    let mut deals: Vec<ClientDeal> = sqlx::query_as(
-        "SELECT d.id, d.title, s.name AS stage_name, s.kind AS stage_kind, d.value_minor,
-                d.expected_close_on, d.archived_at IS NOT NULL AS archived
-         FROM deals d JOIN stages s ON s.id = d.stage_id
-         WHERE d.client_id = $1 AND d.workspace_id = $2
-         ORDER BY CASE s.kind WHEN 'open' THEN 0 WHEN 'won' THEN 1 ELSE 2 END,
-                  d.archived_at IS NOT NULL, d.updated_at DESC",
-    )
-    .bind(client_id)
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
-    let mut projects: Vec<ClientProject> = sqlx::query_as(
-        "SELECT id, name, status, starts_on, ends_on, budget_minor
-         FROM projects WHERE client_id = $1 AND workspace_id = $2
-         ORDER BY starts_on DESC, id DESC",
-    )
-    .bind(client_id)
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let mut deals = client_repo::deals(&pool, caller.workspace_id, client_id).await?;
+    let mut projects = client_repo::projects(&pool, caller.workspace_id, client_id).await?;
     if !may_see_values {
         deals.iter_mut().for_each(|d| d.value_minor = None);
         projects.iter_mut().for_each(|p| p.budget_minor = None);
     }
-    let owners = sqlx::query_as(
-        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
-    )
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
+    let owners = board_repo::owners(&pool, caller.workspace_id).await?;
     Ok(ClientDetail {
         id: client_id,
-        name,
-        health,
-        contact_name: contact_name.unwrap_or_default(),
-        contact_email: contact_email.unwrap_or_default(),
-        owner_user_id,
-        version,
+        name: client.name,
+        health: client.health,
+        contact_name: client.contact_name.unwrap_or_default(),
+        contact_email: client.contact_email.unwrap_or_default(),
+        owner_user_id: client.owner_user_id,
+        version: client.version,
         currency: workspace.currency,
         deals,
         projects,
@@ -294,7 +119,7 @@ pub async fn update_client(
 ) -> Result<(), AppError> {
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{client_repo, context, events};
+    use crate::server::{board_repo, client_repo, context, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let name = validate::required_text("name", &name, 200)?;
@@ -316,28 +141,21 @@ pub async fn update_client(
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
-    let before: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT name, health, owner_user_id, version FROM clients WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(client_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let before = before.ok_or(AppError::NotFound)?;
-    if before.3 != version {
+    let before = client_repo::find(&mut *tx, caller.workspace_id, client_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if before.version != version {
         return Err(AppError::Conflict(
             "someone else changed this client; reload to see their change".into(),
         ));
     }
     if let Some(owner) = owner {
-        let ok: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
-        )
-        .bind(owner)
-        .bind(caller.workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        ok.ok_or_else(|| AppError::invalid("owner", "is not an active user of this workspace"))?;
+        if !board_repo::is_owner(&mut *tx, caller.workspace_id, owner).await? {
+            return Err(AppError::invalid(
+                "owner",
+                "is not an active user of this workspace",
+            ));
+        }
     }
     if let Some((other, existing)) =
         client_repo::by_name(&mut tx, caller.workspace_id, &name).await?
@@ -349,24 +167,14 @@ pub async fn update_client(
             ));
         }
     }
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE clients SET name = $1, health = $2, owner_user_id = $3, contact_name = $4,
-                                contact_email = $5, version = version + 1
-             WHERE id = $6 AND workspace_id = $7 AND version = $8",
-        )
-        .bind(&name)
-        .bind(&health)
-        .bind(owner)
-        .bind(non_empty(&contact_name))
-        .bind(non_empty(&contact_email))
-        .bind(client_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "client",
-    )?;
+    let edit = client_repo::ClientEdit {
+        name: &name,
+        health: &health,
+        owner_user_id: owner,
+        contact_name: &contact_name,
+        contact_email: &contact_email,
+    };
+    client_repo::save(&mut *tx, caller.workspace_id, client_id, version, edit).await?;
     events::append(
         &mut tx,
         events::NewEvent {
@@ -376,7 +184,7 @@ pub async fn update_client(
             entity_id: client_id,
             action: "edited",
             before: Some(serde_json::json!({
-                "name": before.0, "health": before.1, "owner_user_id": before.2,
+                "name": before.name, "health": before.health, "owner_user_id": before.owner_user_id,
             })),
             after: Some(serde_json::json!({
                 "name": name, "health": health, "owner_user_id": owner,
@@ -396,9 +204,4 @@ fn contact_email_of(text: &str) -> Result<String, AppError> {
         "" => Ok(String::new()),
         t => Ok(crate::domain::validate::email("contact_email", t)?),
     }
-}
-
-#[cfg(feature = "ssr")]
-fn non_empty(text: &str) -> Option<&str> {
-    (!text.is_empty()).then_some(text)
 }

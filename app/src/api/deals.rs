@@ -5,8 +5,9 @@
 // (which works without JavaScript) maps onto it directly.
 #![allow(clippy::too_many_arguments)]
 
+pub use crate::shared::deal::*;
+
 use crate::api::board::DealCard;
-use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::deal_service::{commit_and_publish, current_deal, mask};
@@ -17,7 +18,7 @@ use leptos::prelude::*;
 #[server(endpoint = "move_deal")]
 pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<DealCard, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{board_repo, context, deal_repo, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
@@ -32,21 +33,7 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
         let card = DealCard::from_row(&from, row, now);
         return Ok(mask(card, caller.can(Permission::ViewDealValues)));
     }
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
-                              lost_reason = NULL, version = version + 1
-             WHERE id = $3 AND workspace_id = $4 AND version = $5",
-        )
-        .bind(to.id)
-        .bind(now)
-        .bind(deal_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "deal",
-    )?;
+    deal_repo::move_to_stage(&mut *tx, caller.workspace_id, deal_id, version, to.id, now).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -62,86 +49,6 @@ pub async fn move_deal(deal_id: i64, stage_id: i64, version: i64) -> Result<Deal
     )
     .await?;
     commit_and_publish(tx, &caller, &to, deal_id, seq, now).await
-}
-
-/// Everything the deal drawer shows and edits.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DealDetail {
-    /// The deal as its card shows it.
-    pub card: DealCard,
-    /// Its stage's kind: `open`, `won` or `lost`.
-    pub stage_kind: StageKind,
-    /// Probability override in percent, if any.
-    pub probability_override_pct: Option<i64>,
-    /// Planned start, `YYYY-MM-DD`.
-    pub planned_start_on: Option<String>,
-    /// Planned length in weeks.
-    pub planned_weeks: i64,
-    /// The brief: goals.
-    pub brief_goals: String,
-    /// The brief: priorities.
-    pub brief_priorities: String,
-    /// The brief: context.
-    pub brief_context: String,
-    /// Notes.
-    pub notes: String,
-    /// Why it was lost, if it was.
-    pub lost_reason: Option<String>,
-    /// Estimate: one line per skill of the workspace (0 minutes where none is estimated).
-    pub estimate: Vec<EstimateLine>,
-    /// History, newest first.
-    pub activity: Vec<Activity>,
-    /// Clients to choose from: (id, name).
-    pub clients: Vec<(i64, String)>,
-    /// Owners to choose from: (id, name).
-    pub owners: Vec<(i64, String)>,
-}
-
-/// The estimated time of one skill on a deal.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct EstimateLine {
-    /// The skill's id (the drawer's field is `estimate[<skill_id>]`).
-    pub skill_id: i64,
-    /// The skill's name.
-    pub skill: String,
-    /// Estimated minutes, 0 for none.
-    pub minutes: i64,
-}
-
-/// One entry of a deal's history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Activity {
-    /// When, Unix ms.
-    pub created_at: i64,
-    /// Who.
-    pub actor_name: Option<String>,
-    /// What happened.
-    pub action: String,
-    /// What changed, field by field, as the caller may see it.
-    pub changes: Vec<Change>,
-}
-
-/// One field of a change: its label, and its value before and after, ready to show.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Change {
-    /// The field, e.g. "Stage", "Value".
-    pub field: String,
-    /// Before ("" when it did not exist).
-    pub from: String,
-    /// After.
-    pub to: String,
-}
-
-/// An event row as stored.
-#[cfg(feature = "ssr")]
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    created_at: i64,
-    actor_name: Option<String>,
-    action: String,
-    before_json: Option<String>,
-    after_json: Option<String>,
 }
 
 /// Names and formats for turning stored event fields into readable changes.
@@ -221,26 +128,12 @@ fn describe_changes(
         .collect()
 }
 
-/// The drawer's fields beyond the card.
-#[cfg(feature = "ssr")]
-#[derive(sqlx::FromRow)]
-struct DealExtra {
-    probability_override_pct: Option<i64>,
-    planned_start_on: Option<String>,
-    planned_weeks: i64,
-    brief_goals: String,
-    brief_priorities: String,
-    brief_context: String,
-    notes: String,
-    lost_reason: Option<String>,
-}
-
 /// One deal with its brief, estimate and history. Needs "view pipeline"; the value only
 /// with "view deal values".
 #[server(endpoint = "get_deal")]
 pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
+    use crate::server::{board_repo, context, deal_repo};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     let pool = context::pool()?;
@@ -255,44 +148,11 @@ pub async fn get_deal(deal_id: i64) -> Result<DealDetail, AppError> {
         DealCard::from_row(&stage, row, context::now_ms()),
         caller.can(Permission::ViewDealValues),
     );
-    let extra: DealExtra = sqlx::query_as(
-        "SELECT probability_override_pct, planned_start_on, planned_weeks, brief_goals,
-                brief_priorities, brief_context, notes, lost_reason
-         FROM deals WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(deal_id)
-    .bind(caller.workspace_id)
-    .fetch_one(&pool)
-    .await?;
-    let estimate: Vec<EstimateLine> = sqlx::query_as(
-        "SELECT s.id AS skill_id, s.name AS skill, COALESCE(l.minutes, 0) AS minutes
-         FROM skills s LEFT JOIN deal_estimate_lines l ON l.skill_id = s.id AND l.deal_id = $1
-         WHERE s.workspace_id = $2 ORDER BY s.name",
-    )
-    .bind(deal_id)
-    .bind(caller.workspace_id)
-    .fetch_all(&pool)
-    .await?;
-    let events: Vec<EventRow> = sqlx::query_as(
-        "SELECT e.created_at, u.name AS actor_name, e.action, e.before_json, e.after_json
-         FROM events e LEFT JOIN users u ON u.id = e.actor_user_id
-         WHERE e.workspace_id = $1 AND e.entity = 'deal' AND e.entity_id = $2
-         ORDER BY e.seq DESC LIMIT 50",
-    )
-    .bind(caller.workspace_id)
-    .bind(deal_id)
-    .fetch_all(&pool)
-    .await?;
-    let clients: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM clients WHERE workspace_id = $1 ORDER BY name")
-            .bind(caller.workspace_id)
-            .fetch_all(&pool)
-            .await?;
-    let users: Vec<(i64, String, bool)> =
-        sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
-            .bind(caller.workspace_id)
-            .fetch_all(&pool)
-            .await?;
+    let extra = deal_repo::drawer_fields(&pool, caller.workspace_id, deal_id).await?;
+    let estimate = deal_repo::estimate(&pool, caller.workspace_id, deal_id).await?;
+    let events = deal_repo::history(&pool, caller.workspace_id, deal_id).await?;
+    let clients = board_repo::clients(&pool, caller.workspace_id).await?;
+    let users = board_repo::users(&pool, caller.workspace_id).await?;
     let owners: Vec<(i64, String)> = users
         .iter()
         .filter(|u| u.2)
@@ -366,7 +226,7 @@ pub async fn update_deal(
     use crate::domain::money::Currency;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{client_repo, context, events};
+    use crate::server::{board_repo, client_repo, context, deal_repo, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
@@ -421,10 +281,9 @@ pub async fn update_deal(
 
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
-    let currency: String = sqlx::query_scalar("SELECT currency FROM workspaces WHERE id = $1")
-        .bind(caller.workspace_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
+        .await?
+        .currency;
     let (row, stage) = current_deal(&mut tx, &caller, deal_id, version, now).await?;
     // Empty keeps the value (a viewer who may not see values sends none).
     let value_minor = if value.trim().is_empty() {
@@ -433,18 +292,13 @@ pub async fn update_deal(
         validate::amount("value", &value, &Currency::new(&currency))?
     };
     let client_id = if new_client.is_empty() {
-        let client_ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
-                .bind(client_id)
-                .bind(caller.workspace_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        client_ok.ok_or_else(|| {
-            AppError::invalid(
+        if !client_repo::exists(&mut *tx, caller.workspace_id, client_id).await? {
+            return Err(AppError::invalid(
                 "client",
                 "is not a client of this workspace: pick one or type a new client's name",
-            )
-        })?
+            ));
+        }
+        client_id
     } else {
         match client_repo::by_name(&mut tx, caller.workspace_id, &new_client).await? {
             Some((id, _)) => id,
@@ -458,11 +312,7 @@ pub async fn update_deal(
             }
         }
     };
-    let skills: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-            .bind(caller.workspace_id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let skills = deal_repo::skills(&mut *tx, caller.workspace_id).await?;
     if estimate_minutes
         .iter()
         .any(|(id, _)| !skills.iter().any(|(s, _)| s == id))
@@ -472,85 +322,37 @@ pub async fn update_deal(
             "names a skill this workspace does not have",
         ));
     }
-    let estimate_before: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
-    )
-    .bind(deal_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let owner_ok: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
-    )
-    .bind(owner_user_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    owner_ok
-        .ok_or_else(|| AppError::invalid("owner", "is not an active user of this workspace"))?;
-    let before: (String, i64, i64, i64, Option<i64>) = sqlx::query_as(
-        "SELECT title, value_minor, client_id, owner_user_id, probability_override_pct FROM deals WHERE id = $1",
-    )
-    .bind(deal_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE deals SET title = $1, client_id = $2, value_minor = $3, probability_override_pct = $4,
-                              owner_user_id = $5, expected_close_on = $6, planned_start_on = $7,
-                              planned_weeks = $8, brief_goals = $9, brief_priorities = $10,
-                              brief_context = $11, notes = $12, updated_at = $13, version = version + 1
-             WHERE id = $14 AND workspace_id = $15 AND version = $16",
-        )
-        .bind(&title)
-        .bind(client_id)
-        .bind(value_minor)
-        .bind(probability)
-        .bind(owner_user_id)
-        .bind(&expected_close_on)
-        .bind(&planned_start_on)
-        .bind(planned_weeks)
-        .bind(&brief_goals)
-        .bind(&brief_priorities)
-        .bind(&brief_context)
-        .bind(&notes)
-        .bind(now)
-        .bind(deal_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "deal",
-    )?;
-    for (skill_id, minutes) in &estimate_minutes {
-        if *minutes == 0 {
-            sqlx::query("DELETE FROM deal_estimate_lines WHERE deal_id = $1 AND skill_id = $2")
-                .bind(deal_id)
-                .bind(skill_id)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query(
-                "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (deal_id, skill_id) DO UPDATE SET minutes = excluded.minutes",
-            )
-            .bind(caller.workspace_id)
-            .bind(deal_id)
-            .bind(skill_id)
-            .bind(minutes)
-            .execute(&mut *tx)
-            .await?;
-        }
+    let estimate_before = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
+    if !board_repo::is_owner(&mut *tx, caller.workspace_id, owner_user_id).await? {
+        return Err(AppError::invalid(
+            "owner",
+            "is not an active user of this workspace",
+        ));
     }
-    let estimate_after: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
-    )
-    .bind(deal_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let before = deal_repo::edited_fields(&mut *tx, deal_id).await?;
+    let edit = deal_repo::DealEdit {
+        title: &title,
+        client_id,
+        value_minor,
+        probability_override_pct: probability,
+        owner_user_id,
+        expected_close_on: expected_close_on.as_deref(),
+        planned_start_on: planned_start_on.as_deref(),
+        planned_weeks,
+        brief_goals: &brief_goals,
+        brief_priorities: &brief_priorities,
+        brief_context: &brief_context,
+        notes: &notes,
+    };
+    deal_repo::save(&mut *tx, caller.workspace_id, deal_id, version, edit, now).await?;
+    for (skill_id, minutes) in &estimate_minutes {
+        deal_repo::set_estimate(&mut tx, caller.workspace_id, deal_id, *skill_id, *minutes).await?;
+    }
+    let estimate_after = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
     let mut before_json = serde_json::json!({
-        "title": before.0, "value_minor": before.1, "client_id": before.2,
-        "owner_user_id": before.3, "probability_override_pct": before.4,
+        "title": before.title, "value_minor": before.value_minor, "client_id": before.client_id,
+        "owner_user_id": before.owner_user_id,
+        "probability_override_pct": before.probability_override_pct,
     });
     let mut after_json = serde_json::json!({
         "title": title, "value_minor": value_minor, "client_id": client_id,
@@ -600,45 +402,37 @@ pub async fn create_deal(
 ) -> Result<DealCard, AppError> {
     use crate::domain::money::Currency;
     use crate::domain::permissions::Permission;
+    use crate::domain::pipeline::StageKind;
     use crate::domain::validate;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{board_repo, client_repo, context, deal_repo, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
     let title = validate::required_text("title", &title, 200)?;
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
-    let currency: String = sqlx::query_scalar("SELECT currency FROM workspaces WHERE id = $1")
-        .bind(caller.workspace_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
+        .await?
+        .currency;
     let value_minor = validate::amount("value", &value, &Currency::new(&currency))?;
     let stage = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
         .filter(|s| s.kind == StageKind::Open)
         .ok_or_else(|| AppError::invalid("stage", "is not an open stage of this pipeline"))?;
-    let client_ok: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND workspace_id = $2")
-            .bind(client_id)
-            .bind(caller.workspace_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    client_ok.ok_or_else(|| AppError::invalid("client", "is not a client of this workspace"))?;
-    let deal_id = sqlx::query(
-        "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
-                            stage_entered_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
-    )
-    .bind(caller.workspace_id)
-    .bind(client_id)
-    .bind(&title)
-    .bind(value_minor)
-    .bind(stage.id)
-    .bind(caller.user_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
+    if !client_repo::exists(&mut *tx, caller.workspace_id, client_id).await? {
+        return Err(AppError::invalid(
+            "client",
+            "is not a client of this workspace",
+        ));
+    }
+    let new_deal = deal_repo::NewDeal {
+        client_id,
+        title: &title,
+        value_minor,
+        stage_id: stage.id,
+        owner_user_id: caller.user_id,
+    };
+    let deal_id = deal_repo::insert(&mut *tx, caller.workspace_id, new_deal, now).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -664,8 +458,9 @@ pub async fn mark_deal_lost(
     reason: String,
 ) -> Result<DealCard, AppError> {
     use crate::domain::permissions::Permission;
+    use crate::domain::pipeline::StageKind;
     use crate::domain::validate;
-    use crate::server::{board_repo, context, events};
+    use crate::server::{board_repo, context, deal_repo, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
@@ -677,22 +472,16 @@ pub async fn mark_deal_lost(
     let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, StageKind::Lost, false)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?;
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
-                              lost_reason = $3, version = version + 1
-             WHERE id = $4 AND workspace_id = $5 AND version = $6",
-        )
-        .bind(lost.id)
-        .bind(now)
-        .bind(&reason)
-        .bind(deal_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "deal",
-    )?;
+    deal_repo::mark_lost(
+        &mut *tx,
+        caller.workspace_id,
+        deal_id,
+        version,
+        lost.id,
+        &reason,
+        now,
+    )
+    .await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -715,26 +504,14 @@ pub async fn mark_deal_lost(
 pub async fn archive_deal(deal_id: i64, version: i64) -> Result<(), AppError> {
     use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{context, events};
+    use crate::server::{context, deal_repo, events};
 
     let caller = context::caller_with(Permission::EditDeals).await?;
     let state = context::state()?;
     let now = context::now_ms();
     let mut tx = state.db.write().await?;
     current_deal(&mut tx, &caller, deal_id, version, now).await?;
-    crate::server::db::changed_one(
-        sqlx::query(
-            "UPDATE deals SET archived_at = $1, updated_at = $1, version = version + 1
-             WHERE id = $2 AND workspace_id = $3 AND version = $4",
-        )
-        .bind(now)
-        .bind(deal_id)
-        .bind(caller.workspace_id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?,
-        "deal",
-    )?;
+    deal_repo::archive(&mut *tx, caller.workspace_id, deal_id, version, now).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {

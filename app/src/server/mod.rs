@@ -15,6 +15,7 @@ pub mod close_repo;
 pub mod context;
 pub mod dashboard_repo;
 pub mod db;
+pub mod deal_repo;
 pub mod deal_service;
 pub mod events;
 pub mod export_repo;

@@ -5,7 +5,9 @@
 pub mod admin;
 pub mod audit;
 pub mod board;
+pub mod client;
 pub mod close;
+pub mod deal;
 pub mod live;
 pub mod planner;
 pub mod project;
