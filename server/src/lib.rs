@@ -68,11 +68,8 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 
 /// `GET /healthz`: 200 `ok` when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(state.db.reader())
-        .await
-    {
-        Ok(_) => (StatusCode::OK, "ok"),
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
         Err(err) => {
             tracing::error!(error = %err, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

@@ -17,9 +17,9 @@ use app::api::live::LiveEvent;
 use app::domain::permissions::Permission;
 use app::error::AppError;
 use app::server::auth::Session;
-use app::server::board_repo;
 use app::server::live::Published;
 use app::server::state::AppState;
+use app::server::{board_repo, events};
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -271,41 +271,17 @@ async fn replay(
     if since >= latest {
         return Ok(VecDeque::new());
     }
-    let changed: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT entity_id FROM events
-         WHERE workspace_id = $1 AND entity = 'deal' AND seq > $2
-         LIMIT $3",
-    )
-    .bind(workspace_id)
-    .bind(since)
-    .bind(MAX_REPLAY + 1)
-    .fetch_all(state.db.reader())
-    .await?;
+    let changed =
+        events::deals_changed_since(state.db.reader(), workspace_id, since, MAX_REPLAY + 1).await?;
     if changed.len() as i64 > MAX_REPLAY || since < 0 {
         return Ok(VecDeque::from([LiveEvent::Reset { seq: latest }]));
     }
     let now = state.clock.now_ms();
     let mut out = VecDeque::new();
-    let projects_changed: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
-           AND (entity = 'project' OR (entity = 'deal' AND action IN ('won', 'reopened')))",
-    )
-    .bind(workspace_id)
-    .bind(since)
-    .fetch_one(state.db.reader())
-    .await?;
-    if projects_changed.is_some() {
+    if events::projects_changed_since(state.db.reader(), workspace_id, since).await? {
         out.push_back(LiveEvent::Projects { seq: latest });
     }
-    let capacity_changed: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
-           AND entity IN ('allocation', 'time_off', 'project')",
-    )
-    .bind(workspace_id)
-    .bind(since)
-    .fetch_one(state.db.reader())
-    .await?;
-    if capacity_changed.is_some() {
+    if events::capacity_changed_since(state.db.reader(), workspace_id, since).await? {
         out.push_back(LiveEvent::Capacity { seq: latest });
     }
     for deal_id in changed {

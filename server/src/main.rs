@@ -194,8 +194,7 @@ async fn seed_command(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| format!("{database_url}: {e}"))?;
     // `seed_demo` writes in one transaction that takes the write lock first.
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
-        .fetch_one(&pool)
+    let existing = app::server::workspace_repo::count(&pool)
         .await
         .map_err(|e| e.to_string())?;
     if existing > 0 {

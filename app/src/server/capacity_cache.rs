@@ -51,10 +51,7 @@ impl std::fmt::Debug for CapacityCache {
 
 /// The workspace's current `capacity_version`.
 pub async fn version(conn: &mut SqliteConnection, workspace_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT capacity_version FROM workspaces WHERE id = $1")
-        .bind(workspace_id)
-        .fetch_one(conn)
-        .await
+    super::workspace_repo::capacity_version(conn, workspace_id).await
 }
 
 impl CapacityCache {

@@ -146,12 +146,5 @@ pub async fn own_person(
     conn: &mut sqlx::SqliteConnection,
     caller: &Caller,
 ) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT person_id FROM users WHERE id = $1 AND workspace_id = $2",
-    )
-    .bind(caller.user_id)
-    .bind(caller.workspace_id)
-    .fetch_optional(conn)
-    .await?
-    .flatten())
+    Ok(super::user_repo::person_of(conn, caller.workspace_id, caller.user_id).await?)
 }

@@ -130,6 +130,14 @@ impl Database {
         Ok(begin_write(&self.writer).await?)
     }
 
+    /// `Ok` when a reader answers a trivial query (the health check).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.reader)
+            .await
+            .map(|_| ())
+    }
+
     /// Closes every connection (the WAL is checkpointed when the last one closes).
     pub async fn close(&self) {
         self.reader.close().await;

@@ -47,3 +47,58 @@ pub async fn append(
     .fetch_one(conn)
     .await
 }
+
+/// The deals of the workspace with an event after `since`, at most `limit` of them.
+pub async fn deals_changed_since<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT entity_id FROM events
+         WHERE workspace_id = $1 AND entity = 'deal' AND seq > $2
+         LIMIT $3",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the workspace's projects changed after event `since` (a project's own event,
+/// or a deal won or reopened).
+pub async fn projects_changed_since<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
+           AND (entity = 'project' OR (entity = 'deal' AND action IN ('won', 'reopened')))",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .fetch_one(db)
+    .await?;
+    Ok(last.is_some())
+}
+
+/// Whether the workspace's free capacity may have changed after event `since`
+/// (allocations, time off, projects).
+pub async fn capacity_changed_since<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
+           AND entity IN ('allocation', 'time_off', 'project')",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .fetch_one(db)
+    .await?;
+    Ok(last.is_some())
+}

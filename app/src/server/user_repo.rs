@@ -228,3 +228,19 @@ pub async fn accept_invite(
     .await?;
     Ok(used.rows_affected() == 1)
 }
+
+/// The person (staff member) user `user_id` of the workspace is linked to, if any.
+pub async fn person_of(
+    conn: &mut sqlx::SqliteConnection,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT person_id FROM users WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(user_id)
+    .bind(workspace_id)
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
