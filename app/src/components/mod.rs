@@ -6,4 +6,5 @@ pub mod close_dialog;
 pub mod deal_card;
 pub mod deal_drawer;
 pub mod errors;
+pub mod planner_panels;
 pub mod project_panels;
