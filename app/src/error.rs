@@ -33,7 +33,7 @@ pub enum AppError {
     #[error("someone else changed this deal meanwhile; it now shows their change")]
     DealChanged {
         /// The deal as it is now.
-        current: Box<crate::api::board::DealCard>,
+        current: Box<crate::shared::board::DealCard>,
     },
     /// Input that fails validation, naming the field.
     #[error("{field}: {reason}")]

@@ -132,6 +132,15 @@ fn sql_is_written_in_repositories() {
 }
 
 #[test]
+fn the_error_type_names_no_server_function_or_view() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/error.rs");
+    let text = std::fs::read_to_string(&path).expect("src/error.rs");
+    for name in ["crate::api", "crate::pages", "crate::components"] {
+        assert!(!text.contains(name), "src/error.rs names {name}");
+    }
+}
+
+#[test]
 fn components_never_reach_into_pages() {
     let found = naming("components", &["crate::pages"]);
     assert!(found.is_empty(), "{found:#?}");
