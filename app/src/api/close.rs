@@ -7,8 +7,6 @@
 
 pub use crate::shared::close::*;
 
-#[cfg(feature = "ssr")]
-use crate::api::board::DealCard;
 use crate::domain::close::ClosePreview;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -17,47 +15,10 @@ use leptos::prelude::*;
 #[server(endpoint = "close_setup")]
 pub async fn close_setup(deal_id: i64) -> Result<CloseDialogData, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{close_repo, context};
+    use crate::server::{close_service, context};
 
     let caller = context::caller_with(Permission::CloseDeals).await?;
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
-    let now = context::now_ms();
-    let deal = close_repo::open_deal(&mut conn, &caller, deal_id, now).await?;
-    let start_week = deal.default_start_week();
-    let evaluation = close_repo::evaluate(&mut conn, &caller, &deal, start_week, None).await?;
-    let may_see_costs = caller.permissions.sees_cost_amounts();
-    let (currency, target_bp, floor_bp) =
-        close_repo::targets(&mut conn, caller.workspace_id).await?;
-    let (skills, people) = close_repo::candidates(&mut conn, &caller, &deal).await?;
-    let engine_input = if may_see_costs {
-        Some(close_repo::engine_input(&mut conn, &caller, &deal, start_week).await?)
-    } else {
-        None
-    };
-    let card = if caller.can(Permission::ViewDealValues) {
-        deal.card.clone()
-    } else {
-        DealCard {
-            value_minor: None,
-            ..deal.card.clone()
-        }
-    };
-    Ok(CloseDialogData {
-        card,
-        currency,
-        first_week: deal.first_week.to_string(),
-        start_week,
-        demand: deal.demand.clone(),
-        skills,
-        people,
-        target_bp,
-        floor_bp,
-        value_minor: may_see_costs.then_some(deal.value_minor),
-        engine_input,
-        preview: ClosePreview::of(&evaluation, may_see_costs),
-        can_override: caller.can(Permission::OverrideChecks),
-    })
+    close_service::dialog(&caller, deal_id).await
 }
 
 /// Re-checks the close with another start and staffing: verdicts and percentages (and
@@ -69,19 +30,10 @@ pub async fn preview_close(
     #[server(default)] staffing: String,
 ) -> Result<ClosePreview, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{close_repo, context};
+    use crate::server::{close_service, context};
 
     let caller = context::caller_with(Permission::CloseDeals).await?;
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
-    let now = context::now_ms();
-    let deal = close_repo::open_deal(&mut conn, &caller, deal_id, now).await?;
-    let start_week = close_repo::start_week(&start_on, now)?;
-    let staffing = parse_staffing(&staffing, close_repo::first_week(now))?;
-    let evaluation =
-        close_repo::evaluate(&mut conn, &caller, &deal, start_week, staffing.as_deref()).await?;
-    let may_see_costs = caller.permissions.sees_cost_amounts();
-    Ok(ClosePreview::of(&evaluation, may_see_costs))
+    close_service::preview(&caller, deal_id, &start_on, &staffing).await
 }
 
 /// Wins a deal and spawns its project. The server re-checks capacity and margin from the
@@ -101,7 +53,7 @@ pub async fn close_deal(
     #[server(default)] override_reason: String,
 ) -> Result<CloseOutcome, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{close_repo, context};
+    use crate::server::{close_service, context};
 
     let caller = context::caller_with(Permission::CloseDeals).await?;
     let key = close_key.trim();
@@ -122,24 +74,13 @@ pub async fn close_deal(
             "must be at most 2000 characters",
         ));
     }
-    let now = context::now_ms();
-    let start_week = close_repo::start_week(&start_on, now)?;
-    let staffing_lines = parse_staffing(&staffing, close_repo::first_week(now))?;
-    let fingerprint = close_repo::fingerprint(&[
-        &deal_id.to_string(),
-        &version.to_string(),
-        start_on.trim(),
-        staffing.trim(),
-        &override_reason,
-    ]);
-    let request = close_repo::CloseRequest {
+    let asked = close_service::CloseAsked {
         deal_id,
         version,
         key,
-        start_week,
-        staffing: staffing_lines,
+        start_on: &start_on,
+        staffing: &staffing,
         override_reason,
-        fingerprint,
     };
-    close_repo::close(&caller, request, now).await
+    close_service::close_deal(&caller, asked).await
 }

@@ -12,6 +12,7 @@ pub mod change_repo;
 pub mod client_repo;
 pub mod clock;
 pub mod close_repo;
+pub mod close_service;
 pub mod context;
 pub mod dashboard_repo;
 pub mod db;
