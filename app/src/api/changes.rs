@@ -100,20 +100,35 @@ pub async fn propose_change(
     #[server(default)] extra_value: String,
     #[server(default)] hours: std::collections::BTreeMap<String, String>,
 ) -> Result<i64, AppError> {
-    use crate::api::live::LiveEvent;
-    use crate::domain::money::Currency;
     use crate::domain::validate;
-    use crate::server::{change_repo, close_repo, context, events, project_repo};
+    use crate::server::{change_service, context};
 
     let caller = context::caller().await?;
     caller.require_client_contact()?;
     let description = validate::required_text("description", &description, 4000)?;
+    let minutes = extra_minutes(&hours)?;
+    let proposal = change_service::Proposal {
+        project_id,
+        description: &description,
+        extra_value: &extra_value,
+        minutes: &minutes,
+    };
+    change_service::propose(&caller, proposal).await
+}
+
+/// The extra hours of a proposal as (skill id, minutes), skills with none left out: a
+/// field error on `hours` when a key is not a skill id, a value is not hours, or no skill
+/// has any.
+#[cfg(feature = "ssr")]
+fn extra_minutes(
+    hours: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<(i64, i64)>, AppError> {
     let mut minutes = Vec::new();
-    for (skill, text) in &hours {
+    for (skill, text) in hours {
         let skill_id = skill.parse::<i64>().map_err(|_| {
             AppError::invalid("hours", "names a skill this workspace does not have")
         })?;
-        let m = validate::hours("hours", text, 10_000)?;
+        let m = crate::domain::validate::hours("hours", text, 10_000)?;
         if m > 0 {
             minutes.push((skill_id, m));
         }
@@ -124,67 +139,7 @@ pub async fn propose_change(
             "name the extra hours of at least one skill",
         ));
     }
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    let (currency, ..) = close_repo::targets(&mut tx, caller.workspace_id).await?;
-    let extra_value_minor = match extra_value.trim() {
-        "" => 0,
-        text => validate::amount("extra_value", text, &Currency::new(&currency))?,
-    };
-    let project = project_repo::status(&mut tx, caller.workspace_id, project_id).await?;
-    let status = project.ok_or(AppError::NotFound)?;
-    if crate::domain::project::ProjectStatus::stored_is_over(&status) {
-        return Err(AppError::invalid(
-            "project",
-            format!("is {status}; changes can only be proposed on running projects"),
-        ));
-    }
-    for (skill_id, _) in &minutes {
-        if !change_repo::is_skill(&mut tx, caller.workspace_id, *skill_id).await? {
-            return Err(AppError::invalid(
-                "hours",
-                "names a skill this workspace does not have",
-            ));
-        }
-    }
-    let id = change_repo::insert(
-        &mut tx,
-        caller.workspace_id,
-        change_repo::NewChange {
-            project_id,
-            description: &description,
-            extra_value_minor,
-            proposed_by: caller.user_id,
-            minutes: &minutes,
-        },
-        now,
-    )
-    .await?;
-    let seq = events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: project_id,
-            action: "change_proposed",
-            before: None,
-            after: Some(serde_json::json!({
-                "change_request": id,
-                "description": description,
-                "extra_value_minor": extra_value_minor,
-                "hours": minutes.iter().map(|(s, m)| serde_json::json!({ "skill_id": s, "minutes": m })).collect::<Vec<_>>(),
-            })),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    state
-        .live
-        .publish(caller.workspace_id, LiveEvent::Projects { seq });
-    Ok(id)
+    Ok(minutes)
 }
 
 /// Reviews a proposed change: capacity for the extra hours in the project's remaining
@@ -193,29 +148,31 @@ pub async fn propose_change(
 #[server(endpoint = "review_change")]
 pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{change_repo, context};
+    use crate::server::{change_service, context};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let pool = context::pool()?;
-    let now = context::now_ms();
-    let mut conn = pool.acquire().await?;
-    let loaded = change_repo::load(&mut conn, caller.workspace_id, change_id, now).await?;
-    if loaded.status != "proposed" {
-        return Err(AppError::Conflict(format!(
-            "this change request was already {}",
-            loaded.status
-        )));
-    }
-    let review = change_repo::review_of(&mut conn, caller.workspace_id, &loaded, now).await?;
-    let (skills, people) = change_repo::names(&mut conn, caller.workspace_id).await?;
-    let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
+    let reviewed = change_service::review(&caller, change_id).await?;
+    Ok(review_view(&caller, change_id, &reviewed))
+}
+
+/// The review as `caller` may see it: budgets with "view deal values", cost figures and
+/// the margin they leave only with both money permissions.
+#[cfg(feature = "ssr")]
+fn review_view(
+    caller: &crate::server::context::Caller,
+    change_id: i64,
+    reviewed: &crate::server::change_service::ReviewedChange,
+) -> ChangeReviewView {
+    use crate::domain::permissions::Permission;
+
+    let (loaded, review) = (&reviewed.loaded, &reviewed.review);
     let values = caller.can(Permission::ViewDealValues);
     // Cost figures and the margin they leave: only for those who may see both.
     let cost_amounts = caller.permissions.sees_cost_amounts();
-    Ok(ChangeReviewView {
+    ChangeReviewView {
         id: change_id,
         version: loaded.version,
-        start_on: week(loaded.start_week),
+        start_on: reviewed.week(loaded.start_week),
         weeks: loaded.demand.weeks,
         capacity: review.capacity.verdict,
         cells: review
@@ -223,8 +180,8 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
             .cells
             .iter()
             .map(|c| ChangeCell {
-                skill: change_repo::name_of(&skills, c.skill),
-                week: week(c.week),
+                skill: reviewed.skill(c.skill),
+                week: reviewed.week(c.week),
                 demand: c.demand,
                 staffed: c.staffed,
                 shortfall: c.shortfall,
@@ -236,9 +193,9 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
             .iter()
             .map(|l| {
                 (
-                    change_repo::name_of(&people, l.person_id),
-                    change_repo::name_of(&skills, l.skill),
-                    week(l.week),
+                    reviewed.person(l.person_id),
+                    reviewed.skill(l.skill),
+                    reviewed.week(l.week),
                     l.minutes,
                 )
             })
@@ -255,7 +212,7 @@ pub async fn review_change(change_id: i64) -> Result<ChangeReviewView, AppError>
         blockers: review.blockers(cost_amounts),
         can_decide: caller.can(Permission::ManageProjects),
         can_override: caller.can(Permission::OverrideChecks),
-    })
+    }
 }
 
 /// Approves (`decision = approve`) or rejects (`decision = reject`, with a `reason`) a
@@ -272,22 +229,13 @@ pub async fn decide_change(
     #[server(default)] override_reason: String,
     #[server(default)] add_allocations: String,
 ) -> Result<(), AppError> {
-    use crate::api::live::LiveEvent;
+    use crate::domain::change::Decision;
     use crate::domain::permissions::Permission;
     use crate::domain::validate;
-    use crate::server::{change_repo, context, events, project_repo};
+    use crate::server::{change_service, context};
 
     let caller = context::caller_with(Permission::ManageProjects).await?;
-    let approve = match decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(AppError::invalid(
-                "decision",
-                "must be \"approve\" or \"reject\"",
-            ))
-        }
-    };
+    let decision = Decision::parse(&decision)?;
     let add_allocations = match add_allocations.as_str() {
         "" | "false" | "off" => false,
         "true" | "on" => true,
@@ -300,140 +248,19 @@ pub async fn decide_change(
     };
     let reason = validate::optional_text("reason", &reason, 2000)?;
     let override_reason = validate::optional_text("override_reason", &override_reason, 2000)?;
-    if !approve && reason.chars().count() < 3 {
+    if decision == Decision::Reject && reason.chars().count() < 3 {
         return Err(AppError::invalid(
             "reason",
             "say why the change is rejected (3 characters or more)",
         ));
     }
-    let state = context::state()?;
-    let now = context::now_ms();
-    // Approval books people: it takes its turn at the writer like closes, so both see
-    // each other's allocations.
-    let mut tx = state.db.write().await?;
-    let loaded = change_repo::load(&mut tx, caller.workspace_id, change_id, now).await?;
-    if loaded.status != "proposed" {
-        return Err(AppError::Conflict(format!(
-            "this change request was already {}",
-            loaded.status
-        )));
-    }
-    if loaded.version != version {
-        return Err(AppError::Conflict(
-            "someone else changed this change request; reload to see their change".into(),
-        ));
-    }
-    let (action, before, after) = if approve {
-        if crate::domain::project::ProjectStatus::stored_is_over(&loaded.project_status) {
-            return Err(AppError::invalid(
-                "project",
-                format!(
-                    "is {}; changes can only be approved on running projects",
-                    loaded.project_status
-                ),
-            ));
-        }
-        let review = change_repo::review_of(&mut tx, caller.workspace_id, &loaded, now).await?;
-        let stored_override = crate::domain::overrides::decide(
-            "approving the change",
-            &review.blockers(caller.permissions.sees_cost_amounts()),
-            caller.can(Permission::OverrideChecks),
-            &override_reason,
-        )?;
-        project_repo::add_to_budget(
-            &mut tx,
-            caller.workspace_id,
-            loaded.project_id,
-            loaded.extra_value_minor,
-        )
-        .await?;
-        if add_allocations {
-            change_repo::book_staffing(
-                &mut tx,
-                caller.workspace_id,
-                loaded.project_id,
-                loaded.first_week,
-                &review.capacity.staffing,
-                now,
-            )
-            .await?;
-        }
-        let approval = change_repo::Approval {
-            decided_by: caller.user_id,
-            override_reason: stored_override.as_deref(),
-            verdicts: (review.capacity.verdict, review.margin.margin_bp),
-            allocations_added: add_allocations && !review.capacity.staffing.is_empty(),
-        };
-        let decided = change_repo::approve(
-            &mut tx,
-            caller.workspace_id,
-            change_id,
-            version,
-            approval,
-            now,
-        )
-        .await?;
-        if !decided {
-            return Err(AppError::Conflict(
-                "someone else decided this change request; reload to see it".into(),
-            ));
-        }
-        (
-            "change_approved",
-            serde_json::json!({ "budget_minor": loaded.budget_minor }),
-            serde_json::json!({
-                "change_request": change_id,
-                "budget_minor": review.revised_budget_minor,
-                "capacity": review.capacity.verdict,
-                "margin_bp": review.margin.margin_bp,
-                "override_reason": stored_override,
-                "allocations_added": add_allocations,
-            }),
-        )
-    } else {
-        let decided = change_repo::reject(
-            &mut tx,
-            caller.workspace_id,
-            change_id,
-            version,
-            caller.user_id,
-            &reason,
-            now,
-        )
-        .await?;
-        if !decided {
-            return Err(AppError::Conflict(
-                "someone else decided this change request; reload to see it".into(),
-            ));
-        }
-        (
-            "change_rejected",
-            serde_json::json!({ "status": "proposed" }),
-            serde_json::json!({ "change_request": change_id, "reason": reason }),
-        )
+    let ruling = change_service::Ruling {
+        change_id,
+        version,
+        decision,
+        reason: &reason,
+        override_reason: &override_reason,
+        add_allocations,
     };
-    let seq = events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: loaded.project_id,
-            action,
-            before: Some(before),
-            after: Some(after),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    state
-        .live
-        .publish(caller.workspace_id, LiveEvent::Projects { seq });
-    if approve && add_allocations {
-        state
-            .live
-            .publish(caller.workspace_id, LiveEvent::Capacity { seq });
-    }
-    Ok(())
+    change_service::decide(&caller, ruling).await
 }

@@ -114,30 +114,18 @@ pub struct ProjectDetail {
 #[server(endpoint = "list_projects")]
 pub async fn list_projects() -> Result<ProjectList, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, project_repo};
+    use crate::server::{context, project_service};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let pool = context::pool()?;
-    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
-    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
-    let mut projects = project_repo::list(&pool, caller.workspace_id).await?;
+    let listing = project_service::list(&caller).await?;
+    let mut projects = listing.projects;
     if !caller.can(Permission::ViewDealValues) {
         projects.iter_mut().for_each(|p| p.budget_minor = None);
     }
-    let mut conn = pool.acquire().await?;
-    let today = crate::domain::calendar::Date::from_unix_ms(context::now_ms());
-    let burns = context::state()?
-        .burns
-        .all(&mut conn, caller.workspace_id, today)
-        .await?;
-    for p in &mut projects {
-        p.at_risk = burns.get(&p.id).is_some_and(|b| b.at_risk())
-            && !crate::domain::project::ProjectStatus::stored_is_over(&p.status);
-    }
     Ok(ProjectList {
-        currency: workspace.currency,
+        currency: listing.currency,
         projects,
-        seq,
+        seq: listing.seq,
     })
 }
 
@@ -145,18 +133,71 @@ pub async fn list_projects() -> Result<ProjectList, AppError> {
 #[server(endpoint = "get_project")]
 pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, change_repo, context, project_repo, update_repo};
+    use crate::server::{context, project_service};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let pool = context::pool()?;
-    let (mut row, facts) = project_repo::detail(&pool, caller.workspace_id, project_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let deal = match facts.deal_id {
-        Some(id) => project_repo::source_deal(&pool, caller.workspace_id, id).await?,
-        None => None,
-    };
-    let cells = project_repo::staffing(&pool, caller.workspace_id, project_id).await?;
+    let page = project_service::project(&caller, project_id).await?;
+    Ok(project_view(&caller, page))
+}
+
+/// The project's page as `caller` may see it: budgets with "view deal values", cost
+/// figures with both money permissions.
+#[cfg(feature = "ssr")]
+fn project_view(
+    caller: &crate::server::context::Caller,
+    page: crate::server::project_service::ProjectPage,
+) -> ProjectDetail {
+    use crate::domain::permissions::Permission;
+
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.permissions.sees_cost_amounts();
+    let (weeks, staffing) = staffing_by_week(page.staffing);
+    let facts = page.facts;
+    let mut check_report = facts.check_report;
+    if !costs {
+        if let Some(r) = check_report.as_mut() {
+            r.cost_minor = None;
+        }
+    }
+    let mut row = page.row;
+    if !values {
+        row.budget_minor = None;
+    }
+    let burn = burn_view(&page.burn, page.first_week, values, costs, row.at_risk);
+    let deal = page.deal;
+    let logged_minutes = page.logged_minutes;
+    ProjectDetail {
+        row,
+        version: facts.version,
+        deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),
+        deal_version: deal.as_ref().map(|d| d.2),
+        brief_goals: facts.brief_goals,
+        brief_priorities: facts.brief_priorities,
+        brief_context: facts.brief_context,
+        pm_user_id: facts.pm_user_id,
+        pm_options: page.pm_options,
+        weeks,
+        staffing,
+        check_report,
+        override_reason: facts.override_reason,
+        logged_minutes,
+        currency: page.currency,
+        can_manage: caller.can(Permission::ManageProjects),
+        can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
+        burn,
+        skills: page.skills,
+        changes: crate::api::changes::as_seen_by(page.changes, caller),
+        updates: page.updates,
+        share_links: page.share_links,
+        can_contact: caller.contacts_clients(),
+        can_decide: caller.can(Permission::ManageProjects),
+    }
+}
+
+/// Bookings (person id, name, week, minutes) as a grid: the weeks with any, in order,
+/// and one row per person with their minutes in each of those weeks.
+#[cfg(feature = "ssr")]
+fn staffing_by_week(cells: Vec<(i64, String, String, i64)>) -> (Vec<String>, Vec<StaffRow>) {
     let mut weeks: Vec<String> = cells.iter().map(|c| c.2.clone()).collect();
     weeks.sort();
     weeks.dedup();
@@ -176,34 +217,20 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
             }
         }
     }
-    let logged_minutes =
-        project_repo::logged_minutes(&pool, caller.workspace_id, project_id).await?;
-    let pm_options = project_repo::pm_options(&pool, caller.workspace_id).await?;
-    let mut check_report = facts.check_report;
-    if !caller.permissions.sees_cost_amounts() {
-        if let Some(r) = check_report.as_mut() {
-            r.cost_minor = None;
-        }
-    }
-    if !caller.can(Permission::ViewDealValues) {
-        row.budget_minor = None;
-    }
-    let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
-    let mut conn = pool.acquire().await?;
-    let today = crate::domain::calendar::Date::from_unix_ms(context::now_ms());
-    let b =
-        crate::server::burn_repo::burns(&mut conn, caller.workspace_id, Some(project_id), today)
-            .await?
-            .remove(&project_id)
-            .ok_or(AppError::Internal)?;
-    let values = caller.can(Permission::ViewDealValues);
-    let costs = caller.permissions.sees_cost_amounts();
-    let first = crate::domain::calendar::Date::parse(&row.starts_on)
-        .map(|d| d.week_start(1))
-        .unwrap_or(today);
-    row.at_risk =
-        b.at_risk() && !crate::domain::project::ProjectStatus::stored_is_over(&row.status);
-    let burn = BurnView {
+    (weeks, staffing)
+}
+
+/// Burn `b` as a caller sees it: amounts with `values`, the forecast margin with
+/// `costs`, risks by what they reveal; its weeks dated from `first_week`.
+#[cfg(feature = "ssr")]
+fn burn_view(
+    b: &crate::domain::burn::Burn,
+    first_week: crate::domain::calendar::Date,
+    values: bool,
+    costs: bool,
+    at_risk: bool,
+) -> BurnView {
+    BurnView {
         budget_minor: values.then_some(b.budget_minor),
         spent_minor: values.then_some(b.spent_minor),
         remaining_minor: values.then_some(b.remaining_minor),
@@ -211,51 +238,15 @@ pub async fn get_project(project_id: i64) -> Result<ProjectDetail, AppError> {
         forecast_margin_bp: if costs { b.forecast_margin_bp } else { None },
         burn_bp: values.then_some(b.burn_bp),
         progress_bp: b.progress_bp,
-        risks: crate::domain::burn::visible_risks(&b, values, costs),
-        at_risk: row.at_risk,
+        risks: crate::domain::burn::visible_risks(b, values, costs),
+        at_risk,
         weeks: b
             .weeks
             .iter()
             .enumerate()
-            .map(|(k, (p, l))| (first.add_days(7 * k as i32).to_string(), *p, *l))
+            .map(|(k, (p, l))| (first_week.add_days(7 * k as i32).to_string(), *p, *l))
             .collect(),
-    };
-    let skills = project_repo::skills(&mut *conn, caller.workspace_id).await?;
-    let changes = change_repo::history(&mut conn, caller.workspace_id, project_id).await?;
-    let changes = crate::api::changes::as_seen_by(changes, &caller);
-    let updates = update_repo::updates(&mut conn, caller.workspace_id, project_id).await?;
-    let can_contact = caller.contacts_clients();
-    let share_links = if can_contact {
-        update_repo::links(&mut conn, caller.workspace_id, project_id).await?
-    } else {
-        Vec::new()
-    };
-    Ok(ProjectDetail {
-        row,
-        version: facts.version,
-        deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),
-        deal_version: deal.as_ref().map(|d| d.2),
-        brief_goals: facts.brief_goals,
-        brief_priorities: facts.brief_priorities,
-        brief_context: facts.brief_context,
-        pm_user_id: facts.pm_user_id,
-        pm_options,
-        weeks,
-        staffing,
-        check_report,
-        override_reason: facts.override_reason,
-        logged_minutes,
-        currency: workspace.currency,
-        can_manage: caller.can(Permission::ManageProjects),
-        can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
-        burn,
-        skills,
-        changes,
-        updates,
-        share_links,
-        can_contact,
-        can_decide: caller.can(Permission::ManageProjects),
-    })
+    }
 }
 
 /// Assigns the project manager (empty `pm_user_id`: nobody). Needs "manage projects".
@@ -265,9 +256,8 @@ pub async fn set_project_pm(
     version: i64,
     #[server(default)] pm_user_id: String,
 ) -> Result<(), AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{context, events, project_repo};
+    use crate::server::{context, project_service};
 
     let caller = context::caller_with(Permission::ManageProjects).await?;
     let pm = match pm_user_id.trim() {
@@ -277,44 +267,7 @@ pub async fn set_project_pm(
                 .map_err(|_| AppError::invalid("pm", "is not a user of this workspace"))?,
         ),
     };
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    let current = project_repo::pm(&mut tx, caller.workspace_id, project_id).await?;
-    let (current_version, before) = current.ok_or(AppError::NotFound)?;
-    if current_version != version {
-        return Err(AppError::Conflict(
-            "someone else changed this project; reload to see their change".into(),
-        ));
-    }
-    if let Some(pm) = pm {
-        if !project_repo::is_active_user(&mut tx, caller.workspace_id, pm).await? {
-            return Err(AppError::invalid(
-                "pm",
-                "is not an active user of this workspace",
-            ));
-        }
-    }
-    project_repo::set_pm(&mut tx, caller.workspace_id, project_id, version, pm).await?;
-    let seq = events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: project_id,
-            action: "pm_assigned",
-            before: Some(serde_json::json!({ "pm_user_id": before })),
-            after: Some(serde_json::json!({ "pm_user_id": pm })),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    state
-        .live
-        .publish(caller.workspace_id, LiveEvent::Projects { seq });
-    Ok(())
+    project_service::assign_pm(&caller, project_id, version, pm).await
 }
 
 /// Reopens the deal a project came from, removing the project and its allocations, when
@@ -322,72 +275,9 @@ pub async fn set_project_pm(
 /// one event. Needs "close deals".
 #[server(endpoint = "reopen_deal")]
 pub async fn reopen_deal(project_id: i64, deal_version: i64) -> Result<i64, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, events, project_repo};
+    use crate::server::{context, project_service};
 
     let caller = context::caller_with(Permission::CloseDeals).await?;
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    let project = project_repo::origin(&mut tx, caller.workspace_id, project_id).await?;
-    let (deal_id, name) = project.ok_or(AppError::NotFound)?;
-    let deal_id = deal_id.ok_or_else(|| {
-        AppError::invalid(
-            "project",
-            "was not created from a deal, so there is none to reopen",
-        )
-    })?;
-    let (_, from) =
-        crate::server::deal_service::current_deal(&mut tx, &caller, deal_id, deal_version, now)
-            .await?;
-    let (logged, other) = project_repo::dependents(&mut tx, project_id).await?;
-    if logged > 0 {
-        return Err(AppError::Conflict(
-            "time is logged on this project, so its deal cannot be reopened".into(),
-        ));
-    }
-    if other > 0 {
-        return Err(AppError::Conflict(
-            "the project has change requests, client updates or share links, so its deal cannot be reopened"
-                .into(),
-        ));
-    }
-    let to = board_repo::stage_of_kind(
-        &mut tx,
-        caller.workspace_id,
-        crate::domain::pipeline::StageKind::Open,
-        true,
-    )
-    .await?
-    .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
-    project_repo::delete(&mut tx, caller.workspace_id, project_id).await?;
-    project_repo::reopen_deal(
-        &mut tx,
-        caller.workspace_id,
-        deal_id,
-        deal_version,
-        to.id,
-        now,
-    )
-    .await?;
-    let seq = events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "deal",
-            entity_id: deal_id,
-            action: "reopened",
-            before: Some(serde_json::json!({ "stage": from.name, "project": name })),
-            after: Some(serde_json::json!({ "stage": to.name, "project": null })),
-        },
-        now,
-    )
-    .await?;
-    crate::server::deal_service::commit_and_publish(tx, &caller, &to, deal_id, seq, now).await?;
-    state
-        .live
-        .publish(caller.workspace_id, LiveEvent::Projects { seq });
-    Ok(deal_id)
+    project_service::reopen_deal(&caller, project_id, deal_version).await
 }

@@ -55,9 +55,8 @@ pub async fn post_update(
     summary: String,
     #[server(default)] next_steps: String,
 ) -> Result<i64, AppError> {
-    use crate::api::live::LiveEvent;
     use crate::domain::validate;
-    use crate::server::{context, events, update_repo};
+    use crate::server::{context, update_service};
 
     let caller = context::caller().await?;
     caller.require_client_contact()?;
@@ -66,42 +65,7 @@ pub async fn post_update(
     }
     let summary = validate::required_text("summary", &summary, 4000)?;
     let next_steps = validate::optional_text("next_steps", &next_steps, 4000)?;
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    update_repo::project_exists(&mut tx, caller.workspace_id, project_id).await?;
-    let id = update_repo::insert_update(
-        &mut tx,
-        caller.workspace_id,
-        update_repo::NewUpdate {
-            project_id,
-            author_user_id: caller.user_id,
-            rag: &rag,
-            summary: &summary,
-            next_steps: &next_steps,
-        },
-        now,
-    )
-    .await?;
-    let seq = events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: project_id,
-            action: "update_posted",
-            before: None,
-            after: Some(serde_json::json!({ "update": id, "rag": rag, "summary": summary })),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    state
-        .live
-        .publish(caller.workspace_id, LiveEvent::Projects { seq });
-    Ok(id)
+    update_service::post_update(&caller, project_id, &rag, &summary, &next_steps).await
 }
 
 /// Makes a read-only share link for a project; `show_budget` (`true`/`on`) lets it show
@@ -112,8 +76,7 @@ pub async fn create_share_link(
     project_id: i64,
     #[server(default)] show_budget: String,
 ) -> Result<NewShareLink, AppError> {
-    use crate::domain::permissions::Permission;
-    use crate::server::{auth, context, events, update_repo};
+    use crate::server::{context, update_service};
 
     let caller = context::caller().await?;
     caller.require_client_contact()?;
@@ -122,58 +85,10 @@ pub async fn create_share_link(
         "true" | "on" => true,
         _ => return Err(AppError::invalid("show_budget", "must be true or false")),
     };
-    if show_budget && !caller.can(Permission::ViewDealValues) {
-        return Err(AppError::invalid(
-            "show_budget",
-            "you cannot see this project's budget, so you cannot share it",
-        ));
-    }
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    update_repo::project_exists(&mut tx, caller.workspace_id, project_id).await?;
-    let active = update_repo::active_links(&mut tx, caller.workspace_id, project_id).await?;
-    if active >= 20 {
-        return Err(AppError::invalid(
-            "project",
-            "has 20 active share links; revoke one first",
-        ));
-    }
-    let token = auth::new_token();
-    let hint = token[token.len() - 6..].to_string();
-    let id = update_repo::insert_link(
-        &mut tx,
-        caller.workspace_id,
-        update_repo::NewLink {
-            project_id,
-            token_hash: &auth::hash_token(&token),
-            hint: &hint,
-            show_budget,
-            created_by: caller.user_id,
-        },
-        now,
-    )
-    .await?;
-    events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: project_id,
-            action: "share_link_created",
-            before: None,
-            after: Some(
-                serde_json::json!({ "link": id, "hint": hint, "show_budget": show_budget }),
-            ),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let link = update_service::create_share_link(&caller, project_id, show_budget).await?;
     Ok(NewShareLink {
-        id,
-        path: format!("/share/{token}"),
+        id: link.id,
+        path: format!("/share/{}", link.token),
     })
 }
 
@@ -181,35 +96,11 @@ pub async fn create_share_link(
 /// "edit deals" or "manage projects".
 #[server(endpoint = "revoke_share_link")]
 pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
-    use crate::server::{context, events, update_repo};
+    use crate::server::{context, update_service};
 
     let caller = context::caller().await?;
     caller.require_client_contact()?;
-    let state = context::state()?;
-    let now = context::now_ms();
-    let mut tx = state.db.write().await?;
-    let link = update_repo::link(&mut tx, caller.workspace_id, link_id).await?;
-    let (project_id, revoked, hint) = link.ok_or(AppError::NotFound)?;
-    if revoked.is_some() {
-        return Ok(());
-    }
-    update_repo::revoke(&mut tx, caller.workspace_id, link_id, now).await?;
-    events::append(
-        &mut tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "project",
-            entity_id: project_id,
-            action: "share_link_revoked",
-            before: Some(serde_json::json!({ "link": link_id, "hint": hint })),
-            after: None,
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    update_service::revoke_share_link(&caller, link_id).await
 }
 
 /// What a share link shows; no sign-in. Unknown, malformed and revoked tokens all answer
@@ -217,45 +108,10 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
 /// exists always opens: a client clicking an old link cannot lock their office out.
 #[server(endpoint = "shared_project")]
 pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
-    use crate::domain::calendar::Date;
-    use crate::server::{auth, burn_repo, context, update_repo};
+    use crate::server::update_service;
 
-    let state = context::state()?;
-    let now = context::now_ms();
-    let well_formed = token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let found = if well_formed {
-        let hash = auth::hash_token(&token.to_ascii_lowercase());
-        update_repo::by_token_hash(state.db.reader(), &hash).await?
-    } else {
-        None
-    };
-    // A revoked link is a real link someone was given: 404, but not a guess.
-    if found.as_ref().is_some_and(|f| f.revoked) {
-        return Err(AppError::NotFound);
-    }
-    let Some(link) = found else {
-        state
-            .throttles
-            .unknown_share_token(context::client_ip())
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-        return Err(AppError::NotFound);
-    };
-    let (workspace_id, project_id) = (link.workspace_id, link.project_id);
-    // Recorded at most once a minute per link: a busy link does not queue a write per view.
-    let mut tx = state.db.write().await?;
-    update_repo::mark_opened(&mut tx, link.id, now).await?;
-    tx.commit().await?;
-    let project = update_repo::shared_project(state.db.reader(), workspace_id, project_id).await?;
-    let mut conn = state.db.read().await?;
-    let burn = burn_repo::burns(
-        &mut conn,
-        workspace_id,
-        Some(project_id),
-        Date::from_unix_ms(now),
-    )
-    .await?
-    .remove(&project_id);
-    let updates = update_repo::updates(&mut conn, workspace_id, project_id).await?;
+    let page = update_service::open_shared_link(&token).await?;
+    let project = page.project;
     Ok(SharedView {
         agency: project.agency,
         name: project.name,
@@ -263,11 +119,9 @@ pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
         starts_on: project.starts_on,
         ends_on: project.ends_on,
         status: project.status,
-        progress_bp: burn.as_ref().map(|b| b.progress_bp).unwrap_or(0),
+        progress_bp: page.progress_bp,
         currency: project.currency,
-        budget: burn
-            .filter(|_| link.show_budget)
-            .map(|b| (b.budget_minor, b.spent_minor, b.remaining_minor)),
-        updates,
+        budget: page.budget,
+        updates: page.updates,
     })
 }

@@ -12,6 +12,31 @@ use super::margin::{self, MarginReport, MarginVerdict};
 use super::DomainError;
 use serde::{Deserialize, Serialize};
 
+/// What a project manager decides on a proposed change: `approve` or `reject` on the
+/// wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The change goes ahead: the budget is revised (and the staffing booked, if asked).
+    Approve,
+    /// The change is turned down, with a reason.
+    Reject,
+}
+
+impl Decision {
+    /// The decision named by `text` (`approve` or `reject`); otherwise a field error on
+    /// `decision`.
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        match text {
+            "approve" => Ok(Self::Approve),
+            "reject" => Ok(Self::Reject),
+            _ => Err(DomainError::out_of_range(
+                "decision",
+                "must be \"approve\" or \"reject\"",
+            )),
+        }
+    }
+}
+
 /// The review of a change request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeReview {
@@ -127,6 +152,22 @@ mod tests {
                 minutes: hours * 60,
             }],
             weeks,
+        }
+    }
+
+    #[test]
+    fn a_decision_is_approve_or_reject_and_nothing_else() {
+        assert_eq!(Decision::parse("approve"), Ok(Decision::Approve));
+        assert_eq!(Decision::parse("reject"), Ok(Decision::Reject));
+        for text in ["", "Approve", " approve", "accept", "yes"] {
+            assert_eq!(
+                Decision::parse(text),
+                Err(DomainError::out_of_range(
+                    "decision",
+                    "must be \"approve\" or \"reject\""
+                )),
+                "{text:?}"
+            );
         }
     }
 

@@ -1,12 +1,11 @@
-//! Change requests in the database: loading one for review or decision, reviewing it
-//! against the team's confirmed work, a project's history of them, proposing one and
-//! deciding it. Every query is scoped by `workspace_id`.
+//! Change requests in the database: loading one for review or decision, a project's
+//! history of them, proposing one and deciding it. Every query is scoped by
+//! `workspace_id`.
 
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{CapacityVerdict, Demand, DemandLine, StaffingLine};
-use crate::domain::change::{review, ChangeReview};
 use crate::error::AppError;
-use crate::server::{burn_repo, close_repo, context};
+use crate::server::close_repo;
 use crate::shared::project::ChangeRow;
 use sqlx::SqliteConnection;
 
@@ -101,38 +100,6 @@ pub fn remaining_weeks(first_week: Date, starts: &str, ends: &str) -> (u32, u32)
     let end = index(ends);
     let weeks = (end - start + 1).clamp(1, 104);
     (start as u32, weeks as u32)
-}
-
-/// The review of `loaded`: the team's confirmed work and the project's forecast.
-pub async fn review_of(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-    loaded: &LoadedChange,
-    now_ms: i64,
-) -> Result<ChangeReview, AppError> {
-    let today = Date::from_unix_ms(now_ms);
-    let forecast_cost = burn_repo::burns(&mut *conn, workspace_id, Some(loaded.project_id), today)
-        .await?
-        .remove(&loaded.project_id)
-        .map(|b| b.forecast_cost_minor)
-        .unwrap_or(0);
-    let state = context::state()?;
-    state
-        .capacity
-        .with(&mut *conn, workspace_id, loaded.first_week, |snapshot| {
-            review(
-                &snapshot.engine,
-                &loaded.demand,
-                loaded.start_week,
-                loaded.budget_minor,
-                forecast_cost,
-                loaded.extra_value_minor,
-                loaded.target_bp,
-                loaded.floor_bp,
-            )
-        })
-        .await?
-        .map_err(AppError::from)
 }
 
 /// Skill and person names of the workspace: (skills, people), each (id, name).
