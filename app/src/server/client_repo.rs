@@ -1,6 +1,5 @@
 //! Clients in the database: the list, one client with its deals and projects, finding
-//! one by name, adding one with its event and saving an edit. Every query is scoped by
-//! `workspace_id`.
+//! one by name, adding one and saving an edit. Every query is scoped by `workspace_id`.
 
 use crate::error::AppError;
 use crate::server::context::Caller;
@@ -10,6 +9,7 @@ use crate::shared::client::{ClientDeal, ClientProject, ClientRow};
 use sqlx::SqliteConnection;
 
 /// A client about to be added.
+#[derive(Debug, Clone, Copy)]
 pub struct NewClient<'a> {
     /// Name (validated).
     pub name: &'a str,
@@ -34,26 +34,39 @@ pub async fn by_name(
     .await
 }
 
+/// Adds a client owned by `owner_user_id` to the workspace; returns its id.
+pub async fn insert_row(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    owner_user_id: i64,
+    client: NewClient<'_>,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO clients (workspace_id, name, owner_user_id, contact_name, contact_email, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(client.name)
+    .bind(owner_user_id)
+    .bind(non_empty(client.contact_name))
+    .bind(non_empty(client.contact_email))
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await
+}
+
 /// Adds a client owned by the caller, with its `created` event, in the caller's
-/// transaction; returns its id.
+/// transaction; returns its id. The CSV import's step (it adds clients inside its own
+/// transaction script); client changes go through `client_service::add_in`, which
+/// records the same event.
 pub async fn insert(
     conn: &mut SqliteConnection,
     caller: &Caller,
     client: NewClient<'_>,
     now_ms: i64,
 ) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO clients (workspace_id, name, owner_user_id, contact_name, contact_email, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(caller.workspace_id)
-    .bind(client.name)
-    .bind(caller.user_id)
-    .bind(non_empty(client.contact_name))
-    .bind(non_empty(client.contact_email))
-    .bind(now_ms)
-    .fetch_one(&mut *conn)
-    .await?;
+    let id = insert_row(conn, caller.workspace_id, caller.user_id, client, now_ms).await?;
     events::append(
         conn,
         events::NewEvent {

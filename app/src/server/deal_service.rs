@@ -1,15 +1,404 @@
-//! The steps every deal change shares: read the deal at the caller's version (or the
-//! conflict that carries it), commit and announce the changed card to every board, and
-//! hide values from callers who may not see them.
+//! Deal changes and the drawer's read, each a transaction script: load the deal at the
+//! caller's version (or the conflict that carries it), check the pipeline's rules, write
+//! with its event in one transaction, commit and announce the changed card to every
+//! board, and hide values from callers who may not see them.
 
+use crate::domain::money::Currency;
+use crate::domain::permissions::Permission;
+use crate::domain::pipeline::{self, StageKind};
+use crate::domain::validate;
 use crate::error::AppError;
+use crate::server::context::{self, Caller};
+use crate::server::deal_history::{self, ChangeContext};
+use crate::server::{board_repo, client_repo, client_service, deal_repo, events};
 use crate::shared::board::DealCard;
+use crate::shared::deal::DealDetail;
+use crate::shared::live::LiveEvent;
+use serde_json::{json, Value};
+use sqlx::SqliteConnection;
+
+/// The drawer's view of one deal: its card, brief, estimate and readable history, with
+/// the value only for callers who may see values.
+pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppError> {
+    let pool = context::pool()?;
+    let row = board_repo::board_deal(&pool, caller.workspace_id, deal_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let stage = board_repo::stage(&pool, caller.workspace_id, row.stage_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let stage_kind = stage.kind;
+    let card = mask(
+        DealCard::from_row(&stage, row, context::now_ms()),
+        caller.can(Permission::ViewDealValues),
+    );
+    let extra = deal_repo::drawer_fields(&pool, caller.workspace_id, deal_id).await?;
+    let estimate = deal_repo::estimate(&pool, caller.workspace_id, deal_id).await?;
+    let events = deal_repo::history(&pool, caller.workspace_id, deal_id).await?;
+    let clients = board_repo::clients(&pool, caller.workspace_id).await?;
+    let users = board_repo::users(&pool, caller.workspace_id).await?;
+    let owners: Vec<(i64, String)> = users
+        .iter()
+        .filter(|u| u.2)
+        .map(|u| (u.0, u.1.clone()))
+        .collect();
+    let all_users: Vec<(i64, String)> = users.into_iter().map(|u| (u.0, u.1)).collect();
+    let ctx = ChangeContext {
+        currency: Currency::new(
+            &board_repo::workspace(&pool, caller.workspace_id)
+                .await?
+                .currency,
+        ),
+        clients: &clients,
+        users: &all_users,
+        may_see_values: caller.can(Permission::ViewDealValues),
+    };
+    let activity = deal_history::activity(events, &ctx);
+    Ok(DealDetail {
+        card,
+        stage_kind,
+        probability_override_pct: extra.probability_override_pct,
+        planned_start_on: extra.planned_start_on,
+        planned_weeks: extra.planned_weeks,
+        brief_goals: extra.brief_goals,
+        brief_priorities: extra.brief_priorities,
+        brief_context: extra.brief_context,
+        notes: extra.notes,
+        lost_reason: extra.lost_reason,
+        estimate,
+        activity,
+        clients,
+        owners,
+    })
+}
+
+/// Moves a deal at `version` into stage `stage_id` if the pipeline allows the move
+/// (another open stage, or reopening a lost deal), recording the stage change; a move
+/// into the stage it is in changes nothing and answers its card.
+pub async fn move_to_stage(
+    caller: &Caller,
+    deal_id: i64,
+    stage_id: i64,
+    version: i64,
+) -> Result<DealCard, AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write().await?;
+    let (row, from) = current_deal(&mut tx, caller, deal_id, version, now).await?;
+    let to = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage", "is not a stage of this pipeline"))?;
+    pipeline::check_move(from.kind, to.kind)?;
+    if from.id == to.id {
+        let card = DealCard::from_row(&from, row, now);
+        return Ok(mask(card, caller.can(Permission::ViewDealValues)));
+    }
+    deal_repo::move_to_stage(&mut *tx, caller.workspace_id, deal_id, version, to.id, now).await?;
+    let before = json!({ "stage": from.name });
+    let after = json!({ "stage": to.name });
+    let event = deal_event(caller, deal_id, "stage_changed", Some(before), Some(after));
+    let seq = events::append(&mut tx, event, now).await?;
+    commit_and_publish(tx, caller, &to, deal_id, seq, now).await
+}
+
+/// The deal drawer's fields as the caller sent them, decoded and checked — all but those
+/// that need the database: the value (in the workspace's currency), the client, the
+/// owner and the estimate's skills.
+#[derive(Debug, Clone)]
+pub struct DrawerEdit {
+    /// Title (validated).
+    pub title: String,
+    /// The chosen client, used when `new_client` is empty.
+    pub client_id: i64,
+    /// A client named instead of `client_id` (an existing one or a new one), or empty.
+    pub new_client: String,
+    /// Value in major units as typed; empty keeps the deal's value.
+    pub value: String,
+    /// Probability override in percent; `None` for the stage's.
+    pub probability_override_pct: Option<i64>,
+    /// Owner's user id.
+    pub owner_user_id: i64,
+    /// Expected close, `YYYY-MM-DD`.
+    pub expected_close_on: Option<String>,
+    /// Planned start, `YYYY-MM-DD`.
+    pub planned_start_on: Option<String>,
+    /// Planned length in weeks (1 to 104).
+    pub planned_weeks: i64,
+    /// The brief: goals.
+    pub brief_goals: String,
+    /// The brief: priorities.
+    pub brief_priorities: String,
+    /// The brief: context.
+    pub brief_context: String,
+    /// Notes.
+    pub notes: String,
+    /// Estimate lines to set: (skill id, minutes), 0 removing the line.
+    pub estimate_minutes: Vec<(i64, i64)>,
+}
+
+/// Saves the deal drawer of a deal at `version`: its fields, its client (adding a new
+/// one by name if asked) and its estimate lines, recording what changed.
+pub async fn update(
+    caller: &Caller,
+    deal_id: i64,
+    version: i64,
+    edit: DrawerEdit,
+) -> Result<DealCard, AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write().await?;
+    let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
+        .await?
+        .currency;
+    let (row, stage) = current_deal(&mut tx, caller, deal_id, version, now).await?;
+    // Empty keeps the value (a viewer who may not see values sends none).
+    let value_minor = if edit.value.trim().is_empty() {
+        row.value_minor
+    } else {
+        validate::amount("value", &edit.value, &Currency::new(&currency))?
+    };
+    let client_id = drawer_client(&mut tx, caller, edit.client_id, &edit.new_client, now).await?;
+    let skills = deal_repo::skills(&mut *tx, caller.workspace_id).await?;
+    check_skills(&edit.estimate_minutes, &skills)?;
+    let estimate_before = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
+    if !board_repo::is_owner(&mut *tx, caller.workspace_id, edit.owner_user_id).await? {
+        return Err(AppError::invalid(
+            "owner",
+            "is not an active user of this workspace",
+        ));
+    }
+    let before = deal_repo::edited_fields(&mut *tx, deal_id).await?;
+    let saved = deal_repo::DealEdit {
+        title: &edit.title,
+        client_id,
+        value_minor,
+        probability_override_pct: edit.probability_override_pct,
+        owner_user_id: edit.owner_user_id,
+        expected_close_on: edit.expected_close_on.as_deref(),
+        planned_start_on: edit.planned_start_on.as_deref(),
+        planned_weeks: edit.planned_weeks,
+        brief_goals: &edit.brief_goals,
+        brief_priorities: &edit.brief_priorities,
+        brief_context: &edit.brief_context,
+        notes: &edit.notes,
+    };
+    deal_repo::save(&mut *tx, caller.workspace_id, deal_id, version, saved, now).await?;
+    for (skill_id, minutes) in &edit.estimate_minutes {
+        deal_repo::set_estimate(&mut tx, caller.workspace_id, deal_id, *skill_id, *minutes).await?;
+    }
+    let estimate_after = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
+    let after = deal_repo::EditedFields {
+        title: edit.title,
+        value_minor,
+        client_id,
+        owner_user_id: edit.owner_user_id,
+        probability_override_pct: edit.probability_override_pct,
+    };
+    let mut before_json = edited_json(&before);
+    let mut after_json = edited_json(&after);
+    if estimate_before != estimate_after {
+        before_json["estimate_hours"] = estimate_hours(&skills, &estimate_before).into();
+        after_json["estimate_hours"] = estimate_hours(&skills, &estimate_after).into();
+    }
+    let event = deal_event(
+        caller,
+        deal_id,
+        "edited",
+        Some(before_json),
+        Some(after_json),
+    );
+    let seq = events::append(&mut tx, event, now).await?;
+    commit_and_publish(tx, caller, &stage, deal_id, seq, now).await
+}
+
+/// The client the drawer names: `client_id` if it is the workspace's or, when
+/// `new_client` is given, the client of that name (ignoring case), added now if the
+/// workspace has none.
+async fn drawer_client(
+    tx: &mut SqliteConnection,
+    caller: &Caller,
+    client_id: i64,
+    new_client: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    if new_client.is_empty() {
+        if !client_repo::exists(&mut *tx, caller.workspace_id, client_id).await? {
+            return Err(AppError::invalid(
+                "client",
+                "is not a client of this workspace: pick one or type a new client's name",
+            ));
+        }
+        return Ok(client_id);
+    }
+    match client_repo::by_name(tx, caller.workspace_id, new_client).await? {
+        Some((id, _)) => Ok(id),
+        None => {
+            let created = client_repo::NewClient {
+                name: new_client,
+                contact_name: "",
+                contact_email: "",
+            };
+            client_service::add_in(tx, caller, created, now).await
+        }
+    }
+}
+
+/// A field error unless every estimate line names one of the workspace's `skills`.
+fn check_skills(lines: &[(i64, i64)], skills: &[(i64, String)]) -> Result<(), AppError> {
+    if lines
+        .iter()
+        .any(|(id, _)| !skills.iter().any(|(s, _)| s == id))
+    {
+        return Err(AppError::invalid(
+            "estimate",
+            "names a skill this workspace does not have",
+        ));
+    }
+    Ok(())
+}
+
+/// The fields an `edited` event records, as its JSON.
+fn edited_json(fields: &deal_repo::EditedFields) -> Value {
+    json!({
+        "title": fields.title, "value_minor": fields.value_minor, "client_id": fields.client_id,
+        "owner_user_id": fields.owner_user_id,
+        "probability_override_pct": fields.probability_override_pct,
+    })
+}
+
+/// Estimate lines as an `edited` event records them: skill name to hours as text.
+fn estimate_hours(
+    skills: &[(i64, String)],
+    lines: &[(i64, i64)],
+) -> serde_json::Map<String, Value> {
+    lines
+        .iter()
+        .map(|(skill, minutes)| {
+            let name = skills
+                .iter()
+                .find(|(id, _)| id == skill)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            (name, json!(validate::hours_text(*minutes)))
+        })
+        .collect()
+}
+
+/// Adds a deal owned by the caller to open stage `stage_id` (quick add): `title`
+/// (validated), a client of the workspace and `value` in major units as typed.
+pub async fn create(
+    caller: &Caller,
+    stage_id: i64,
+    title: &str,
+    client_id: i64,
+    value: &str,
+) -> Result<DealCard, AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write().await?;
+    let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
+        .await?
+        .currency;
+    let value_minor = validate::amount("value", value, &Currency::new(&currency))?;
+    let stage = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
+        .await?
+        .filter(|s| s.kind == StageKind::Open)
+        .ok_or_else(|| AppError::invalid("stage", "is not an open stage of this pipeline"))?;
+    if !client_repo::exists(&mut *tx, caller.workspace_id, client_id).await? {
+        return Err(AppError::invalid(
+            "client",
+            "is not a client of this workspace",
+        ));
+    }
+    let new_deal = deal_repo::NewDeal {
+        client_id,
+        title,
+        value_minor,
+        stage_id: stage.id,
+        owner_user_id: caller.user_id,
+    };
+    let deal_id = deal_repo::insert(&mut *tx, caller.workspace_id, new_deal, now).await?;
+    let after = json!({ "title": title, "value_minor": value_minor, "stage": stage.name });
+    let event = deal_event(caller, deal_id, "created", None, Some(after));
+    let seq = events::append(&mut tx, event, now).await?;
+    commit_and_publish(tx, caller, &stage, deal_id, seq, now).await
+}
+
+/// Marks an open deal at `version` lost, with the reason (at most 500 characters), kept
+/// on the deal and in its history.
+pub async fn mark_lost(
+    caller: &Caller,
+    deal_id: i64,
+    version: i64,
+    reason: &str,
+) -> Result<DealCard, AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write().await?;
+    let reason = validate::required_text("reason", reason, 500)?;
+    let (_, from) = current_deal(&mut tx, caller, deal_id, version, now).await?;
+    pipeline::check_mark_lost(from.kind)?;
+    let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, StageKind::Lost, false)
+        .await?
+        .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?;
+    deal_repo::mark_lost(
+        &mut *tx,
+        caller.workspace_id,
+        deal_id,
+        version,
+        lost.id,
+        &reason,
+        now,
+    )
+    .await?;
+    let before = json!({ "stage": from.name });
+    let after = json!({ "stage": lost.name, "reason": reason });
+    let event = deal_event(caller, deal_id, "lost", Some(before), Some(after));
+    let seq = events::append(&mut tx, event, now).await?;
+    commit_and_publish(tx, caller, &lost, deal_id, seq, now).await
+}
+
+/// Takes a deal at `version` off the board (archived, kept with its history) and tells
+/// every board to drop its card.
+pub async fn archive(caller: &Caller, deal_id: i64, version: i64) -> Result<(), AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write().await?;
+    current_deal(&mut tx, caller, deal_id, version, now).await?;
+    deal_repo::archive(&mut *tx, caller.workspace_id, deal_id, version, now).await?;
+    let event = deal_event(caller, deal_id, "archived", None, None);
+    let seq = events::append(&mut tx, event, now).await?;
+    tx.commit().await?;
+    state
+        .live
+        .publish(caller.workspace_id, LiveEvent::DealRemoved { seq, deal_id });
+    Ok(())
+}
+
+/// The event of the caller's change `action` to deal `deal_id`.
+fn deal_event(
+    caller: &Caller,
+    deal_id: i64,
+    action: &'static str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> events::NewEvent<'static> {
+    events::NewEvent {
+        workspace_id: caller.workspace_id,
+        actor_user_id: Some(caller.user_id),
+        entity: "deal",
+        entity_id: deal_id,
+        action,
+        before,
+        after,
+    }
+}
 
 /// The deal as it is now, with its stage, if it still has `version`; otherwise the
 /// conflict that carries it (as the caller may see it).
 pub async fn current_deal(
-    conn: &mut sqlx::SqliteConnection,
-    caller: &crate::server::context::Caller,
+    conn: &mut SqliteConnection,
+    caller: &Caller,
     deal_id: i64,
     version: i64,
     now: i64,
@@ -20,9 +409,6 @@ pub async fn current_deal(
     ),
     AppError,
 > {
-    use crate::domain::permissions::Permission;
-    use crate::server::board_repo;
-
     let row = board_repo::board_deal(&mut *conn, caller.workspace_id, deal_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -42,16 +428,12 @@ pub async fn current_deal(
 /// every board of the workspace, and answers the card as the caller may see it.
 pub async fn commit_and_publish(
     mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
-    caller: &crate::server::context::Caller,
+    caller: &Caller,
     stage: &crate::shared::board::StageSummary,
     deal_id: i64,
     seq: i64,
     now: i64,
 ) -> Result<DealCard, AppError> {
-    use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context};
-    use crate::shared::live::LiveEvent;
-
     let row = board_repo::board_deal(&mut *tx, caller.workspace_id, deal_id)
         .await?
         .ok_or(AppError::Internal)?;
@@ -98,8 +480,8 @@ async fn fit_of(
     deal_id: i64,
     now: i64,
 ) -> Result<Option<crate::domain::capacity::CapacityVerdict>, AppError> {
-    let mut conn = crate::server::context::read().await?;
-    Ok(crate::server::context::state()?
+    let mut conn = context::read().await?;
+    Ok(context::state()?
         .capacity
         .fits(&mut conn, workspace_id, Some(deal_id), now)
         .await?
