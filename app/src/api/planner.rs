@@ -9,8 +9,6 @@
 
 pub use crate::shared::planner::*;
 
-#[cfg(feature = "ssr")]
-use crate::domain::planner::DemandMode;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -23,37 +21,29 @@ pub async fn capacity_grid(
     #[server(default)] demand: String,
 ) -> Result<PlannerGrid, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{board_repo, context, planner_repo};
+    use crate::domain::planner::{week_from, DemandMode};
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
     if !(1..=MAX_WEEKS).contains(&weeks) {
         return Err(AppError::invalid("weeks", "must be from 1 to 52"));
     }
     let now = context::now_ms();
-    let first = planner_repo::week_from(&from, now)?;
+    let first = week_from(&from, now)?;
     let mode = DemandMode::parse(demand.trim());
-    let mut conn = context::read().await?;
-    // The event number first: a change committed while the grid loads is replayed.
-    let seq = board_repo::latest_seq(&mut *conn, caller.workspace_id).await?;
-    let whole_team = planner_repo::sees_whole_team(&caller);
-    let mut grid = planner_repo::grid(&mut conn, &caller, first, weeks, mode, whole_team).await?;
-    grid.this_week = planner_repo::this_week(now).to_string();
-    grid.seq = seq;
-    Ok(grid)
+    planner_service::grid(&caller, first, weeks, mode, now).await
 }
 
 /// One person's week: allocations by project or deal, and their time off.
 #[server(endpoint = "capacity_cell")]
 pub async fn capacity_cell(person_id: i64, week: String) -> Result<CellDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, planner_repo};
+    use crate::domain::planner::monday;
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let week = planner_repo::monday("week", &week)?;
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
-    planner_repo::visible_person(&mut conn, &caller, person_id).await?;
-    planner_repo::cell(&mut conn, &caller, person_id, week).await
+    let week = monday("week", &week)?;
+    planner_service::cell(&caller, person_id, week).await
 }
 
 /// Sets a person's hours on a project (or open deal: `target` is `project:ID` or
@@ -68,23 +58,27 @@ pub async fn set_allocation(
     version: i64,
 ) -> Result<EditOutcome, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, planner_repo};
+    use crate::domain::planner::{in_range, monday, AllocationTarget};
+    use crate::domain::validate;
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
-    let week = planner_repo::monday("week", &week)?;
-    planner_repo::in_range(week, context::now_ms())?;
-    let minutes = crate::domain::validate::hours("hours", &hours, 168)?;
-    planner_repo::write_allocations(
+    let now = context::now_ms();
+    let week = monday("week", &week)?;
+    in_range(week, now)?;
+    let minutes = validate::hours("hours", &hours, 168)?;
+    let target = AllocationTarget::parse("target", &target)?;
+    planner_service::allocate(
         &caller,
-        planner_repo::Assignment {
+        planner_service::Assignment {
             person_id,
-            target: &target,
+            target,
             from: week,
             weeks: 1,
             minutes,
             version: Some(version),
         },
-        context::now_ms(),
+        now,
     )
     .await
 }
@@ -100,29 +94,33 @@ pub async fn assign_range(
     hours: String,
 ) -> Result<EditOutcome, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, planner_repo};
+    use crate::domain::planner::{in_range, monday, AllocationTarget};
+    use crate::domain::validate;
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
-    let from = planner_repo::monday("from_week", &from_week)?;
-    planner_repo::in_range(from, context::now_ms())?;
+    let now = context::now_ms();
+    let from = monday("from_week", &from_week)?;
+    in_range(from, now)?;
     if !(1..=MAX_WEEKS).contains(&weeks) {
         return Err(AppError::invalid("weeks", "must be from 1 to 52"));
     }
-    let minutes = crate::domain::validate::hours("hours", &hours, 168)?;
+    let minutes = validate::hours("hours", &hours, 168)?;
     if minutes == 0 {
         return Err(AppError::invalid("hours", "must be more than 0"));
     }
-    planner_repo::write_allocations(
+    let target = AllocationTarget::parse("target", &target)?;
+    planner_service::allocate(
         &caller,
-        planner_repo::Assignment {
+        planner_service::Assignment {
             person_id,
-            target: &target,
+            target,
             from,
             weeks,
             minutes,
             version: None,
         },
-        context::now_ms(),
+        now,
     )
     .await
 }
@@ -138,16 +136,18 @@ pub async fn add_time_off(
     #[server(default)] reason: String,
 ) -> Result<(), AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, planner_repo};
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
-    planner_repo::add_time_off(
+    planner_service::add_time_off(
         &caller,
-        person_id,
-        &starts_on,
-        &ends_on,
-        &hours_per_day,
-        &reason,
+        planner_service::TimeOffRequest {
+            person_id,
+            starts_on: &starts_on,
+            ends_on: &ends_on,
+            hours_per_day: &hours_per_day,
+            reason: &reason,
+        },
         context::now_ms(),
     )
     .await
@@ -157,8 +157,8 @@ pub async fn add_time_off(
 #[server(endpoint = "remove_time_off")]
 pub async fn remove_time_off(time_off_id: i64, version: i64) -> Result<(), AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, planner_repo};
+    use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
-    planner_repo::remove_time_off(&caller, time_off_id, version, context::now_ms()).await
+    planner_service::remove_time_off(&caller, time_off_id, version, context::now_ms()).await
 }

@@ -11,12 +11,10 @@ use leptos::prelude::*;
 #[server(endpoint = "timesheet")]
 pub async fn timesheet(#[server(default)] week: String) -> Result<WeekOfTime, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, time_repo};
+    use crate::server::{context, time_service};
 
     let caller = context::caller_with(Permission::LogOwnTime).await?;
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
-    time_repo::timesheet(&mut conn, &caller, &week, context::now_ms()).await
+    time_service::timesheet(&caller, &week, context::now_ms()).await
 }
 
 /// Logs time: `worked_on` (not in the future, at most a year back), `hours` (more than 0;
@@ -30,12 +28,12 @@ pub async fn log_time(
     #[server(default)] billable: Option<String>,
 ) -> Result<TimeEntry, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, time_repo};
+    use crate::server::{context, time_service};
 
     let caller = context::caller_with(Permission::LogOwnTime).await?;
-    time_repo::log(
+    time_service::log(
         &caller,
-        time_repo::NewTime {
+        time_service::NewTime {
             project_id,
             worked_on: &worked_on,
             hours: &hours,
@@ -51,20 +49,18 @@ pub async fn log_time(
 #[server(endpoint = "delete_time")]
 pub async fn delete_time(entry_id: i64, version: i64) -> Result<(), AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, time_repo};
+    use crate::server::{context, time_service};
 
     let caller = context::caller_with(Permission::LogOwnTime).await?;
-    time_repo::delete(&caller, entry_id, version, context::now_ms()).await
+    time_service::delete(&caller, entry_id, version, context::now_ms()).await
 }
 
 /// Everyone's time on a project. Needs "manage projects".
 #[server(endpoint = "project_time")]
 pub async fn project_time(project_id: i64) -> Result<ProjectTimeLog, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::server::{context, time_repo};
+    use crate::server::{context, time_service};
 
     let caller = context::caller_with(Permission::ManageProjects).await?;
-    let pool = context::pool()?;
-    let mut conn = pool.acquire().await?;
-    time_repo::project_time(&mut conn, &caller, project_id).await
+    time_service::project_time(&caller, project_id).await
 }

@@ -3,7 +3,10 @@
 //! capacity against demand, with the pipeline's open deals added in weighted or
 //! pessimistic (all at 100 %) mode; and the pipeline demand nobody is assigned to yet.
 
+use crate::domain::calendar::Date;
+use crate::domain::DomainError;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// How open deals count in the planner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +46,129 @@ impl DemandMode {
             Self::Pessimistic => minutes,
         }
     }
+}
+
+/// What an allocation books a person's hours on: a running project (confirmed work) or an
+/// open deal (tentative work). Written `project:ID` or `deal:ID` in forms and events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AllocationTarget {
+    /// A project, by id.
+    Project(i64),
+    /// An open deal, by id.
+    Deal(i64),
+}
+
+impl AllocationTarget {
+    /// From a form's `project:ID` or `deal:ID`; a field error on `field` otherwise.
+    pub fn parse(field: &str, text: &str) -> Result<Self, DomainError> {
+        let bad = || DomainError::out_of_range(field, "must be project:ID or deal:ID");
+        let (kind, id) = text.split_once(':').ok_or_else(bad)?;
+        let id = id.parse::<i64>().map_err(|_| bad())?;
+        match kind {
+            "project" => Ok(Self::Project(id)),
+            "deal" => Ok(Self::Deal(id)),
+            _ => Err(bad()),
+        }
+    }
+
+    /// The project's or the deal's id.
+    pub fn id(self) -> i64 {
+        match self {
+            Self::Project(id) | Self::Deal(id) => id,
+        }
+    }
+}
+
+impl fmt::Display for AllocationTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Project(id) => write!(f, "project:{id}"),
+            Self::Deal(id) => write!(f, "deal:{id}"),
+        }
+    }
+}
+
+/// The first day of the week containing `now_ms`: this week.
+pub fn this_week(now_ms: i64) -> Date {
+    Date::from_unix_ms(now_ms).week_start(1)
+}
+
+/// A date typed into `field` that must be the first day of a week (a Monday).
+pub fn monday(field: &str, text: &str) -> Result<Date, DomainError> {
+    let date = Date::parse(text.trim())
+        .ok_or_else(|| DomainError::out_of_range(field, "must be a date like 2027-01-11"))?;
+    if date.week_start(1) != date {
+        return Err(DomainError::out_of_range(
+            field,
+            "must be the first day of a week (a Monday)",
+        ));
+    }
+    Ok(date)
+}
+
+/// Planner edits reach from a year back to two years ahead of this week; a field error on
+/// `week` for any other week.
+pub fn in_range(week: Date, now_ms: i64) -> Result<(), DomainError> {
+    let days = this_week(now_ms).days_until(week);
+    if !(-52 * 7..=104 * 7).contains(&days) {
+        return Err(DomainError::out_of_range(
+            "week",
+            "must be within a year back and two years ahead",
+        ));
+    }
+    Ok(())
+}
+
+/// The week containing the date typed into `field`, or this week when it is empty.
+pub fn week_of(field: &str, text: &str, now_ms: i64) -> Result<Date, DomainError> {
+    if text.trim().is_empty() {
+        return Ok(this_week(now_ms));
+    }
+    Ok(Date::parse(text.trim())
+        .ok_or_else(|| DomainError::out_of_range(field, "must be a date like 2027-01-11"))?
+        .week_start(1))
+}
+
+/// The week the planner starts at: the week containing `from` (within the range edits
+/// reach), or this week.
+pub fn week_from(from: &str, now_ms: i64) -> Result<Date, DomainError> {
+    let week = week_of("from", from, now_ms)?;
+    in_range(week, now_ms).map_err(|_| {
+        DomainError::out_of_range("from", "must be within a year back and two years ahead")
+    })?;
+    Ok(week)
+}
+
+/// The first and last day of a stretch of time off as typed: two dates in order, a year
+/// apart at most, starting within the range planner edits reach.
+pub fn time_off_span(
+    starts_on: &str,
+    ends_on: &str,
+    now_ms: i64,
+) -> Result<(Date, Date), DomainError> {
+    let starts = Date::parse(starts_on.trim())
+        .ok_or_else(|| DomainError::out_of_range("starts_on", "must be a date like 2027-01-11"))?;
+    let ends = Date::parse(ends_on.trim())
+        .ok_or_else(|| DomainError::out_of_range("ends_on", "must be a date like 2027-01-15"))?;
+    if ends < starts {
+        return Err(DomainError::out_of_range(
+            "ends_on",
+            "must not be before the first day",
+        ));
+    }
+    if starts.days_until(ends) > 366 {
+        return Err(DomainError::out_of_range(
+            "ends_on",
+            "time off is entered a year at a time at most",
+        ));
+    }
+    in_range(starts.week_start(1), now_ms).map_err(|_| {
+        DomainError::out_of_range(
+            "starts_on",
+            "must be within a year back and two years ahead",
+        )
+    })?;
+    Ok((starts, ends))
 }
 
 /// How full a week is for a person.
@@ -416,6 +542,65 @@ mod tests {
             .flatten()
             .all(|s| s.pipeline == 0 && s.unassigned == 0));
         assert_eq!(off.skills[0][0].capacity, 40 * H);
+    }
+
+    #[test]
+    fn an_allocation_target_is_a_project_or_a_deal_by_id() {
+        assert_eq!(
+            AllocationTarget::parse("target", "project:12"),
+            Ok(AllocationTarget::Project(12))
+        );
+        assert_eq!(
+            AllocationTarget::parse("target", "deal:7"),
+            Ok(AllocationTarget::Deal(7))
+        );
+        assert_eq!(AllocationTarget::Deal(7).to_string(), "deal:7");
+        assert_eq!(AllocationTarget::Project(12).id(), 12);
+        for bad in [
+            "client:1",
+            "project:",
+            "project:x",
+            "project",
+            "",
+            "deal: 7",
+        ] {
+            assert_eq!(
+                AllocationTarget::parse("target", bad),
+                Err(DomainError::out_of_range(
+                    "target",
+                    "must be project:ID or deal:ID"
+                )),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn edits_take_mondays_from_a_year_back_to_two_years_ahead() {
+        // Wednesday 2027-01-13, noon.
+        let now = Date::parse("2027-01-13").unwrap().unix_ms() + 12 * 3_600_000;
+        let monday_now = Date::parse("2027-01-11").unwrap();
+        assert_eq!(this_week(now), monday_now);
+        assert_eq!(monday("week", "2027-01-11"), Ok(monday_now));
+        assert_eq!(
+            monday("week", "2027-01-12"),
+            Err(DomainError::out_of_range(
+                "week",
+                "must be the first day of a week (a Monday)"
+            ))
+        );
+        assert!(in_range(monday_now.add_days(-52 * 7), now).is_ok());
+        assert!(in_range(monday_now.add_days(-53 * 7), now).is_err());
+        assert!(in_range(monday_now.add_days(104 * 7), now).is_ok());
+        assert_eq!(week_from("", now), Ok(monday_now));
+        assert_eq!(week_from("2027-01-14", now), Ok(monday_now));
+        assert!(week_from("2031-01-14", now).is_err());
+        assert_eq!(week_of("week", " 2027-01-17 ", now), Ok(monday_now));
+        assert!(time_off_span("2027-01-14", "2027-01-13", now).is_err());
+        assert_eq!(
+            time_off_span("2027-01-14", "2027-01-15", now),
+            Ok((monday_now.add_days(3), monday_now.add_days(4)))
+        );
     }
 
     proptest! {
