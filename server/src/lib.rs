@@ -97,7 +97,7 @@ async fn export(
     let Some(kind) = file.strip_suffix(".csv") else {
         return security::error_response(&app::error::AppError::NotFound);
     };
-    match app::api::csv::export(state.db.reader(), &caller, kind).await {
+    match app::server::export_service::export(state.db.reader(), &caller, kind).await {
         Ok(body) => {
             let today = app::domain::calendar::Date::from_unix_ms(state.clock.now_ms());
             (

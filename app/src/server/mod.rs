@@ -1,7 +1,9 @@
-//! Server-only code: context access, sessions, the database, repositories, the demo seed.
-//! Compiled with the `ssr` feature only; server functions import it inside their bodies.
+//! Server-only code: context access, sessions, the database, services, repositories, the
+//! demo seed. Compiled with the `ssr` feature only; server functions import it inside their
+//! bodies.
 
 pub mod audit_repo;
+pub mod audit_service;
 pub mod auth;
 pub mod board_cache;
 pub mod board_repo;
@@ -17,13 +19,17 @@ pub mod close_repo;
 pub mod close_service;
 pub mod context;
 pub mod dashboard_repo;
+pub mod dashboard_service;
 pub mod db;
 pub mod deal_history;
 pub mod deal_repo;
 pub mod deal_service;
 pub mod events;
 pub mod export_repo;
+pub mod export_service;
 pub mod import_repo;
+pub mod import_rows;
+pub mod import_service;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;
@@ -32,7 +38,9 @@ pub mod project_repo;
 pub mod project_service;
 pub mod role_repo;
 pub mod seed;
+pub mod sign_in_service;
 pub mod state;
+pub mod team_service;
 pub mod time_repo;
 pub mod time_service;
 pub mod update_repo;

@@ -1,33 +1,63 @@
 //! What an import's rows must look like: the header, then each person or deal row
 //! checked against the workspace (its currency, team, stages and users) and turned into
-//! rows ready to write, or into errors naming the row and column.
+//! rows ready to write, or into problems naming the row and column.
 
-use super::{import_columns, RowError};
 use crate::domain::calendar::Date;
 use crate::domain::money::Currency;
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::server::context::Caller;
 use crate::server::import_repo::{Lookup, NewDeal, NewPerson};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+/// An import the caller may run: what it creates and what its file may hold. The columns
+/// and the row limit are the browser's too, so the server functions hand them down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportKind {
+    /// `people` or `deals`, as the upload is staged and the import's event named.
+    pub name: &'static str,
+    /// The columns a file must have.
+    pub required: &'static [&'static str],
+    /// The columns it may have besides.
+    pub optional: &'static [&'static str],
+    /// The most rows one import may hold.
+    pub max_rows: usize,
+}
+
+impl ImportKind {
+    /// Whether it imports people (otherwise deals).
+    pub fn is_people(self) -> bool {
+        self.name == "people"
+    }
+}
+
+/// A problem with one row (row 1 is the header).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// 1-based row of the file, the header being row 1.
+    pub row: i64,
+    /// The column at fault.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
 /// A whole upload checked: the rows to write, or the first 200 problems.
-pub type Checked = Result<(Vec<NewPerson>, Vec<NewDeal>), Vec<RowError>>;
+pub type Checked = Result<(Vec<NewPerson>, Vec<NewDeal>), Vec<RowProblem>>;
 
 /// The header's columns, or an error on row 1.
-fn header(kind: &str, record: &[String]) -> Result<Vec<String>, RowError> {
-    let (required, optional) = import_columns(kind).ok_or_else(|| RowError {
-        row: 1,
-        field: "kind".into(),
-        message: "must be people or deals".into(),
-    })?;
+fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowProblem> {
+    let ImportKind {
+        required, optional, ..
+    } = kind;
     let names: Vec<String> = record
         .iter()
         .map(|h| h.trim().to_lowercase().replace(' ', "_"))
         .collect();
     for n in &names {
         if !required.contains(&n.as_str()) && !optional.contains(&n.as_str()) {
-            return Err(RowError {
+            return Err(RowProblem {
                 row: 1,
                 field: n.clone(),
                 message: format!(
@@ -45,7 +75,7 @@ fn header(kind: &str, record: &[String]) -> Result<Vec<String>, RowError> {
     let mut seen = HashSet::new();
     for n in &names {
         if !seen.insert(n.clone()) {
-            return Err(RowError {
+            return Err(RowProblem {
                 row: 1,
                 field: n.clone(),
                 message: "appears twice".into(),
@@ -54,7 +84,7 @@ fn header(kind: &str, record: &[String]) -> Result<Vec<String>, RowError> {
     }
     for r in required {
         if !names.iter().any(|n| n == r) {
-            return Err(RowError {
+            return Err(RowProblem {
                 row: 1,
                 field: (*r).into(),
                 message: "is a required column".into(),
@@ -75,11 +105,11 @@ fn get<'a>(header: &[String], record: &'a [String], name: &str) -> &'a str {
 }
 
 /// `Err` unless the row has as many cells as the header.
-fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowError> {
+fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowProblem> {
     if record.len() == header.len() {
         return Ok(());
     }
-    Err(RowError {
+    Err(RowProblem {
         row,
         field: String::new(),
         message: format!(
@@ -91,14 +121,14 @@ fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowE
 }
 
 /// `e` as a problem with row `row`.
-fn err(row: i64, e: AppError) -> RowError {
+fn err(row: i64, e: AppError) -> RowProblem {
     match e {
-        AppError::Invalid { field, reason } => RowError {
+        AppError::Invalid { field, reason } => RowProblem {
             row,
             field,
             message: reason,
         },
-        other => RowError {
+        other => RowProblem {
             row,
             field: String::new(),
             message: other.to_string(),
@@ -132,7 +162,7 @@ fn person(
     row: i64,
     lookup: &Lookup,
     emails_in_file: &mut HashSet<String>,
-) -> Result<NewPerson, RowError> {
+) -> Result<NewPerson, RowProblem> {
     let f = |name: &str| get(header, record, name);
     same_width(header, record, row)?;
     let name = validate::required_text("name", f("name"), 200).map_err(|e| err(row, e.into()))?;
@@ -204,7 +234,7 @@ fn deal(
     row: i64,
     lookup: &Lookup,
     caller: &Caller,
-) -> Result<NewDeal, RowError> {
+) -> Result<NewDeal, RowProblem> {
     let f = |name: &str| get(header, record, name);
     same_width(header, record, row)?;
     let title =
@@ -292,15 +322,15 @@ fn deal(
 /// Checks `records` (the header first; data rows numbered from `first_row`): the header
 /// as understood, the rows ready to write, and every problem found.
 pub fn check(
-    kind: &str,
+    kind: ImportKind,
     records: &[Vec<String>],
     first_row: i64,
     lookup: &Lookup,
     caller: &Caller,
-) -> (Vec<String>, Vec<NewPerson>, Vec<NewDeal>, Vec<RowError>) {
+) -> (Vec<String>, Vec<NewPerson>, Vec<NewDeal>, Vec<RowProblem>) {
     let mut errors = Vec::new();
     let Some((head, rows)) = records.split_first() else {
-        errors.push(RowError {
+        errors.push(RowProblem {
             row: 1,
             field: String::new(),
             message: "the file is empty".into(),
@@ -316,9 +346,10 @@ pub fn check(
     let mut emails = HashSet::new();
     for (k, record) in rows.iter().enumerate() {
         let row = first_row + k as i64;
-        let result = match kind {
-            "people" => person(&header, record, row, lookup, &mut emails).map(|p| people.push(p)),
-            _ => deal(&header, record, row, lookup, caller).map(|d| deals.push(d)),
+        let result = if kind.is_people() {
+            person(&header, record, row, lookup, &mut emails).map(|p| people.push(p))
+        } else {
+            deal(&header, record, row, lookup, caller).map(|d| deals.push(d))
         };
         if let Err(e) = result {
             errors.push(e);
@@ -328,10 +359,15 @@ pub fn check(
 }
 
 /// Every row checked: the rows to write, or the first 200 errors.
-pub fn check_all(kind: &str, records: &[Vec<String>], lookup: &Lookup, caller: &Caller) -> Checked {
+pub fn check_all(
+    kind: ImportKind,
+    records: &[Vec<String>],
+    lookup: &Lookup,
+    caller: &Caller,
+) -> Checked {
     let (_, people, deals, mut errors) = check(kind, records, 2, lookup, caller);
     if records.len() < 2 && errors.is_empty() {
-        errors.push(RowError {
+        errors.push(RowProblem {
             row: 2,
             field: String::new(),
             message: "the file has no rows".into(),

@@ -1,5 +1,6 @@
 //! The four CSV exports: deals, projects, time entries and people, each read in the
 //! caller's workspace, with money columns only for the permissions that may see them.
+//! Served as `GET /export/<kind>.csv` by the server's router.
 
 use crate::domain::burn::Burn;
 use crate::domain::calendar::Date;
@@ -24,7 +25,9 @@ struct Seen {
     amounts: bool,
 }
 
-/// The CSV export of `kind` (`deals`, `projects`, `time` or `people`) for `caller`.
+/// The CSV export of `kind` (`deals`, `projects`, `time` or `people`) as `caller` may see
+/// it. Deals, projects and people need "view pipeline"; time needs "manage projects"
+/// (every entry) or "log own time" (the caller's own).
 pub async fn export(pool: &ReadPool, caller: &Caller, kind: &str) -> Result<String, AppError> {
     let seen = Seen {
         values: caller.can(Permission::ViewDealValues),
