@@ -124,16 +124,19 @@ struct SessionRow {
     role_name: String,
 }
 
-/// The permissions granted to `role_id`.
+/// The permissions granted to role `role_id` of the workspace.
 pub async fn role_permissions(
     pool: &SqlitePool,
+    workspace_id: i64,
     role_id: i64,
 ) -> Result<PermissionSet, sqlx::Error> {
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT permission FROM role_permissions WHERE role_id = $1")
-            .bind(role_id)
-            .fetch_all(pool)
-            .await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT permission FROM role_permissions WHERE role_id = $1 AND workspace_id = $2",
+    )
+    .bind(role_id)
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await?;
     Ok(PermissionSet::from_names(names.iter().map(String::as_str)))
 }
 
@@ -169,7 +172,7 @@ pub async fn session_by_hash(
     };
     Ok(Some(Session {
         token_hash,
-        permissions: role_permissions(pool, row.role_id).await?,
+        permissions: role_permissions(pool, row.workspace_id, row.role_id).await?,
         user_id: row.user_id,
         workspace_id: row.workspace_id,
         name: row.name,

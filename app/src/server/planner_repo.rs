@@ -285,17 +285,19 @@ pub struct AllocationRow {
 /// A person's allocation on `target` in `week`, if there is one.
 pub async fn allocation(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     person_id: i64,
     target: AllocationTarget,
     week: Date,
 ) -> Result<Option<AllocationRow>, sqlx::Error> {
     let column = target_column(target);
     sqlx::query_as(&format!(
-        "SELECT id, minutes, version FROM allocations WHERE person_id = $1 AND {column} = $2 AND week = $3"
+        "SELECT id, minutes, version FROM allocations WHERE person_id = $1 AND {column} = $2 AND week = $3 AND workspace_id = $4"
     ))
     .bind(person_id)
     .bind(target.id())
     .bind(week.to_string())
+    .bind(workspace_id)
     .fetch_optional(&mut *conn)
     .await
 }
@@ -303,10 +305,12 @@ pub async fn allocation(
 /// Removes allocation `allocation_id`.
 pub async fn delete_allocation(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     allocation_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM allocations WHERE id = $1")
+    sqlx::query("DELETE FROM allocations WHERE id = $1 AND workspace_id = $2")
         .bind(allocation_id)
+        .bind(workspace_id)
         .execute(&mut *conn)
         .await
         .map(|_| ())
@@ -315,12 +319,14 @@ pub async fn delete_allocation(
 /// Sets allocation `allocation_id` to `minutes`, a version later.
 pub async fn set_allocation_minutes(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     allocation_id: i64,
     minutes: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE allocations SET minutes = $1, version = version + 1 WHERE id = $2")
+    sqlx::query("UPDATE allocations SET minutes = $1, version = version + 1 WHERE id = $2 AND workspace_id = $3")
         .bind(minutes)
         .bind(allocation_id)
+        .bind(workspace_id)
         .execute(&mut *conn)
         .await
         .map(|_| ())
@@ -355,12 +361,16 @@ pub async fn insert_allocation(
 /// A person's weekly capacity in minutes.
 pub async fn weekly_capacity(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     person_id: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT weekly_capacity_minutes FROM people WHERE id = $1")
-        .bind(person_id)
-        .fetch_one(&mut *conn)
-        .await
+    sqlx::query_scalar(
+        "SELECT weekly_capacity_minutes FROM people WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(person_id)
+    .bind(workspace_id)
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// A person's booked minutes per week (`YYYY-MM-DD`) from `from` up to `end`, weeks with
@@ -388,17 +398,19 @@ pub async fn booked_by_week(
 /// minutes off each working day).
 pub async fn person_time_off(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     person_id: i64,
     from: Date,
     end: Date,
 ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT starts_on, ends_on, minutes_per_day FROM time_off
-         WHERE person_id = $1 AND ends_on >= $2 AND starts_on < $3",
+         WHERE person_id = $1 AND ends_on >= $2 AND starts_on < $3 AND workspace_id = $4",
     )
     .bind(person_id)
     .bind(from.to_string())
     .bind(end.to_string())
+    .bind(workspace_id)
     .fetch_all(&mut *conn)
     .await
 }
@@ -470,10 +482,12 @@ pub async fn time_off(
 /// Removes time off `time_off_id`.
 pub async fn delete_time_off(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     time_off_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM time_off WHERE id = $1")
+    sqlx::query("DELETE FROM time_off WHERE id = $1 AND workspace_id = $2")
         .bind(time_off_id)
+        .bind(workspace_id)
         .execute(&mut *conn)
         .await
         .map(|_| ())

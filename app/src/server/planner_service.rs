@@ -386,7 +386,7 @@ async fn write_weeks(
     let mut before = Vec::new();
     for k in 0..a.weeks {
         let week = a.from.add_days(7 * k as i32);
-        let existing = planner_repo::allocation(tx, a.person_id, a.target, week).await?;
+        let existing = planner_repo::allocation(tx, ws, a.person_id, a.target, week).await?;
         if let Some(expected) = a.version {
             let current = existing.map(|e| e.version).unwrap_or(0);
             if current != expected {
@@ -397,9 +397,9 @@ async fn write_weeks(
         }
         before.push(existing.map(|e| e.minutes).unwrap_or(0));
         match (existing, a.minutes) {
-            (Some(row), 0) => planner_repo::delete_allocation(tx, row.id).await?,
+            (Some(row), 0) => planner_repo::delete_allocation(tx, ws, row.id).await?,
             (Some(row), minutes) => {
-                planner_repo::set_allocation_minutes(tx, row.id, minutes).await?;
+                planner_repo::set_allocation_minutes(tx, ws, row.id, minutes).await?;
             }
             (None, 0) => {}
             (None, minutes) => {
@@ -428,10 +428,10 @@ async fn over_allocated(
     from: Date,
     weeks: u32,
 ) -> Result<Vec<String>, AppError> {
-    let capacity = planner_repo::weekly_capacity(conn, person_id).await?;
+    let capacity = planner_repo::weekly_capacity(conn, ws, person_id).await?;
     let end = from.add_days(7 * weeks as i32);
     let booked = planner_repo::booked_by_week(conn, ws, person_id, from, end).await?;
-    let off = planner_repo::person_time_off(conn, person_id, from, end).await?;
+    let off = planner_repo::person_time_off(conn, ws, person_id, from, end).await?;
     let mut out = Vec::new();
     for (week, minutes) in booked {
         let Some(monday) = Date::parse(&week) else {
@@ -543,7 +543,7 @@ pub async fn remove_time_off(
             "someone else changed this time off; the planner shows it now".into(),
         ));
     }
-    planner_repo::delete_time_off(&mut tx, time_off_id).await?;
+    planner_repo::delete_time_off(&mut tx, ws, time_off_id).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {

@@ -83,9 +83,10 @@ pub async fn detail(
         sqlx::query_as(
             "SELECT version, deal_id, brief_goals, brief_priorities, brief_context, pm_user_id,
                     check_report, override_reason
-             FROM projects WHERE id = $1",
+             FROM projects WHERE id = $1 AND workspace_id = $2",
         )
         .bind(project_id)
+        .bind(workspace_id)
         .fetch_one(pool)
         .await?;
     let facts = ProjectFacts {
@@ -276,15 +277,17 @@ pub async fn origin(
 /// requests + status updates + share links).
 pub async fn dependents(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     project_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1),
-                (SELECT COUNT(*) FROM change_requests WHERE project_id = $1)
-                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1)
-                  + (SELECT COUNT(*) FROM share_links WHERE project_id = $1)",
+        "SELECT (SELECT COUNT(*) FROM time_entries WHERE project_id = $1 AND workspace_id = $2),
+                (SELECT COUNT(*) FROM change_requests WHERE project_id = $1 AND workspace_id = $2)
+                  + (SELECT COUNT(*) FROM status_updates WHERE project_id = $1 AND workspace_id = $2)
+                  + (SELECT COUNT(*) FROM share_links WHERE project_id = $1 AND workspace_id = $2)",
     )
     .bind(project_id)
+    .bind(workspace_id)
     .fetch_one(conn)
     .await
 }

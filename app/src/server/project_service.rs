@@ -203,7 +203,8 @@ pub async fn reopen_deal(
         )
     })?;
     let (_, from) = deal_service::current_deal(&mut tx, caller, deal_id, deal_version, now).await?;
-    let (logged, other) = project_repo::dependents(&mut tx, project_id).await?;
+    let (logged, other) =
+        project_repo::dependents(&mut tx, caller.workspace_id, project_id).await?;
     if logged > 0 {
         return Err(AppError::Conflict(
             "time is logged on this project, so its deal cannot be reopened".into(),

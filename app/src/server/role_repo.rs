@@ -85,10 +85,12 @@ pub async fn rename(
     role_id: i64,
     name: &str,
 ) -> Result<String, AppError> {
-    let before: String = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1")
-        .bind(role_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let before: String =
+        sqlx::query_scalar("SELECT name FROM roles WHERE id = $1 AND workspace_id = $2")
+            .bind(role_id)
+            .bind(workspace_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "UPDATE roles SET name = $1, version = version + 1 WHERE id = $2 AND workspace_id = $3",
     )
@@ -129,8 +131,9 @@ pub async fn set_permission(
             .await?;
         keep_an_admin(&mut *conn, workspace_id, "permission").await?;
     }
-    sqlx::query("UPDATE roles SET version = version + 1 WHERE id = $1")
+    sqlx::query("UPDATE roles SET version = version + 1 WHERE id = $1 AND workspace_id = $2")
         .bind(role_id)
+        .bind(workspace_id)
         .execute(conn)
         .await?;
     Ok(())
@@ -143,20 +146,24 @@ pub async fn delete(
     workspace_id: i64,
     role_id: i64,
 ) -> Result<String, AppError> {
-    let holders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1")
-        .bind(role_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let holders: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1 AND workspace_id = $2")
+            .bind(role_id)
+            .bind(workspace_id)
+            .fetch_one(&mut *conn)
+            .await?;
     if holders > 0 {
         return Err(AppError::invalid(
             "role",
             format!("{holders} users still have this role"),
         ));
     }
-    let name: String = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1")
-        .bind(role_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM roles WHERE id = $1 AND workspace_id = $2")
+            .bind(role_id)
+            .bind(workspace_id)
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query("DELETE FROM roles WHERE id = $1 AND workspace_id = $2")
         .bind(role_id)
         .bind(workspace_id)

@@ -57,14 +57,16 @@ pub async fn week_entries(
 /// Whether a person has any allocation on a project.
 pub async fn is_staffed(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     project_id: i64,
     person_id: i64,
 ) -> Result<bool, sqlx::Error> {
     let allocations: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM allocations WHERE project_id = $1 AND person_id = $2",
+        "SELECT COUNT(*) FROM allocations WHERE project_id = $1 AND person_id = $2 AND workspace_id = $3",
     )
     .bind(project_id)
     .bind(person_id)
+    .bind(workspace_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(allocations != 0)
@@ -73,14 +75,16 @@ pub async fn is_staffed(
 /// The minutes a person has logged on `day`.
 pub async fn minutes_on(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     person_id: i64,
     day: Date,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE person_id = $1 AND worked_on = $2",
+        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE person_id = $1 AND worked_on = $2 AND workspace_id = $3",
     )
     .bind(person_id)
     .bind(day.to_string())
+    .bind(workspace_id)
     .fetch_one(&mut *conn)
     .await
 }
@@ -125,11 +129,18 @@ pub async fn insert_entry(
 }
 
 /// Entry `entry_id` with its project's and person's names.
-pub async fn entry(conn: &mut SqliteConnection, entry_id: i64) -> Result<TimeEntry, sqlx::Error> {
-    sqlx::query_as(&format!("{ENTRY_SQL} WHERE t.id = $1"))
-        .bind(entry_id)
-        .fetch_one(&mut *conn)
-        .await
+pub async fn entry(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    entry_id: i64,
+) -> Result<TimeEntry, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{ENTRY_SQL} WHERE t.id = $1 AND t.workspace_id = $2"
+    ))
+    .bind(entry_id)
+    .bind(workspace_id)
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// An entry as stored, for its removal.
@@ -161,9 +172,14 @@ pub async fn entry_row(
 }
 
 /// Removes entry `entry_id`.
-pub async fn delete_entry(conn: &mut SqliteConnection, entry_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM time_entries WHERE id = $1")
+pub async fn delete_entry(
+    conn: &mut SqliteConnection,
+    workspace_id: i64,
+    entry_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM time_entries WHERE id = $1 AND workspace_id = $2")
         .bind(entry_id)
+        .bind(workspace_id)
         .execute(&mut *conn)
         .await
         .map(|_| ())
@@ -187,13 +203,15 @@ pub async fn project_exists(
 /// The minutes logged on a project: (all, billable).
 pub async fn project_totals(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     project_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
         "SELECT COALESCE(SUM(minutes), 0), COALESCE(SUM(CASE WHEN billable = 1 THEN minutes ELSE 0 END), 0)
-         FROM time_entries WHERE project_id = $1",
+         FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
     )
     .bind(project_id)
+    .bind(workspace_id)
     .fetch_one(&mut *conn)
     .await
 }

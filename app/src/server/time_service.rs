@@ -97,14 +97,14 @@ pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEnt
             AppError::invalid("project", "is not a running project of this workspace")
         })?;
     if !caller.can(Permission::ManageProjects)
-        && !time_repo::is_staffed(&mut tx, t.project_id, person).await?
+        && !time_repo::is_staffed(&mut tx, ws, t.project_id, person).await?
     {
         return Err(AppError::invalid(
             "project",
             "you are not staffed on this project; ask its project manager",
         ));
     }
-    let that_day = time_repo::minutes_on(&mut tx, person, day).await?;
+    let that_day = time_repo::minutes_on(&mut tx, ws, person, day).await?;
     if that_day + minutes > 24 * 60 {
         return Err(AppError::invalid(
             "hours",
@@ -139,7 +139,7 @@ pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEnt
         now_ms,
     )
     .await?;
-    let entry = time_repo::entry(&mut tx, id).await?;
+    let entry = time_repo::entry(&mut tx, ws, id).await?;
     tx.commit().await?;
     state.live.publish(ws, LiveEvent::Projects { seq });
     Ok(entry)
@@ -168,7 +168,7 @@ pub async fn delete(
             "this entry changed; reload to see it".into(),
         ));
     }
-    time_repo::delete_entry(&mut tx, entry_id).await?;
+    time_repo::delete_entry(&mut tx, ws, entry_id).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {
@@ -197,7 +197,7 @@ pub async fn project_time(caller: &Caller, project_id: i64) -> Result<ProjectTim
         return Err(AppError::NotFound);
     }
     let (total_minutes, billable_minutes) =
-        time_repo::project_totals(&mut conn, project_id).await?;
+        time_repo::project_totals(&mut conn, ws, project_id).await?;
     let entries = time_repo::project_entries(&mut conn, ws, project_id).await?;
     Ok(ProjectTimeLog {
         entries,

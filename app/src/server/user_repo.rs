@@ -145,8 +145,9 @@ pub async fn set_active(
     .await?;
     if !active {
         keep_an_admin(&mut *conn, workspace_id, "active").await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND workspace_id = $2")
             .bind(user_id)
+            .bind(workspace_id)
             .execute(conn)
             .await?;
     }
