@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page } from "@playwright/test";
-import { signIn, watchConsole } from "./helpers";
+import { hydrated, signIn, watchConsole } from "./helpers";
 
 async function open(browser: Browser, email: string) {
   const context = await browser.newContext();
@@ -7,6 +7,7 @@ async function open(browser: Browser, email: string) {
   const errors = watchConsole(page);
   await signIn(page, email);
   await page.goto("/capacity");
+  await hydrated(page);
   await expect(page.getByTestId("planner")).toBeVisible();
   await expect(page.getByTestId("live-status")).toHaveAttribute("data-status", "live");
   return { page, errors };

@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page, APIRequestContext } from "@playwright/test";
-import { signIn, watchConsole } from "./helpers";
+import { hydrated, signIn, watchConsole } from "./helpers";
 
 type Setup = {
   card: { id: number; title: string; version: number };
@@ -49,6 +49,7 @@ async function open(browser: Browser, email: string, path = "/pipeline") {
   const errors = watchConsole(page);
   await signIn(page, email);
   if (path !== "/pipeline") await page.goto(path);
+  await hydrated(page);
   return { context, page, errors };
 }
 

@@ -3,7 +3,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scalar } from "./db";
-import { signIn, watchConsole } from "./helpers";
+import { hydrated, signIn, watchConsole } from "./helpers";
 
 async function open(browser: Browser, email: string, path: string) {
   const context = await browser.newContext();
@@ -11,6 +11,7 @@ async function open(browser: Browser, email: string, path: string) {
   const errors = watchConsole(page);
   await signIn(page, email);
   await page.goto(path);
+  await hydrated(page);
   return { page, errors, context };
 }
 

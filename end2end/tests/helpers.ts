@@ -12,6 +12,12 @@ export function watchConsole(page: Page): string[] {
   return errors;
 }
 
+/** Waits until the page's WebAssembly has hydrated it: before that, controls look ready but
+ * answer nothing (a select changed then is forgotten, a live stream is not yet open). */
+export async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
 /** Signs in through the login form and waits for the board (or `landing`). */
 export async function signIn(page: Page, email: string, landing = /\/pipeline$/) {
   await page.goto("/login", { waitUntil: "networkidle" });
@@ -19,4 +25,5 @@ export async function signIn(page: Page, email: string, landing = /\/pipeline$/)
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(landing);
+  await hydrated(page);
 }

@@ -1,6 +1,6 @@
 import { test, expect, Browser } from "@playwright/test";
 import { scalar } from "./db";
-import { signIn, watchConsole } from "./helpers";
+import { hydrated, signIn, watchConsole } from "./helpers";
 
 async function open(browser: Browser, email: string, path: string) {
   const context = await browser.newContext();
@@ -8,6 +8,7 @@ async function open(browser: Browser, email: string, path: string) {
   const errors = watchConsole(page);
   await signIn(page, email);
   await page.goto(path);
+  await hydrated(page);
   return { page, errors };
 }
 
