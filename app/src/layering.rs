@@ -117,6 +117,12 @@ fn server_functions_and_views_write_no_sql() {
 }
 
 #[test]
+fn server_functions_call_services_not_repositories() {
+    let found = lines_naming("api", "_repo::", |_, _| false);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn sql_is_written_in_repositories() {
     // Besides the repositories: the connection set-up, the demo generator, the event log
     // and the sessions (sign-in's own tables).

@@ -7,6 +7,7 @@ pub mod audit_service;
 pub mod auth;
 pub mod board_cache;
 pub mod board_repo;
+pub mod board_service;
 pub mod burn_repo;
 pub mod capacity_cache;
 pub mod capacity_repo;
