@@ -3,18 +3,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-pub use crate::shared::admin::{RoleView, UserView};
-
-/// A user just added: the one-time invite link is shown once, never again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedUser {
-    /// The new user's id.
-    pub user_id: i64,
-    /// `/invite/<token>` when no initial password was given.
-    pub invite_path: Option<String>,
-}
+pub use crate::shared::admin::{CreatedUser, RoleView, UserView};
 
 /// Every role of the workspace, with what it allows and how many users have it.
 #[server(endpoint = "list_roles")]
@@ -111,11 +101,7 @@ pub async fn create_user(
         role_id,
         password,
     };
-    let added = team_service::create_user(&caller, member).await?;
-    Ok(CreatedUser {
-        user_id: added.user_id,
-        invite_path: added.invite_path,
-    })
+    team_service::create_user(&caller, member).await
 }
 
 /// Gives a user another role. Refused when it would leave the workspace without an admin.

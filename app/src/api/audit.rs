@@ -2,22 +2,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-pub use crate::shared::audit::AuditEntry;
-
-/// A page of the audit trail and what it can be filtered by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    /// Events, newest first.
-    pub entries: Vec<AuditEntry>,
-    /// Users who appear as actors: (id, name).
-    pub actors: Vec<(i64, String)>,
-    /// Entity kinds that appear.
-    pub entities: Vec<String>,
-    /// Pass as `before_seq` for the next (older) page, if there is one.
-    pub next_before_seq: Option<i64>,
-}
+pub use crate::shared::audit::{AuditEntry, AuditPage};
 
 /// The audit trail of the caller's workspace, newest first, 100 at a time, optionally only
 /// one actor's or one kind of entity's events. Needs "manage users and roles" (admins).
@@ -41,11 +27,5 @@ pub async fn list_audit(
         entity: entity.as_deref(),
         before_seq,
     };
-    let trail = audit_service::page(&caller, filter).await?;
-    Ok(AuditPage {
-        entries: trail.entries,
-        actors: trail.actors,
-        entities: trail.entities,
-        next_before_seq: trail.next_before_seq,
-    })
+    audit_service::page(&caller, filter).await
 }

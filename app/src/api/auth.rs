@@ -1,26 +1,9 @@
 //! Signing in and out, accepting an invite, and who is signed in.
 
-use crate::domain::permissions::PermissionSet;
 use crate::error::AppError;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// The signed-in user, as the app frame shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedInUser {
-    /// User id.
-    pub id: i64,
-    /// Display name.
-    pub name: String,
-    /// Email.
-    pub email: String,
-    /// The role's name.
-    pub role_name: String,
-    /// The workspace's name.
-    pub workspace_name: String,
-    /// What the role allows (the server checks again on every call).
-    pub permissions: PermissionSet,
-}
+pub use crate::shared::auth::SignedInUser;
 
 /// Who is signed in on this browser, or `None`. Callable anonymously.
 #[server(endpoint = "current_user")]
@@ -30,15 +13,7 @@ pub async fn current_user() -> Result<Option<SignedInUser>, AppError> {
     let Some(session) = context::session() else {
         return Ok(None);
     };
-    let workspace_name = sign_in_service::workspace_name(&session).await?;
-    Ok(Some(SignedInUser {
-        id: session.user_id,
-        name: session.name,
-        email: session.email,
-        role_name: session.role_name,
-        workspace_name,
-        permissions: session.permissions,
-    }))
+    Ok(Some(sign_in_service::signed_in_user(session).await?))
 }
 
 /// Signs in with email and password, replacing any session this browser had, then

@@ -4,28 +4,16 @@
 use crate::error::AppError;
 use crate::server::audit_repo;
 use crate::server::context::{self, Caller};
-use crate::shared::audit::AuditEntry;
+use crate::shared::audit::AuditPage;
 
 pub use crate::server::audit_repo::AuditFilter;
 
 /// Events on one page of the audit trail.
 const PAGE: i64 = 100;
 
-/// A page of the audit trail and what it can be filtered by.
-pub struct AuditTrail {
-    /// Events, newest first.
-    pub entries: Vec<AuditEntry>,
-    /// Users who appear as actors: (id, name).
-    pub actors: Vec<(i64, String)>,
-    /// Entity kinds that appear.
-    pub entities: Vec<String>,
-    /// Where the next (older) page starts, if there is one.
-    pub next_before_seq: Option<i64>,
-}
-
 /// The events of the caller's workspace that pass `filter`, newest first, 100 at a time,
 /// as the caller may see them.
-pub async fn page(caller: &Caller, filter: AuditFilter<'_>) -> Result<AuditTrail, AppError> {
+pub async fn page(caller: &Caller, filter: AuditFilter<'_>) -> Result<AuditPage, AppError> {
     let pool = context::pool()?;
     let mut entries = audit_repo::entries(&pool, caller.workspace_id, filter, PAGE + 1).await?;
     let next_before_seq = if entries.len() as i64 > PAGE {
@@ -42,7 +30,7 @@ pub async fn page(caller: &Caller, filter: AuditFilter<'_>) -> Result<AuditTrail
     }
     let actors = audit_repo::actors(&pool, caller.workspace_id).await?;
     let entities = audit_repo::entities(&pool, caller.workspace_id).await?;
-    Ok(AuditTrail {
+    Ok(AuditPage {
         entries,
         actors,
         entities,

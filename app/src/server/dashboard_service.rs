@@ -11,6 +11,9 @@ use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::{board_repo, capacity_repo, dashboard_repo};
 use crate::shared::board::{BoardDealRow, StageSummary};
+use crate::shared::dashboard::{
+    DashboardData, ForecastBar, RiskyProject, RottingDeal, UtilisationPoint,
+};
 use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
@@ -21,90 +24,8 @@ pub const UTILISATION_WEEKS: u32 = 8;
 /// The most rotting deals the dashboard lists.
 const ROTTING_SHOWN: usize = 10;
 
-/// One month's bar of the forecast.
-pub struct ForecastBar {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// Weighted value (with "view deal values").
-    pub weighted_minor: Option<i64>,
-    /// Unweighted value (with "view deal values").
-    pub total_minor: Option<i64>,
-    /// Open deals expected to close in the month.
-    pub deals: i64,
-}
-
-/// One week of utilisation.
-pub struct UtilisationPoint {
-    /// First day of the week.
-    pub week: String,
-    /// Confirmed / available, basis points.
-    pub confirmed_bp: i64,
-    /// With tentative work weighted by probability, basis points.
-    pub with_pipeline_bp: i64,
-    /// Available hours (minutes).
-    pub available: i64,
-}
-
-/// A running project at risk.
-pub struct RiskyProject {
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Client name.
-    pub client: String,
-    /// Why (as the caller may see it).
-    pub risks: Vec<String>,
-}
-
-/// A deal that has sat in its stage too long.
-pub struct RottingDeal {
-    /// Id.
-    pub id: i64,
-    /// Title.
-    pub title: String,
-    /// Client name.
-    pub client: String,
-    /// Stage name.
-    pub stage: String,
-    /// Days in the stage.
-    pub days: i64,
-    /// The stage's limit.
-    pub limit: i64,
-    /// Value (with "view deal values").
-    pub value_minor: Option<i64>,
-}
-
-/// Everything on the dashboard, as its caller may see it.
-pub struct Dashboard {
-    /// Currency code.
-    pub currency: String,
-    /// Whether amounts are shown.
-    pub values: bool,
-    /// [`FORECAST_MONTHS`] months from this one.
-    pub forecast: Vec<ForecastBar>,
-    /// Deals won in the last 90 days.
-    pub won: i64,
-    /// Deals lost in the last 90 days.
-    pub lost: i64,
-    /// Won / decided, basis points.
-    pub win_rate_bp: Option<i64>,
-    /// Value won in the last 90 days (with "view deal values").
-    pub won_minor: Option<i64>,
-    /// The next [`UTILISATION_WEEKS`] weeks.
-    pub utilisation: Vec<UtilisationPoint>,
-    /// Running projects at risk.
-    pub at_risk: Vec<RiskyProject>,
-    /// Rotting deals, longest over first (at most 10).
-    pub rotting: Vec<RottingDeal>,
-    /// How many deals are rotting in all.
-    pub rotting_total: i64,
-    /// The latest event number (for the live stream).
-    pub seq: i64,
-}
-
 /// The dashboard of the caller's workspace as the caller may see it.
-pub async fn dashboard(caller: &Caller) -> Result<Dashboard, AppError> {
+pub async fn dashboard(caller: &Caller) -> Result<DashboardData, AppError> {
     let started = std::time::Instant::now();
     let values = caller.can(Permission::ViewDealValues);
     let costs = caller.permissions.sees_cost_amounts();
@@ -151,7 +72,7 @@ pub async fn dashboard(caller: &Caller) -> Result<Dashboard, AppError> {
         })
         .collect();
 
-    Ok(Dashboard {
+    Ok(DashboardData {
         currency: workspace.currency,
         values,
         forecast,

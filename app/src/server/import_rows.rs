@@ -8,11 +8,11 @@ use crate::domain::validate;
 use crate::error::AppError;
 use crate::server::context::Caller;
 use crate::server::import_repo::{Lookup, NewDeal, NewPerson};
-use serde::{Deserialize, Serialize};
+use crate::shared::import::{RowError, DEAL_COLUMNS, MAX_IMPORT_ROWS, PEOPLE_COLUMNS};
 use std::collections::HashSet;
 
-/// An import the caller may run: what it creates and what its file may hold. The columns
-/// and the row limit are the browser's too, so the server functions hand them down.
+/// An import: what it creates and what its file may hold (the columns and the row limit
+/// the browser shows, from `shared::import`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportKind {
     /// `people` or `deals`, as the upload is staged and the import's event named.
@@ -26,28 +26,32 @@ pub struct ImportKind {
 }
 
 impl ImportKind {
+    /// An import of people.
+    pub const PEOPLE: Self = Self {
+        name: "people",
+        required: PEOPLE_COLUMNS.0,
+        optional: PEOPLE_COLUMNS.1,
+        max_rows: MAX_IMPORT_ROWS,
+    };
+    /// An import of deals.
+    pub const DEALS: Self = Self {
+        name: "deals",
+        required: DEAL_COLUMNS.0,
+        optional: DEAL_COLUMNS.1,
+        max_rows: MAX_IMPORT_ROWS,
+    };
+
     /// Whether it imports people (otherwise deals).
     pub fn is_people(self) -> bool {
         self.name == "people"
     }
 }
 
-/// A problem with one row (row 1 is the header).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RowProblem {
-    /// 1-based row of the file, the header being row 1.
-    pub row: i64,
-    /// The column at fault.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// A whole upload checked: the rows to write, or the first 200 problems.
-pub type Checked = Result<(Vec<NewPerson>, Vec<NewDeal>), Vec<RowProblem>>;
+pub type Checked = Result<(Vec<NewPerson>, Vec<NewDeal>), Vec<RowError>>;
 
 /// The header's columns, or an error on row 1.
-fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowProblem> {
+fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowError> {
     let ImportKind {
         required, optional, ..
     } = kind;
@@ -57,7 +61,7 @@ fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowProblem
         .collect();
     for n in &names {
         if !required.contains(&n.as_str()) && !optional.contains(&n.as_str()) {
-            return Err(RowProblem {
+            return Err(RowError {
                 row: 1,
                 field: n.clone(),
                 message: format!(
@@ -75,7 +79,7 @@ fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowProblem
     let mut seen = HashSet::new();
     for n in &names {
         if !seen.insert(n.clone()) {
-            return Err(RowProblem {
+            return Err(RowError {
                 row: 1,
                 field: n.clone(),
                 message: "appears twice".into(),
@@ -84,7 +88,7 @@ fn header(kind: ImportKind, record: &[String]) -> Result<Vec<String>, RowProblem
     }
     for r in required {
         if !names.iter().any(|n| n == r) {
-            return Err(RowProblem {
+            return Err(RowError {
                 row: 1,
                 field: (*r).into(),
                 message: "is a required column".into(),
@@ -105,11 +109,11 @@ fn get<'a>(header: &[String], record: &'a [String], name: &str) -> &'a str {
 }
 
 /// `Err` unless the row has as many cells as the header.
-fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowProblem> {
+fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowError> {
     if record.len() == header.len() {
         return Ok(());
     }
-    Err(RowProblem {
+    Err(RowError {
         row,
         field: String::new(),
         message: format!(
@@ -121,14 +125,14 @@ fn same_width(header: &[String], record: &[String], row: i64) -> Result<(), RowP
 }
 
 /// `e` as a problem with row `row`.
-fn err(row: i64, e: AppError) -> RowProblem {
+fn err(row: i64, e: AppError) -> RowError {
     match e {
-        AppError::Invalid { field, reason } => RowProblem {
+        AppError::Invalid { field, reason } => RowError {
             row,
             field,
             message: reason,
         },
-        other => RowProblem {
+        other => RowError {
             row,
             field: String::new(),
             message: other.to_string(),
@@ -162,7 +166,7 @@ fn person(
     row: i64,
     lookup: &Lookup,
     emails_in_file: &mut HashSet<String>,
-) -> Result<NewPerson, RowProblem> {
+) -> Result<NewPerson, RowError> {
     let f = |name: &str| get(header, record, name);
     same_width(header, record, row)?;
     let name = validate::required_text("name", f("name"), 200).map_err(|e| err(row, e.into()))?;
@@ -234,7 +238,7 @@ fn deal(
     row: i64,
     lookup: &Lookup,
     caller: &Caller,
-) -> Result<NewDeal, RowProblem> {
+) -> Result<NewDeal, RowError> {
     let f = |name: &str| get(header, record, name);
     same_width(header, record, row)?;
     let title =
@@ -327,10 +331,10 @@ pub fn check(
     first_row: i64,
     lookup: &Lookup,
     caller: &Caller,
-) -> (Vec<String>, Vec<NewPerson>, Vec<NewDeal>, Vec<RowProblem>) {
+) -> (Vec<String>, Vec<NewPerson>, Vec<NewDeal>, Vec<RowError>) {
     let mut errors = Vec::new();
     let Some((head, rows)) = records.split_first() else {
-        errors.push(RowProblem {
+        errors.push(RowError {
             row: 1,
             field: String::new(),
             message: "the file is empty".into(),
@@ -367,7 +371,7 @@ pub fn check_all(
 ) -> Checked {
     let (_, people, deals, mut errors) = check(kind, records, 2, lookup, caller);
     if records.len() < 2 && errors.is_empty() {
-        errors.push(RowProblem {
+        errors.push(RowError {
             row: 2,
             field: String::new(),
             message: "the file has no rows".into(),

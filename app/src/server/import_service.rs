@@ -4,40 +4,14 @@
 //! [`super::import_rows`]; the SQL in [`super::import_repo`].
 
 use super::export_service::decimal;
-use super::import_rows::{check, check_all, Checked, ImportKind, RowProblem};
+use super::import_rows::{check, check_all, Checked, ImportKind};
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::db::{Database, WriteTx};
 use crate::server::events;
 use crate::server::import_repo::{self, Lookup, NewDeal, NewPerson, Upload};
+use crate::shared::import::{CheckedPart, ImportResult, RowError};
 use crate::shared::live::LiveEvent;
-use serde::{Deserialize, Serialize};
-
-/// A part of a file checked, nothing written.
-pub struct PartCheck {
-    /// Rows checked in this part.
-    pub rows: i64,
-    /// Problems, at most 200.
-    pub errors: Vec<RowProblem>,
-    /// The preview's column titles.
-    pub header: Vec<String>,
-    /// The first rows as they would be written (at most 5).
-    pub preview: Vec<Vec<String>>,
-}
-
-/// Where an upload stands after one of its parts. A finished import's is kept, as JSON, so
-/// a resent last part gets it again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportOutcome {
-    /// Parts received so far.
-    pub received: i64,
-    /// Whether the import ran (all parts were in).
-    pub done: bool,
-    /// Rows written (0 unless done without problems).
-    pub created: i64,
-    /// Problems found when all parts were checked together (nothing was written).
-    pub errors: Vec<RowProblem>,
-}
 
 /// Checks part of a file for an import of `kind` without writing anything: `records` is
 /// the header and the part's rows, its data rows numbered from `first_row`.
@@ -46,13 +20,13 @@ pub async fn check_part(
     kind: ImportKind,
     records: &[Vec<String>],
     first_row: i64,
-) -> Result<PartCheck, AppError> {
+) -> Result<CheckedPart, AppError> {
     let pool = context::pool()?;
     let mut conn = pool.acquire().await?;
     let lookup = import_repo::lookup(&mut conn, caller.workspace_id).await?;
     let (_, people, deals, mut errors) = check(kind, records, first_row, &lookup, caller);
     errors.truncate(200);
-    Ok(PartCheck {
+    Ok(CheckedPart {
         rows: records.len().saturating_sub(1) as i64,
         preview: preview(kind, &people, &deals, &lookup),
         header: preview_header(kind),
@@ -71,7 +45,7 @@ pub async fn import_part(
     part: i64,
     parts: i64,
     csv: &str,
-) -> Result<ImportOutcome, AppError> {
+) -> Result<ImportResult, AppError> {
     let state = context::state()?;
     let run = Run {
         caller,
@@ -96,7 +70,7 @@ pub async fn import_part(
     tx.commit().await?;
     let received = bodies.len() as i64;
     if received < parts {
-        return Ok(ImportOutcome {
+        return Ok(ImportResult {
             received,
             done: false,
             created: 0,
@@ -136,9 +110,9 @@ enum Unreadable {
 
 /// What an unreadable upload answers: a problem with its header, or, for a file that is
 /// too long, an error on `csv`.
-fn errors_of(reason: Option<Unreadable>, max_rows: usize) -> Result<Vec<RowProblem>, AppError> {
+fn errors_of(reason: Option<Unreadable>, max_rows: usize) -> Result<Vec<RowError>, AppError> {
     match reason {
-        Some(Unreadable::MixedHeaders) => Ok(vec![RowProblem {
+        Some(Unreadable::MixedHeaders) => Ok(vec![RowError {
             row: 1,
             field: String::new(),
             message: "the parts of the file have different headers".into(),
@@ -191,7 +165,7 @@ impl Run<'_> {
     /// Clears abandoned uploads, checks the upload belongs to this caller and kind, and
     /// answers its stored outcome if it already finished (a resent last part gets it again
     /// instead of importing twice).
-    async fn staged_answer(&self, tx: &mut WriteTx) -> Result<Option<ImportOutcome>, AppError> {
+    async fn staged_answer(&self, tx: &mut WriteTx) -> Result<Option<ImportResult>, AppError> {
         let caller = self.caller;
         // Parts older than a day are abandoned uploads.
         import_repo::clear_abandoned(tx, caller.workspace_id, self.now - 86_400_000).await?;
@@ -240,7 +214,7 @@ impl Run<'_> {
         bodies: &[String],
         records: Result<Vec<Vec<String>>, Unreadable>,
         checked: Option<(Lookup, Checked)>,
-    ) -> Result<(ImportOutcome, Option<i64>), AppError> {
+    ) -> Result<(ImportResult, Option<i64>), AppError> {
         let (workspace_id, received) = (self.caller.workspace_id, bodies.len() as i64);
         if let Some(done) = self.staged_answer(&mut tx).await? {
             tx.commit().await?;
@@ -253,7 +227,7 @@ impl Run<'_> {
             ));
         }
         import_repo::delete_upload(&mut tx, workspace_id, self.upload.name).await?;
-        let unwritten = |errors| ImportOutcome {
+        let unwritten = |errors| ImportResult {
             received,
             done: true,
             created: 0,
@@ -303,11 +277,11 @@ impl Run<'_> {
         tx: &mut WriteTx,
         (people, deals): (Vec<NewPerson>, Vec<NewDeal>),
         received: i64,
-    ) -> Result<(ImportOutcome, i64), AppError> {
+    ) -> Result<(ImportResult, i64), AppError> {
         let (caller, now) = (self.caller, self.now);
         let mut created = import_repo::insert_people(tx, caller, people, now).await?;
         created += import_repo::insert_deals(tx, caller, deals, now).await?;
-        let outcome = ImportOutcome {
+        let outcome = ImportResult {
             received,
             done: true,
             created,

@@ -1,16 +1,25 @@
-//! Signing in and out and accepting an invite: the attempts counted against the rate
-//! limits, the sessions started and ended, the events left behind, and the open live
-//! streams told when a session ends.
+//! Who is signed in, signing in and out, and accepting an invite: the attempts counted
+//! against the rate limits, the sessions started and ended, the events left behind, and
+//! the open live streams told when a session ends.
 
 use crate::error::AppError;
 use crate::server::auth::{self, Attempt, Session};
 use crate::server::context;
 use crate::server::state::AppState;
 use crate::server::{events, limits, user_repo, workspace_repo};
+use crate::shared::auth::SignedInUser;
 
-/// The name of the workspace `session` is signed in to.
-pub async fn workspace_name(session: &Session) -> Result<String, AppError> {
-    Ok(workspace_repo::name(&context::pool()?, session.workspace_id).await?)
+/// The user `session` is signed in as, with the name of their workspace.
+pub async fn signed_in_user(session: Session) -> Result<SignedInUser, AppError> {
+    let workspace_name = workspace_repo::name(&context::pool()?, session.workspace_id).await?;
+    Ok(SignedInUser {
+        id: session.user_id,
+        name: session.name,
+        email: session.email,
+        role_name: session.role_name,
+        workspace_name,
+        permissions: session.permissions,
+    })
 }
 
 /// Signs in with `email` (validated) and `password`, in the workspace with slug

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::db::WriteTx;
 use crate::server::{auth, events, role_repo, user_repo};
-use crate::shared::admin::{RoleView, UserView};
+use crate::shared::admin::{CreatedUser, RoleView, UserView};
 use serde_json::{json, Value};
 
 /// A user about to be added, their fields already validated.
@@ -20,14 +20,6 @@ pub struct NewMember {
     pub role_id: i64,
     /// An initial password, or `None` for a one-time invite link.
     pub password: Option<String>,
-}
-
-/// A user just added.
-pub struct AddedMember {
-    /// The new user's id.
-    pub user_id: i64,
-    /// `/invite/<token>` when they were invited rather than given a password.
-    pub invite_path: Option<String>,
 }
 
 /// Every role of the caller's workspace, with what it allows and how many users have it.
@@ -138,7 +130,7 @@ pub async fn users(caller: &Caller) -> Result<Vec<UserView>, AppError> {
 
 /// Adds a user with a role and either an initial password or a one-time invite link
 /// (valid seven days), answered once and never again.
-pub async fn create_user(caller: &Caller, member: NewMember) -> Result<AddedMember, AppError> {
+pub async fn create_user(caller: &Caller, member: NewMember) -> Result<CreatedUser, AppError> {
     let NewMember {
         name,
         email,
@@ -173,7 +165,7 @@ pub async fn create_user(caller: &Caller, member: NewMember) -> Result<AddedMemb
     )
     .await?;
     tx.commit().await?;
-    Ok(AddedMember {
+    Ok(CreatedUser {
         user_id,
         invite_path: invite.map(|t| format!("/invite/{t}")),
     })

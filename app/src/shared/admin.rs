@@ -1,5 +1,5 @@
-//! Users and roles as they cross the wire: the permission builder's roles and the user
-//! list.
+//! Users and roles as they cross the wire: the permission builder's roles, the user list
+//! and a user just added.
 
 use crate::domain::permissions::PermissionSet;
 use serde::{Deserialize, Serialize};
@@ -41,4 +41,13 @@ pub struct UserView {
     pub invited: bool,
     /// Row version, sent back with every edit.
     pub version: i64,
+}
+
+/// A user just added: the one-time invite link is shown once, never again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedUser {
+    /// The new user's id.
+    pub user_id: i64,
+    /// `/invite/<token>` when no initial password was given.
+    pub invite_path: Option<String>,
 }

@@ -1,4 +1,4 @@
-//! The audit trail as it crosses the wire.
+//! The audit trail as it crosses the wire: its events and a page of them.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,4 +22,17 @@ pub struct AuditEntry {
     pub before_json: Option<String>,
     /// The changed fields after (JSON), likewise.
     pub after_json: Option<String>,
+}
+
+/// A page of the audit trail and what it can be filtered by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    /// Events, newest first.
+    pub entries: Vec<AuditEntry>,
+    /// Users who appear as actors: (id, name).
+    pub actors: Vec<(i64, String)>,
+    /// Entity kinds that appear.
+    pub entities: Vec<String>,
+    /// Pass as `before_seq` for the next (older) page, if there is one.
+    pub next_before_seq: Option<i64>,
 }

@@ -4,10 +4,13 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth;
 pub mod board;
 pub mod client;
 pub mod close;
+pub mod dashboard;
 pub mod deal;
+pub mod import;
 pub mod live;
 pub mod planner;
 pub mod project;

@@ -1,27 +1,22 @@
 //! An import's arguments decoded: which import the caller may run, a part of a file read
 //! as CSV, and the name and numbering of an upload's parts.
 
-use super::{DEAL_COLUMNS, MAX_IMPORT_ROWS, MAX_PARTS, PEOPLE_COLUMNS, ROWS_PER_PART};
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::context::Caller;
 use crate::server::import_rows::ImportKind;
+use crate::shared::import::{MAX_PARTS, ROWS_PER_PART};
 
 /// The import `kind` names, if the caller may run it: "manage people" for people, "edit
 /// deals" for deals.
 pub fn kind(caller: &Caller, kind: &str) -> Result<ImportKind, AppError> {
-    let (name, permission, (required, optional)) = match kind {
-        "people" => ("people", Permission::ManagePeople, PEOPLE_COLUMNS),
-        "deals" => ("deals", Permission::EditDeals, DEAL_COLUMNS),
+    let (import, permission) = match kind {
+        "people" => (ImportKind::PEOPLE, Permission::ManagePeople),
+        "deals" => (ImportKind::DEALS, Permission::EditDeals),
         _ => return Err(AppError::invalid("kind", "must be people or deals")),
     };
     caller.require(permission)?;
-    Ok(ImportKind {
-        name,
-        required,
-        optional,
-        max_rows: MAX_IMPORT_ROWS,
-    })
+    Ok(import)
 }
 
 /// One part of a file as sent: valid CSV of a header and at most [`ROWS_PER_PART`] rows.
