@@ -10,41 +10,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-pub use crate::shared::project::{ShareLinkRow, StatusUpdate};
-
-/// A new share link: its path holds the only copy of the token.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct NewShareLink {
-    /// Id.
-    pub id: i64,
-    /// `/share/<token>`.
-    pub path: String,
-}
-
-/// What a share link shows.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SharedView {
-    /// The agency (workspace) name.
-    pub agency: String,
-    /// Project name.
-    pub name: String,
-    /// Client name.
-    pub client: String,
-    /// First day.
-    pub starts_on: String,
-    /// Last day.
-    pub ends_on: String,
-    /// Project status.
-    pub status: String,
-    /// Planned work already past, basis points.
-    pub progress_bp: i64,
-    /// Currency code.
-    pub currency: String,
-    /// Budget, spent, remaining (bill rates): only when the link shows the budget.
-    pub budget: Option<(i64, i64, i64)>,
-    /// Updates, newest first.
-    pub updates: Vec<StatusUpdate>,
-}
+pub use crate::shared::project::{NewShareLink, ShareLinkRow, SharedView, StatusUpdate};
 
 /// Posts a status update on a project: `rag` is `green`, `amber` or `red`. Needs "edit
 /// deals" or "manage projects". Answers the update's id.
@@ -85,11 +51,7 @@ pub async fn create_share_link(
         "true" | "on" => true,
         _ => return Err(AppError::invalid("show_budget", "must be true or false")),
     };
-    let link = update_service::create_share_link(&caller, project_id, show_budget).await?;
-    Ok(NewShareLink {
-        id: link.id,
-        path: format!("/share/{}", link.token),
-    })
+    update_service::create_share_link(&caller, project_id, show_budget).await
 }
 
 /// Revokes a share link: from now on it answers like a link that never existed. Needs
@@ -110,18 +72,5 @@ pub async fn revoke_share_link(link_id: i64) -> Result<(), AppError> {
 pub async fn shared_project(token: String) -> Result<SharedView, AppError> {
     use crate::server::update_service;
 
-    let page = update_service::open_shared_link(&token).await?;
-    let project = page.project;
-    Ok(SharedView {
-        agency: project.agency,
-        name: project.name,
-        client: project.client,
-        starts_on: project.starts_on,
-        ends_on: project.ends_on,
-        status: project.status,
-        progress_bp: page.progress_bp,
-        currency: project.currency,
-        budget: page.budget,
-        updates: page.updates,
-    })
+    update_service::open_shared_link(&token).await
 }

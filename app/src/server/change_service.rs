@@ -11,6 +11,7 @@ use crate::server::change_repo::{self, LoadedChange};
 use crate::server::context::{self, Caller};
 use crate::server::{burn_repo, close_repo, events, project_repo};
 use crate::shared::live::LiveEvent;
+use crate::shared::project::{ChangeCell, ChangeReviewView};
 use sqlx::SqliteConnection;
 
 /// Extra scope proposed on a project (validated, but not yet against the workspace).
@@ -102,39 +103,10 @@ pub async fn propose(caller: &Caller, proposal: Proposal<'_>) -> Result<i64, App
     Ok(id)
 }
 
-/// A proposed change with its review and the names its figures are given by.
-pub struct ReviewedChange {
-    /// The change request with its project, as loaded.
-    pub loaded: LoadedChange,
-    /// Capacity for the extra hours and the margin of the revised budget, every amount
-    /// included (the caller's answer hides what they may not see).
-    pub review: ChangeReview,
-    /// The workspace's skills, (id, name).
-    pub skills: Vec<(i64, String)>,
-    /// The workspace's people, (id, name).
-    pub people: Vec<(i64, String)>,
-}
-
-impl ReviewedChange {
-    /// The first day of week `w` of the review.
-    pub fn week(&self, w: u32) -> String {
-        self.loaded.first_week.add_days(7 * w as i32).to_string()
-    }
-
-    /// The name of skill `id`, or `#id` when it is not a skill of the workspace.
-    pub fn skill(&self, id: i64) -> String {
-        change_repo::name_of(&self.skills, id)
-    }
-
-    /// The name of person `id`, or `#id` when it is not a person of the workspace.
-    pub fn person(&self, id: i64) -> String {
-        change_repo::name_of(&self.people, id)
-    }
-}
-
 /// Reviews a change request that is still proposed: capacity for its extra hours in the
-/// project's remaining weeks, and the margin of the revised budget.
-pub async fn review(caller: &Caller, change_id: i64) -> Result<ReviewedChange, AppError> {
+/// project's remaining weeks, and the margin of the revised budget, as the caller may see
+/// them.
+pub async fn review(caller: &Caller, change_id: i64) -> Result<ChangeReviewView, AppError> {
     let pool = context::pool()?;
     let now = context::now_ms();
     let mut conn = pool.acquire().await?;
@@ -142,12 +114,72 @@ pub async fn review(caller: &Caller, change_id: i64) -> Result<ReviewedChange, A
     still_proposed(&loaded)?;
     let review = review_of(&mut conn, caller.workspace_id, &loaded, now).await?;
     let (skills, people) = change_repo::names(&mut conn, caller.workspace_id).await?;
-    Ok(ReviewedChange {
-        loaded,
-        review,
-        skills,
-        people,
-    })
+    Ok(review_view(
+        caller, change_id, &loaded, &review, &skills, &people,
+    ))
+}
+
+/// The review of change request `change_id` as `caller` may see it: budgets with "view
+/// deal values", cost figures and the margin they leave only with both money
+/// permissions; skills and people by name (the workspace's `skills` and `people`, each
+/// (id, name)), weeks by their first day.
+fn review_view(
+    caller: &Caller,
+    change_id: i64,
+    loaded: &LoadedChange,
+    review: &ChangeReview,
+    skills: &[(i64, String)],
+    people: &[(i64, String)],
+) -> ChangeReviewView {
+    let week = |w: u32| loaded.first_week.add_days(7 * w as i32).to_string();
+    let skill = |id: i64| change_repo::name_of(skills, id);
+    let values = caller.can(Permission::ViewDealValues);
+    // Cost figures and the margin they leave: only for those who may see both.
+    let cost_amounts = caller.permissions.sees_cost_amounts();
+    ChangeReviewView {
+        id: change_id,
+        version: loaded.version,
+        start_on: week(loaded.start_week),
+        weeks: loaded.demand.weeks,
+        capacity: review.capacity.verdict,
+        cells: review
+            .capacity
+            .cells
+            .iter()
+            .map(|c| ChangeCell {
+                skill: skill(c.skill),
+                week: week(c.week),
+                demand: c.demand,
+                staffed: c.staffed,
+                shortfall: c.shortfall,
+            })
+            .collect(),
+        staffing: review
+            .capacity
+            .staffing
+            .iter()
+            .map(|l| {
+                (
+                    change_repo::name_of(people, l.person_id),
+                    skill(l.skill),
+                    week(l.week),
+                    l.minutes,
+                )
+            })
+            .collect(),
+        margin_bp: review.margin.margin_bp.filter(|_| cost_amounts),
+        margin: review.margin.verdict,
+        target_bp: loaded.target_bp,
+        floor_bp: loaded.floor_bp,
+        budget_minor: values.then_some(loaded.budget_minor),
+        revised_budget_minor: values.then_some(review.revised_budget_minor),
+        extra_cost_minor: cost_amounts.then_some(review.extra_cost_minor),
+        revised_cost_minor: cost_amounts.then_some(review.revised_cost_minor),
+        needs_override: review.needs_override(),
+        blockers: review.blockers(cost_amounts),
+        can_decide: caller.can(Permission::ManageProjects),
+        can_override: caller.can(Permission::OverrideChecks),
+    }
 }
 
 /// A project manager's decision on a change request (validated).

@@ -56,32 +56,19 @@ pub async fn insert_row(
     .await
 }
 
-/// Adds a client owned by the caller, with its `created` event, in the caller's
-/// transaction; returns its id. The CSV import's step (it adds clients inside its own
-/// transaction script); client changes go through `client_service::add_in`, which
-/// records the same event.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    caller: &Caller,
-    client: NewClient<'_>,
-    now_ms: i64,
-) -> Result<i64, sqlx::Error> {
-    let id = insert_row(conn, caller.workspace_id, caller.user_id, client, now_ms).await?;
-    events::append(
-        conn,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "client",
-            entity_id: id,
-            action: "created",
-            before: None,
-            after: Some(serde_json::json!({ "name": client.name })),
-        },
-        now_ms,
-    )
-    .await?;
-    Ok(id)
+/// The `created` event of client `client_id`, named `name`, added by the caller: the one
+/// both a client added by hand (`client_service::add_in`) and one added by the CSV import
+/// record.
+pub fn created_event(caller: &Caller, client_id: i64, name: &str) -> events::NewEvent<'static> {
+    events::NewEvent {
+        workspace_id: caller.workspace_id,
+        actor_user_id: Some(caller.user_id),
+        entity: "client",
+        entity_id: client_id,
+        action: "created",
+        before: None,
+        after: Some(serde_json::json!({ "name": name })),
+    }
 }
 
 /// An empty contact field as stored: none.

@@ -147,20 +147,8 @@ pub async fn add_in(
     now: i64,
 ) -> Result<i64, AppError> {
     let id = client_repo::insert_row(tx, caller.workspace_id, caller.user_id, client, now).await?;
-    events::append(
-        tx,
-        events::NewEvent {
-            workspace_id: caller.workspace_id,
-            actor_user_id: Some(caller.user_id),
-            entity: "client",
-            entity_id: id,
-            action: "created",
-            before: None,
-            after: Some(serde_json::json!({ "name": client.name })),
-        },
-        now,
-    )
-    .await?;
+    let created = client_repo::created_event(caller, id, client.name);
+    events::append(tx, created, now).await?;
     Ok(id)
 }
 

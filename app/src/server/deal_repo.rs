@@ -6,48 +6,68 @@
 //! transaction has already found in its workspace (`deal_service::current_deal`): its
 //! estimate lines and the fields an edit records.
 
+use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 use crate::server::db::changed_one;
-use crate::shared::deal::EstimateLine;
+use crate::shared::board::DealCard;
+use crate::shared::deal::{DealDetail, EstimateLine};
 use sqlx::SqliteConnection;
 
-/// The drawer's fields of a deal beyond its card.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DrawerFields {
-    /// Probability override in percent, if any.
-    pub probability_override_pct: Option<i64>,
-    /// Planned start, `YYYY-MM-DD`.
-    pub planned_start_on: Option<String>,
-    /// Planned length in weeks.
-    pub planned_weeks: i64,
-    /// The brief: goals.
-    pub brief_goals: String,
-    /// The brief: priorities.
-    pub brief_priorities: String,
-    /// The brief: context.
-    pub brief_context: String,
-    /// Notes.
-    pub notes: String,
-    /// Why it was lost, if it was.
-    pub lost_reason: Option<String>,
-}
-
-/// The probability override, plan, brief, notes and lost reason of deal `deal_id` of the
-/// workspace (archived or not).
-pub async fn drawer_fields<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+/// The deal of `card` (a deal of the workspace, archived or not) as its drawer shows it,
+/// around its card and `stage_kind`: its probability override, plan, brief, notes, lost
+/// reason and estimate by skill. Its history and the clients and owners to choose from
+/// are the caller's to add (left empty).
+pub async fn drawer(
+    conn: &mut SqliteConnection,
     workspace_id: i64,
-    deal_id: i64,
-) -> Result<DrawerFields, sqlx::Error> {
-    sqlx::query_as(
+    card: DealCard,
+    stage_kind: StageKind,
+) -> Result<DealDetail, sqlx::Error> {
+    type Row = (
+        Option<i64>,
+        Option<String>,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
+    let deal_id = card.id;
+    let (
+        probability_override_pct,
+        planned_start_on,
+        planned_weeks,
+        brief_goals,
+        brief_priorities,
+        brief_context,
+        notes,
+        lost_reason,
+    ): Row = sqlx::query_as(
         "SELECT probability_override_pct, planned_start_on, planned_weeks, brief_goals,
                 brief_priorities, brief_context, notes, lost_reason
          FROM deals WHERE id = $1 AND workspace_id = $2",
     )
     .bind(deal_id)
     .bind(workspace_id)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(DealDetail {
+        card,
+        stage_kind,
+        probability_override_pct,
+        planned_start_on,
+        planned_weeks,
+        brief_goals,
+        brief_priorities,
+        brief_context,
+        notes,
+        lost_reason,
+        estimate: estimate(&mut *conn, workspace_id, deal_id).await?,
+        activity: Vec::new(),
+        clients: Vec::new(),
+        owners: Vec::new(),
+    })
 }
 
 /// The deal's estimate: one line per skill of the workspace, by skill name, with 0

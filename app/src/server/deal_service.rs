@@ -27,16 +27,15 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
     let stage = board_repo::stage(&pool, caller.workspace_id, row.stage_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let stage_kind = stage.kind;
     let card = mask(
         DealCard::from_row(&stage, row, context::now_ms()),
         caller.can(Permission::ViewDealValues),
     );
-    let extra = deal_repo::drawer_fields(&pool, caller.workspace_id, deal_id).await?;
-    let estimate = deal_repo::estimate(&pool, caller.workspace_id, deal_id).await?;
-    let events = deal_repo::history(&pool, caller.workspace_id, deal_id).await?;
-    let clients = board_repo::clients(&pool, caller.workspace_id).await?;
-    let users = board_repo::users(&pool, caller.workspace_id).await?;
+    let mut conn = pool.acquire().await?;
+    let drawer = deal_repo::drawer(&mut conn, caller.workspace_id, card, stage.kind).await?;
+    let events = deal_repo::history(&mut *conn, caller.workspace_id, deal_id).await?;
+    let clients = board_repo::clients(&mut *conn, caller.workspace_id).await?;
+    let users = board_repo::users(&mut *conn, caller.workspace_id).await?;
     let owners: Vec<(i64, String)> = users
         .iter()
         .filter(|u| u.2)
@@ -45,7 +44,7 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
     let all_users: Vec<(i64, String)> = users.into_iter().map(|u| (u.0, u.1)).collect();
     let ctx = ChangeContext {
         currency: Currency::new(
-            &board_repo::workspace(&pool, caller.workspace_id)
+            &board_repo::workspace(&mut *conn, caller.workspace_id)
                 .await?
                 .currency,
         ),
@@ -55,20 +54,10 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
     };
     let activity = deal_history::activity(events, &ctx);
     Ok(DealDetail {
-        card,
-        stage_kind,
-        probability_override_pct: extra.probability_override_pct,
-        planned_start_on: extra.planned_start_on,
-        planned_weeks: extra.planned_weeks,
-        brief_goals: extra.brief_goals,
-        brief_priorities: extra.brief_priorities,
-        brief_context: extra.brief_context,
-        notes: extra.notes,
-        lost_reason: extra.lost_reason,
-        estimate,
         activity,
         clients,
         owners,
+        ..drawer
     })
 }
 

@@ -355,7 +355,17 @@ pub async fn insert_deals(
                     contact_name: "",
                     contact_email: "",
                 };
-                client_repo::insert(conn, caller, client, now_ms).await?
+                let id = client_repo::insert_row(
+                    conn,
+                    caller.workspace_id,
+                    caller.user_id,
+                    client,
+                    now_ms,
+                )
+                .await?;
+                let created = client_repo::created_event(caller, id, client.name);
+                events::append(conn, created, now_ms).await?;
+                id
             }
         };
         let id: i64 = sqlx::query_scalar(

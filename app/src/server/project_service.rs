@@ -5,28 +5,22 @@
 
 use crate::domain::burn::Burn;
 use crate::domain::calendar::Date;
+use crate::domain::permissions::Permission;
 use crate::domain::project::ProjectStatus;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
-use crate::server::project_repo::{self, ProjectFacts};
+use crate::server::project_repo;
 use crate::server::{board_repo, burn_repo, change_repo, events, update_repo};
+use crate::shared::close::CheckReport;
 use crate::shared::live::LiveEvent;
-use crate::shared::project::{ChangeRow, ProjectRow, ShareLinkRow, StatusUpdate};
-
-/// The projects of a workspace, with every amount as stored (the caller's answer hides
-/// what they may not see).
-pub struct ProjectListing {
-    /// The workspace's currency code.
-    pub currency: String,
-    /// Projects, newest first, each flagged when its burn puts it at risk.
-    pub projects: Vec<ProjectRow>,
-    /// The latest event number (for the live stream).
-    pub seq: i64,
-}
+use crate::shared::project::{
+    BurnView, ChangeRow, ProjectDetail, ProjectList, ShareLinkRow, StaffRow, StatusUpdate,
+};
+use sqlx::SqliteConnection;
 
 /// Every project of the caller's workspace, newest first; a running project is at risk
-/// when its budget burn says so.
-pub async fn list(caller: &Caller) -> Result<ProjectListing, AppError> {
+/// when its budget burn says so. Budgets only for callers who may see deal values.
+pub async fn list(caller: &Caller) -> Result<ProjectList, AppError> {
     let pool = context::pool()?;
     let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
@@ -41,48 +35,23 @@ pub async fn list(caller: &Caller) -> Result<ProjectListing, AppError> {
         p.at_risk = burns.get(&p.id).is_some_and(|b| b.at_risk())
             && !ProjectStatus::stored_is_over(&p.status);
     }
-    Ok(ProjectListing {
+    if !caller.can(Permission::ViewDealValues) {
+        projects.iter_mut().for_each(|p| p.budget_minor = None);
+    }
+    Ok(ProjectList {
         currency: workspace.currency,
         projects,
         seq,
     })
 }
 
-/// One project as its page shows it, with every amount as stored (the caller's answer
-/// hides what they may not see).
-pub struct ProjectPage {
-    /// Its list line, flagged when its burn puts a running project at risk.
-    pub row: ProjectRow,
-    /// Version, brief, project manager, the checks at close.
-    pub facts: ProjectFacts,
-    /// The deal it came from, if still there: (id, title, version).
-    pub deal: Option<(i64, String, i64)>,
-    /// Who is booked on it: (person id, name, week, minutes), by name, then week.
-    pub staffing: Vec<(i64, String, String, i64)>,
-    /// Minutes of time logged on it.
-    pub logged_minutes: i64,
-    /// Who may be its manager: (user id, name).
-    pub pm_options: Vec<(i64, String)>,
-    /// The workspace's currency code.
-    pub currency: String,
-    /// Its budget burn.
-    pub burn: Burn,
-    /// The first day of the burn's first week.
-    pub first_week: Date,
-    /// The workspace's skills, (id, name).
-    pub skills: Vec<(i64, String)>,
-    /// Its change requests, newest first.
-    pub changes: Vec<ChangeRow>,
-    /// Its client updates, newest first.
-    pub updates: Vec<StatusUpdate>,
-    /// Its share links, newest first: only for callers who speak to clients.
-    pub share_links: Vec<ShareLinkRow>,
-}
-
-/// Project `project_id` of the caller's workspace with its source deal, staffing, logged
-/// time, budget burn, change requests, client updates and (for callers who speak to
-/// clients) share links.
-pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectPage, AppError> {
+/// Project `project_id` of the caller's workspace as its page shows it to the caller:
+/// its source deal, staffing by week, logged time, budget burn, change requests, client
+/// updates and (for callers who speak to clients) share links. Budgets only with "view
+/// deal values"; cost figures only with both money permissions.
+pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, AppError> {
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.permissions.sees_cost_amounts();
     let pool = context::pool()?;
     let (mut row, facts) = project_repo::detail(&pool, caller.workspace_id, project_id)
         .await?
@@ -92,6 +61,7 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectPage, Ap
         None => None,
     };
     let staffing = project_repo::staffing(&pool, caller.workspace_id, project_id).await?;
+    let (weeks, staffing) = staffing_by_week(staffing);
     let logged_minutes =
         project_repo::logged_minutes(&pool, caller.workspace_id, project_id).await?;
     let pm_options = project_repo::pm_options(&pool, caller.workspace_id).await?;
@@ -106,29 +76,117 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectPage, Ap
         .map(|d| d.week_start(1))
         .unwrap_or(today);
     row.at_risk = burn.at_risk() && !ProjectStatus::stored_is_over(&row.status);
+    row.budget_minor = row.budget_minor.filter(|_| values);
+    let burn = burn_view(&burn, first_week, values, costs, row.at_risk);
+    let check_report = facts.check_report.map(|r| CheckReport {
+        cost_minor: r.cost_minor.filter(|_| costs),
+        ..r
+    });
     let skills = project_repo::skills(&mut *conn, caller.workspace_id).await?;
-    let changes = change_repo::history(&mut conn, caller.workspace_id, project_id).await?;
-    let updates = update_repo::updates(&mut conn, caller.workspace_id, project_id).await?;
-    let share_links = if caller.contacts_clients() {
-        update_repo::links(&mut conn, caller.workspace_id, project_id).await?
-    } else {
-        Vec::new()
-    };
-    Ok(ProjectPage {
+    let (changes, updates, share_links) = delivery(&mut conn, caller, project_id).await?;
+    Ok(ProjectDetail {
         row,
-        facts,
-        deal,
-        staffing,
-        logged_minutes,
+        version: facts.version,
+        deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),
+        deal_version: deal.as_ref().map(|d| d.2),
+        brief_goals: facts.brief_goals,
+        brief_priorities: facts.brief_priorities,
+        brief_context: facts.brief_context,
+        pm_user_id: facts.pm_user_id,
         pm_options,
+        weeks,
+        staffing,
+        check_report,
+        override_reason: facts.override_reason,
+        logged_minutes,
         currency: workspace.currency,
+        can_manage: caller.can(Permission::ManageProjects),
+        can_reopen: caller.can(Permission::CloseDeals) && logged_minutes == 0 && deal.is_some(),
         burn,
-        first_week,
         skills,
         changes,
         updates,
         share_links,
+        can_contact: caller.contacts_clients(),
+        can_decide: caller.can(Permission::ManageProjects),
     })
+}
+
+/// The project's change requests, client updates and (for callers who speak to clients)
+/// share links, newest first. Extra values only with "view deal values", the margin at a
+/// change's decision only with both money permissions.
+async fn delivery(
+    conn: &mut SqliteConnection,
+    caller: &Caller,
+    project_id: i64,
+) -> Result<(Vec<ChangeRow>, Vec<StatusUpdate>, Vec<ShareLinkRow>), AppError> {
+    let values = caller.can(Permission::ViewDealValues);
+    let costs = caller.permissions.sees_cost_amounts();
+    let changes = change_repo::history(&mut *conn, caller.workspace_id, project_id)
+        .await?
+        .into_iter()
+        .map(|c| ChangeRow {
+            extra_value_minor: c.extra_value_minor.filter(|_| values),
+            verdicts: c
+                .verdicts
+                .map(|(capacity, bp)| (capacity, bp.filter(|_| costs))),
+            ..c
+        })
+        .collect();
+    let updates = update_repo::updates(&mut *conn, caller.workspace_id, project_id).await?;
+    let share_links = if caller.contacts_clients() {
+        update_repo::links(&mut *conn, caller.workspace_id, project_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok((changes, updates, share_links))
+}
+
+/// Bookings (person id, name, week, minutes) as a grid: the weeks with any, in order,
+/// and one row per person with their minutes in each of those weeks.
+fn staffing_by_week(cells: Vec<(i64, String, String, i64)>) -> (Vec<String>, Vec<StaffRow>) {
+    let mut weeks: Vec<String> = cells.iter().map(|c| c.2.clone()).collect();
+    weeks.sort();
+    weeks.dedup();
+    let mut staffing: Vec<StaffRow> = Vec::new();
+    for (person_id, name, week, minutes) in cells {
+        let i = weeks.binary_search(&week).unwrap_or(0);
+        match staffing.iter_mut().find(|r| r.person_id == person_id) {
+            Some(r) => r.minutes[i] += minutes,
+            None => {
+                let mut row = StaffRow {
+                    person_id,
+                    name,
+                    minutes: vec![0; weeks.len()],
+                };
+                row.minutes[i] = minutes;
+                staffing.push(row);
+            }
+        }
+    }
+    (weeks, staffing)
+}
+
+/// Burn `b` as a caller sees it: amounts with `values`, the forecast margin with
+/// `costs`, risks by what they reveal; its weeks dated from `first_week`.
+fn burn_view(b: &Burn, first_week: Date, values: bool, costs: bool, at_risk: bool) -> BurnView {
+    BurnView {
+        budget_minor: values.then_some(b.budget_minor),
+        spent_minor: values.then_some(b.spent_minor),
+        remaining_minor: values.then_some(b.remaining_minor),
+        forecast_minor: values.then_some(b.forecast_minor),
+        forecast_margin_bp: if costs { b.forecast_margin_bp } else { None },
+        burn_bp: values.then_some(b.burn_bp),
+        progress_bp: b.progress_bp,
+        risks: crate::domain::burn::visible_risks(b, values, costs),
+        at_risk,
+        weeks: b
+            .weeks
+            .iter()
+            .enumerate()
+            .map(|(k, (p, l))| (first_week.add_days(7 * k as i32).to_string(), *p, *l))
+            .collect(),
+    }
 }
 
 /// Makes `pm` (nobody for `None`), an active user of the workspace, the project's

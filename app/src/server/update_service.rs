@@ -5,10 +5,10 @@
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
-use crate::server::update_repo::{self, SharedProject};
+use crate::server::update_repo;
 use crate::server::{auth, burn_repo, events};
 use crate::shared::live::LiveEvent;
-use crate::shared::project::StatusUpdate;
+use crate::shared::project::{NewShareLink, SharedView};
 
 /// Posts a status update (`rag` green, amber or red; summary and next steps validated)
 /// on a project of the workspace with its event, and tells the workspace's project
@@ -58,22 +58,15 @@ pub async fn post_update(
     Ok(id)
 }
 
-/// A share link just made: the only copy of its token.
-pub struct MadeLink {
-    /// Its id.
-    pub id: i64,
-    /// The token the link's path carries (only its SHA-256 is stored).
-    pub token: String,
-}
-
 /// Makes a read-only share link for a project of the workspace, showing the budget if
 /// `show_budget` (which needs "view deal values"); at most 20 active links a project.
-/// Records its event; answers the only copy of the token.
+/// Records its event; answers the link, whose path holds the only copy of the token
+/// (only its SHA-256 is stored).
 pub async fn create_share_link(
     caller: &Caller,
     project_id: i64,
     show_budget: bool,
-) -> Result<MadeLink, AppError> {
+) -> Result<NewShareLink, AppError> {
     if show_budget && !caller.can(Permission::ViewDealValues) {
         return Err(AppError::invalid(
             "show_budget",
@@ -123,7 +116,10 @@ pub async fn create_share_link(
     )
     .await?;
     tx.commit().await?;
-    Ok(MadeLink { id, token })
+    Ok(NewShareLink {
+        id,
+        path: format!("/share/{token}"),
+    })
 }
 
 /// Revokes a share link of the workspace with its event: from then on it answers like a
@@ -156,23 +152,11 @@ pub async fn revoke_share_link(caller: &Caller, link_id: i64) -> Result<(), AppE
     Ok(())
 }
 
-/// What a share link shows of its project.
-pub struct SharedPage {
-    /// The project and its agency.
-    pub project: SharedProject,
-    /// Planned work already past, basis points.
-    pub progress_bp: i64,
-    /// Budget, spent, remaining (bill rates): only when the link shows the budget.
-    pub budget: Option<(i64, i64, i64)>,
-    /// Updates, newest first.
-    pub updates: Vec<StatusUpdate>,
-}
-
 /// Opens the share link whose token is `token`, without an account: unknown, malformed
 /// and revoked tokens are `NotFound`, and an address that tries many unknown tokens is
 /// slowed down (`RateLimited`). A link that exists always opens, and records when it
-/// was (at most once a minute).
-pub async fn open_shared_link(token: &str) -> Result<SharedPage, AppError> {
+/// was (at most once a minute). The budget figures only when the link shows the budget.
+pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
     use crate::domain::calendar::Date;
 
     let state = context::state()?;
@@ -211,9 +195,15 @@ pub async fn open_shared_link(token: &str) -> Result<SharedPage, AppError> {
     .await?
     .remove(&project_id);
     let updates = update_repo::updates(&mut conn, workspace_id, project_id).await?;
-    Ok(SharedPage {
-        project,
+    Ok(SharedView {
+        agency: project.agency,
+        name: project.name,
+        client: project.client,
+        starts_on: project.starts_on,
+        ends_on: project.ends_on,
+        status: project.status,
         progress_bp: burn.as_ref().map(|b| b.progress_bp).unwrap_or(0),
+        currency: project.currency,
         budget: burn
             .filter(|_| link.show_budget)
             .map(|b| (b.budget_minor, b.spent_minor, b.remaining_minor)),
