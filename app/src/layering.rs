@@ -146,6 +146,52 @@ fn the_error_type_names_no_server_function_or_view() {
     }
 }
 
+/// The SQL texts of a source: every string literal that starts a statement.
+fn sql_texts(text: &str) -> Vec<String> {
+    let starts = ["SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "];
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let literal = &after[..close];
+        if starts.iter().any(|s| literal.trim_start().starts_with(s)) {
+            out.push(literal.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+#[test]
+fn every_repository_query_names_its_workspace() {
+    // Tenant rows are only ever read or written with their workspace: a query keyed by an
+    // id alone would reach into another agency the moment an id is wrong. Exempt: the
+    // workspaces table itself (keyed by the workspace's own id), a session found by its
+    // secret token, and counting workspaces (the seed writes only into an empty database).
+    let exempt = |sql: &str| {
+        sql.contains("FROM workspaces WHERE id = $1")
+            || sql == "SELECT COUNT(*) FROM workspaces"
+            || sql == "DELETE FROM sessions WHERE token_hash = $1"
+    };
+    let mut found = Vec::new();
+    for path in sources("server") {
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+        if !(file.ends_with("_repo.rs") || file == "events.rs" || file == "auth.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a readable source");
+        for sql in sql_texts(&text) {
+            if !sql.contains("workspace_id") && !exempt(&sql) {
+                found.push(format!("{}: {sql}", path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+    // The scan sees the queries it checks.
+    assert!(sql_texts("x(\"SELECT 1 FROM t\")").len() == 1);
+}
+
 #[test]
 fn components_never_reach_into_pages() {
     let found = naming("components", &["crate::pages"]);

@@ -18,16 +18,22 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 /// A counter that goes up whenever projects change anywhere in the workspace (from the
 /// live stream), for resources to reload on.
 fn live_projects_version() -> RwSignal<u64> {
-    let version = RwSignal::new(0_u64);
-    let seq = StoredValue::new(i64::MAX);
+    RwSignal::new(0_u64)
+}
+
+/// Follows the live stream for `version`. The stream starts after `rendered()`, the event
+/// number the page's data was read at (when it has been read), so a change committed
+/// between reading the page and opening the stream is not lost.
+fn follow_projects(version: RwSignal<u64>, rendered: impl Fn() -> Option<i64> + 'static) {
+    let seq = StoredValue::new(None::<i64>);
     let status = RwSignal::new(LiveStatus::Connecting);
     crate::live_client::connect(
-        move || seq.get_value(),
+        move || seq.get_value().or_else(&rendered).unwrap_or(i64::MAX),
         move |event| match event {
             LiveEvent::Projects { seq: s }
             | LiveEvent::Deal { seq: s, .. }
             | LiveEvent::Capacity { seq: s } => {
-                seq.set_value(s);
+                seq.set_value(Some(s));
                 if matches!(event, LiveEvent::Projects { .. }) {
                     version.update(|v| *v += 1);
                 }
@@ -37,7 +43,6 @@ fn live_projects_version() -> RwSignal<u64> {
         },
         status,
     );
-    version
 }
 
 fn money(value: Option<i64>, currency: &Currency) -> String {
@@ -51,6 +56,9 @@ fn money(value: Option<i64>, currency: &Currency) -> String {
 pub fn ProjectsPage() -> impl IntoView {
     let live = live_projects_version();
     let list = Resource::new(move || live.get(), |_| list_projects());
+    follow_projects(live, move || {
+        list.get_untracked().and_then(|l| l.ok()).map(|l| l.seq)
+    });
     view! {
         <Title text="Projects"/>
         <div class="page-header">
@@ -117,6 +125,9 @@ pub fn ProjectPage() -> impl IntoView {
             }
         },
     );
+    follow_projects(live, move || {
+        detail.get_untracked().and_then(|d| d.ok()).map(|d| d.seq)
+    });
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the project…"</p> }>
             {move || Suspend::new(async move {

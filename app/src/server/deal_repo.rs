@@ -136,12 +136,14 @@ pub async fn skills<'e>(
 /// skill id.
 pub async fn estimate_lines<'e>(
     conn: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
     deal_id: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 ORDER BY skill_id",
+        "SELECT skill_id, minutes FROM deal_estimate_lines WHERE deal_id = $1 AND workspace_id = $2 ORDER BY skill_id",
     )
     .bind(deal_id)
+    .bind(workspace_id)
     .fetch_all(conn)
     .await
 }
@@ -165,12 +167,14 @@ pub struct EditedFields {
 /// the workspace, as they are now.
 pub async fn edited_fields<'e>(
     conn: impl sqlx::SqliteExecutor<'e>,
+    workspace_id: i64,
     deal_id: i64,
 ) -> Result<EditedFields, sqlx::Error> {
     sqlx::query_as(
-        "SELECT title, value_minor, client_id, owner_user_id, probability_override_pct FROM deals WHERE id = $1",
+        "SELECT title, value_minor, client_id, owner_user_id, probability_override_pct FROM deals WHERE id = $1 AND workspace_id = $2",
     )
     .bind(deal_id)
+    .bind(workspace_id)
     .fetch_one(conn)
     .await
 }
@@ -251,9 +255,12 @@ pub async fn set_estimate(
     minutes: i64,
 ) -> Result<(), sqlx::Error> {
     if minutes == 0 {
-        sqlx::query("DELETE FROM deal_estimate_lines WHERE deal_id = $1 AND skill_id = $2")
-            .bind(deal_id)
-            .bind(skill_id)
+        sqlx::query(
+            "DELETE FROM deal_estimate_lines WHERE deal_id = $1 AND skill_id = $2 AND workspace_id = $3",
+        )
+        .bind(deal_id)
+        .bind(skill_id)
+        .bind(workspace_id)
             .execute(conn)
             .await?;
     } else {

@@ -149,14 +149,14 @@ pub async fn update(
     let client_id = drawer_client(&mut tx, caller, edit.client_id, &edit.new_client, now).await?;
     let skills = deal_repo::skills(&mut *tx, caller.workspace_id).await?;
     check_skills(&edit.estimate_minutes, &skills)?;
-    let estimate_before = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
+    let estimate_before = deal_repo::estimate_lines(&mut *tx, caller.workspace_id, deal_id).await?;
     if !board_repo::is_owner(&mut *tx, caller.workspace_id, edit.owner_user_id).await? {
         return Err(AppError::invalid(
             "owner",
             "is not an active user of this workspace",
         ));
     }
-    let before = deal_repo::edited_fields(&mut *tx, deal_id).await?;
+    let before = deal_repo::edited_fields(&mut *tx, caller.workspace_id, deal_id).await?;
     let saved = deal_repo::DealEdit {
         title: &edit.title,
         client_id,
@@ -175,7 +175,7 @@ pub async fn update(
     for (skill_id, minutes) in &edit.estimate_minutes {
         deal_repo::set_estimate(&mut tx, caller.workspace_id, deal_id, *skill_id, *minutes).await?;
     }
-    let estimate_after = deal_repo::estimate_lines(&mut *tx, deal_id).await?;
+    let estimate_after = deal_repo::estimate_lines(&mut *tx, caller.workspace_id, deal_id).await?;
     let after = deal_repo::EditedFields {
         title: edit.title,
         value_minor,

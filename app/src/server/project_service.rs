@@ -53,6 +53,8 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
     let values = caller.can(Permission::ViewDealValues);
     let costs = caller.permissions.sees_cost_amounts();
     let pool = context::pool()?;
+    // Read the event number first: a change committed while the page loads is replayed.
+    let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
     let (mut row, facts) = project_repo::detail(&pool, caller.workspace_id, project_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -85,6 +87,7 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
     let skills = project_repo::skills(&mut *conn, caller.workspace_id).await?;
     let (changes, updates, share_links) = delivery(&mut conn, caller, project_id).await?;
     Ok(ProjectDetail {
+        seq,
         row,
         version: facts.version,
         deal: deal.as_ref().map(|(id, title, _)| (*id, title.clone())),

@@ -12,7 +12,9 @@ use sqlx::SqliteConnection;
 
 const ENTRY_SQL: &str = "SELECT t.id, t.project_id, p.name AS project_name, t.person_id,
         pe.name AS person_name, t.worked_on, t.minutes, t.note, t.billable = 1 AS billable, t.version
-     FROM time_entries t JOIN projects p ON p.id = t.project_id JOIN people pe ON pe.id = t.person_id";
+     FROM time_entries t
+     JOIN projects p ON p.id = t.project_id AND p.workspace_id = t.workspace_id
+     JOIN people pe ON pe.id = t.person_id AND pe.workspace_id = t.workspace_id";
 
 /// The running projects (planned, active, on hold) person `person_id` may log on, by
 /// name: those they are staffed on, or every one when `all`.

@@ -222,15 +222,18 @@ pub async fn by_token_hash<'e>(
 /// most once a minute: a busy link does not queue a write per view.
 pub async fn mark_opened(
     conn: &mut SqliteConnection,
+    workspace_id: i64,
     link_id: i64,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE share_links SET last_opened_at = $1
-         WHERE id = $2 AND (last_opened_at IS NULL OR last_opened_at < $1 - 60000)",
+         WHERE id = $2 AND workspace_id = $3
+           AND (last_opened_at IS NULL OR last_opened_at < $1 - 60000)",
     )
     .bind(now_ms)
     .bind(link_id)
+    .bind(workspace_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -182,7 +182,7 @@ pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
     let (workspace_id, project_id) = (link.workspace_id, link.project_id);
     // Recorded at most once a minute per link: a busy link does not queue a write per view.
     let mut tx = state.db.write().await?;
-    update_repo::mark_opened(&mut tx, link.id, now).await?;
+    update_repo::mark_opened(&mut tx, workspace_id, link.id, now).await?;
     tx.commit().await?;
     let project = update_repo::shared_project(state.db.reader(), workspace_id, project_id).await?;
     let mut conn = state.db.read().await?;

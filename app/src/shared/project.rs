@@ -86,6 +86,8 @@ pub struct StaffRow {
 /// One project.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectDetail {
+    /// The latest event number when it was read: the live stream replays what came after.
+    pub seq: i64,
     /// The project as the list shows it.
     pub row: ProjectRow,
     /// Version, for editing.
