@@ -117,6 +117,18 @@ fn server_functions_and_views_write_no_sql() {
 }
 
 #[test]
+fn only_the_database_module_names_the_database() {
+    // Repositories and services name `db::Conn`, `db::Pool`, `db::Executor`: the second
+    // backend changes `server/db.rs` (and the seed's id helper), nothing else.
+    let found = lines_naming("server", "Sqlite", |path, _| {
+        path.file_name().is_some_and(|f| f == "db.rs")
+    });
+    assert!(found.is_empty(), "{found:#?}");
+    let found = lines_naming("../../server/src", "Sqlite", |_, _| false);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn server_functions_call_services_not_repositories() {
     let found = lines_naming("api", "_repo::", |_, _| false);
     assert!(found.is_empty(), "{found:#?}");

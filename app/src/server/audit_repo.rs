@@ -17,7 +17,7 @@ pub struct AuditFilter<'a> {
 /// Up to `limit` events of the workspace that pass `filter`, newest first, with the name
 /// of the user who acted.
 pub async fn entries<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     filter: AuditFilter<'_>,
     limit: i64,
@@ -44,7 +44,7 @@ pub async fn entries<'e>(
 
 /// The users who appear as actors in the workspace's events, by name: (id, name).
 pub async fn actors<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
@@ -58,7 +58,7 @@ pub async fn actors<'e>(
 
 /// The kinds of entity the workspace's events are about, alphabetically.
 pub async fn entities<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT DISTINCT entity FROM events WHERE workspace_id = $1 ORDER BY entity")

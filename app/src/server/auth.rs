@@ -2,12 +2,12 @@
 
 use crate::domain::permissions::PermissionSet;
 use crate::error::AppError;
+use crate::server::db::{Conn, Pool};
 use argon2::password_hash::{
     rand_core::OsRng, rand_core::RngCore, PasswordHash, PasswordHasher, PasswordVerifier,
     SaltString,
 };
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Mutex;
@@ -126,7 +126,7 @@ struct SessionRow {
 
 /// The permissions granted to role `role_id` of the workspace.
 pub async fn role_permissions(
-    pool: &SqlitePool,
+    pool: &Pool,
     workspace_id: i64,
     role_id: i64,
 ) -> Result<PermissionSet, sqlx::Error> {
@@ -142,7 +142,7 @@ pub async fn role_permissions(
 
 /// The live session for `token` at `now_ms`: unexpired, and its user active.
 pub async fn load_session(
-    pool: &SqlitePool,
+    pool: &Pool,
     token: &str,
     now_ms: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
@@ -152,7 +152,7 @@ pub async fn load_session(
 /// The live session whose token hashes to `token_hash`, as [`load_session`] answers it:
 /// `None` once it was signed out, expired, or its user deactivated.
 pub async fn session_by_hash(
-    pool: &SqlitePool,
+    pool: &Pool,
     token_hash: String,
     now_ms: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
@@ -183,7 +183,7 @@ pub async fn session_by_hash(
 
 /// Starts a session for a user; returns the token for the cookie.
 pub async fn create_session(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i64,
     workspace_id: i64,
     now_ms: i64,
@@ -204,10 +204,7 @@ pub async fn create_session(
 }
 
 /// Ends the session with this token hash.
-pub async fn delete_session(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(conn)

@@ -10,8 +10,8 @@
 //! meanwhile.
 
 use crate::server::board_repo;
+use crate::server::db::Conn;
 use crate::shared::board::{BoardDealRow, Named, StageSummary};
-use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -90,7 +90,7 @@ impl BoardCache {
     /// The workspace's board rows as of now (read through `conn` if the database moved).
     pub async fn rows(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         workspace_id: i64,
     ) -> Result<Arc<BoardRows>, sqlx::Error> {
         // The counters first: rows read after them are at least as new.

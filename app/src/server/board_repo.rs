@@ -17,7 +17,7 @@ pub struct WorkspaceRow {
 
 /// The workspace `workspace_id`.
 pub async fn workspace<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<WorkspaceRow, sqlx::Error> {
     sqlx::query_as("SELECT id, name, currency FROM workspaces WHERE id = $1")
@@ -28,7 +28,7 @@ pub async fn workspace<'e>(
 
 /// The workspace's stages in board order.
 pub async fn stages<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<StageSummary>, sqlx::Error> {
     let rows: Vec<StageRow> = sqlx::query_as(
@@ -86,7 +86,7 @@ macro_rules! board_deal_sql {
 
 /// The workspace's live (not archived) deals, in card order: soonest expected close first.
 pub async fn board_deals<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<BoardDealRow>, sqlx::Error> {
     sqlx::query_as(board_deal_sql!(
@@ -100,7 +100,7 @@ pub async fn board_deals<'e>(
 /// The live deals of the workspace stamped after board version `after` (in no order),
 /// and the ids of its deals archived after it.
 pub async fn board_deals_after(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::server::db::Conn,
     workspace_id: i64,
     after: i64,
 ) -> Result<(Vec<BoardDealRow>, Vec<i64>), sqlx::Error> {
@@ -122,7 +122,7 @@ pub async fn board_deals_after(
 
 /// The workspace's board counters: (`board_epoch`, `board_version`).
 pub async fn board_versions<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as("SELECT board_epoch, board_version FROM workspaces WHERE id = $1")
@@ -133,7 +133,7 @@ pub async fn board_versions<'e>(
 
 /// The workspace's latest event number (0 before any event).
 pub async fn latest_seq<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events WHERE workspace_id = $1")
@@ -144,7 +144,7 @@ pub async fn latest_seq<'e>(
 
 /// The stage `stage_id` of the workspace.
 pub async fn stage<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     stage_id: i64,
 ) -> Result<Option<StageSummary>, sqlx::Error> {
@@ -160,7 +160,7 @@ pub async fn stage<'e>(
 
 /// The first stage of `kind` in pipeline order, or the last one when `last`.
 pub async fn stage_of_kind(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::server::db::Conn,
     workspace_id: i64,
     kind: StageKind,
     last: bool,
@@ -179,7 +179,7 @@ pub async fn stage_of_kind(
 
 /// One live (not archived) deal of the workspace as the board loads it.
 pub async fn board_deal<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Option<BoardDealRow>, sqlx::Error> {
@@ -192,7 +192,7 @@ pub async fn board_deal<'e>(
 
 /// The workspace's clients by name: (id, name).
 pub async fn clients<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM clients WHERE workspace_id = $1 ORDER BY name")
@@ -203,7 +203,7 @@ pub async fn clients<'e>(
 
 /// Every user of the workspace by name, with whether they are active: (id, name, active).
 pub async fn users<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
@@ -215,7 +215,7 @@ pub async fn users<'e>(
 /// Who may own a deal or a client's account: the workspace's active users by name, (id,
 /// name).
 pub async fn owners<'e>(
-    pool: impl sqlx::SqliteExecutor<'e>,
+    pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
@@ -229,7 +229,7 @@ pub async fn owners<'e>(
 /// Whether `user_id` may own a deal or a client's account: an active user of the
 /// workspace.
 pub async fn is_owner<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {

@@ -2,14 +2,14 @@
 
 use crate::domain::burn::{burn, Burn, Work};
 use crate::domain::calendar::Date;
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 use std::collections::HashMap;
 
 /// The burn of every project of the workspace (or only `project`), as of `today`. Money
 /// is rounded once per person, project and billability; the weekly logged minutes of
 /// the chart are read only for a single `project` (lists do not draw it).
 pub async fn burns(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project: Option<i64>,
     today: Date,
@@ -23,7 +23,7 @@ pub async fn burns(
 /// [`burns`] of the whole workspace (`only` = `None`), or of one project with or without
 /// its weekly chart.
 async fn compute(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     only: Option<(i64, bool)>,
     today: Date,
@@ -197,7 +197,7 @@ impl BurnCache {
     /// The burn of every project of the workspace as of `today` (as [`burns`] answers).
     pub async fn all(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         workspace_id: i64,
         today: Date,
     ) -> Result<std::sync::Arc<HashMap<i64, Burn>>, sqlx::Error> {

@@ -12,7 +12,7 @@
 use crate::domain::calendar::Date;
 use crate::domain::capacity::{CapacityVerdict, Demand, Engine, TentativeMode};
 use crate::server::capacity_repo::{self, Horizon};
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ impl std::fmt::Debug for CapacityCache {
 }
 
 /// The workspace's current `capacity_version`.
-pub async fn version(conn: &mut SqliteConnection, workspace_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn version(conn: &mut Conn, workspace_id: i64) -> Result<i64, sqlx::Error> {
     super::workspace_repo::capacity_version(conn, workspace_id).await
 }
 
@@ -68,7 +68,7 @@ impl CapacityCache {
     /// first if the database has moved on.
     pub async fn with<R>(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         workspace_id: i64,
         first_week: Date,
         f: impl FnOnce(&mut Snapshot) -> R,
@@ -173,7 +173,7 @@ impl CapacityCache {
     /// board load checks only deals that changed since the engine last did.
     pub async fn fits(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         workspace_id: i64,
         only: Option<i64>,
         now_ms: i64,

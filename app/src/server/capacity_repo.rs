@@ -5,7 +5,7 @@ use crate::domain::calendar::Date;
 use crate::domain::capacity::{
     AllocationInput, AllocationKind, CapacityInput, Demand, DemandLine, PersonInput, TentativeMode,
 };
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 
 /// An allocation row: person, week, minutes, the deal's probability and the deal (for
 /// tentative ones).
@@ -38,7 +38,7 @@ impl Horizon {
 /// rates and time off (working days only), and every allocation in those weeks —
 /// confirmed ones on projects, tentative ones on open deals with the deal's probability.
 pub async fn load_capacity_input(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     horizon: Horizon,
     tentative: TentativeMode,
@@ -181,7 +181,7 @@ pub async fn load_capacity_input(
 /// A deal's demand (its estimate lines over its planned weeks), its planned start and its
 /// value, if the deal is in the workspace.
 pub async fn load_deal_demand(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Option<(Demand, Option<Date>, i64)>, sqlx::Error> {
@@ -231,7 +231,7 @@ pub struct OpenDemand {
 /// per deal: the lines come folded into one column (`skill:minutes,…`) so a board of
 /// thousands of deals reads thousands of rows, not one per line.
 pub async fn open_demands(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     only: Option<i64>,
 ) -> Result<Vec<OpenDemand>, sqlx::Error> {

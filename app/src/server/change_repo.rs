@@ -6,8 +6,8 @@ use crate::domain::calendar::Date;
 use crate::domain::capacity::{CapacityVerdict, Demand, DemandLine, StaffingLine};
 use crate::error::AppError;
 use crate::server::close_repo;
+use crate::server::db::Conn;
 use crate::shared::project::ChangeRow;
-use sqlx::SqliteConnection;
 
 /// A change request with its project, loaded for review or decision.
 pub struct LoadedChange {
@@ -38,7 +38,7 @@ pub struct LoadedChange {
 /// Change request `id` of the workspace with its project, its extra hours spread over the
 /// project's remaining weeks, and the workspace's margin targets.
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     id: i64,
     now_ms: i64,
@@ -104,7 +104,7 @@ pub fn remaining_weeks(first_week: Date, starts: &str, ends: &str) -> (u32, u32)
 
 /// Skill and person names of the workspace: (skills, people), each (id, name).
 pub async fn names(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), sqlx::Error> {
     let skills = sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
@@ -130,7 +130,7 @@ pub fn name_of(names: &[(i64, String)], id: i64) -> String {
 /// The history of a project's change requests, newest first, with every amount as
 /// stored (the caller hides what the viewer may not see).
 pub async fn history(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Vec<ChangeRow>, sqlx::Error> {
@@ -201,7 +201,7 @@ pub async fn history(
 
 /// Whether `skill_id` is a skill of the workspace.
 pub async fn is_skill(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     skill_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -231,7 +231,7 @@ pub struct NewChange<'a> {
 /// Adds a proposed change request with its extra hours, in the caller's transaction;
 /// returns its id.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     change: NewChange<'_>,
     now_ms: i64,
@@ -267,7 +267,7 @@ pub async fn insert(
 /// Books the staffing of an approved change on its project, adding to what each person
 /// already has on it in that week (`first_week` is week 0 of the staffing).
 pub async fn book_staffing(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
     first_week: Date,
@@ -310,7 +310,7 @@ pub struct Approval<'a> {
 /// Marks change request `change_id` approved if it is still proposed at `version`;
 /// `false` when someone else decided or changed it meanwhile.
 pub async fn approve(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     change_id: i64,
     version: i64,
@@ -340,7 +340,7 @@ pub async fn approve(
 /// Marks change request `change_id` rejected by `decided_by` for `reason` if it is still
 /// proposed at `version`; `false` when someone else decided or changed it meanwhile.
 pub async fn reject(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     change_id: i64,
     version: i64,

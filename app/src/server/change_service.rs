@@ -9,10 +9,10 @@ use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::change_repo::{self, LoadedChange};
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::{burn_repo, close_repo, events, project_repo};
 use crate::shared::live::LiveEvent;
 use crate::shared::project::{ChangeCell, ChangeReviewView};
-use sqlx::SqliteConnection;
 
 /// Extra scope proposed on a project (validated, but not yet against the workspace).
 pub struct Proposal<'a> {
@@ -251,7 +251,7 @@ type Decided = (&'static str, serde_json::Value, serde_json::Value);
 /// Approves `loaded` in the caller's transaction: the review again, the override rule,
 /// the revised budget, the staffing if asked, the change request marked approved.
 async fn approve(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     caller: &Caller,
     loaded: &LoadedChange,
     ruling: &Ruling<'_>,
@@ -325,7 +325,7 @@ async fn approve(
 
 /// Rejects the change request in the caller's transaction, for the ruling's reason.
 async fn reject(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     caller: &Caller,
     ruling: &Ruling<'_>,
     now: i64,
@@ -369,7 +369,7 @@ fn decided_meanwhile() -> AppError {
 /// The review of `loaded`: the team's confirmed work (through the capacity cache) and
 /// the project's forecast cost.
 async fn review_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     loaded: &LoadedChange,
     now_ms: i64,

@@ -4,9 +4,9 @@
 use crate::error::AppError;
 use crate::server::context::Caller;
 use crate::server::db::changed_one;
+use crate::server::db::Conn;
 use crate::server::events;
 use crate::shared::client::{ClientDeal, ClientProject, ClientRow};
-use sqlx::SqliteConnection;
 
 /// A client about to be added.
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +21,7 @@ pub struct NewClient<'a> {
 
 /// The client of the workspace with this name, ignoring case: (id, name as stored).
 pub async fn by_name(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     name: &str,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
@@ -36,7 +36,7 @@ pub async fn by_name(
 
 /// Adds a client owned by `owner_user_id` to the workspace; returns its id.
 pub async fn insert_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     owner_user_id: i64,
     client: NewClient<'_>,
@@ -78,7 +78,7 @@ fn non_empty(text: &str) -> Option<&str> {
 
 /// Whether `client_id` is a client of the workspace.
 pub async fn exists<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     client_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -94,7 +94,7 @@ pub async fn exists<'e>(
 /// Every client of the workspace by name, with its account owner, its open deals and
 /// their value, its won value and its projects that are neither done nor cancelled.
 pub async fn list<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<ClientRow>, sqlx::Error> {
     sqlx::query_as(
@@ -135,7 +135,7 @@ pub struct ClientRecord {
 
 /// The client `client_id` of the workspace.
 pub async fn find<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     client_id: i64,
 ) -> Result<Option<ClientRecord>, sqlx::Error> {
@@ -152,7 +152,7 @@ pub async fn find<'e>(
 /// The client's deals, archived ones too: open first, then won, then lost, each live
 /// before archived and most recently changed first.
 pub async fn deals<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     client_id: i64,
 ) -> Result<Vec<ClientDeal>, sqlx::Error> {
@@ -172,7 +172,7 @@ pub async fn deals<'e>(
 
 /// The client's projects, latest start first.
 pub async fn projects<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     client_id: i64,
 ) -> Result<Vec<ClientProject>, sqlx::Error> {
@@ -205,7 +205,7 @@ pub struct ClientEdit<'a> {
 /// Saves the client's name, health, owner and contact if it still has `version`;
 /// otherwise the conflict.
 pub async fn save<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     client_id: i64,
     version: i64,

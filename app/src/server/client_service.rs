@@ -5,9 +5,9 @@
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::{board_repo, client_repo, events};
 use crate::shared::client::{ClientDetail, ClientList, CreatedClient};
-use sqlx::SqliteConnection;
 
 pub use crate::server::client_repo::{ClientEdit, NewClient};
 
@@ -141,7 +141,7 @@ pub async fn update(
 /// Adds a client owned by the caller, with its `created` event, in the caller's
 /// transaction; returns its id.
 pub async fn add_in(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     caller: &Caller,
     client: NewClient<'_>,
     now: i64,

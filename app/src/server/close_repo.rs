@@ -9,7 +9,7 @@
 use crate::domain::calendar::Date;
 use crate::domain::capacity::DemandLine;
 use crate::error::AppError;
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 
 /// Week 0: the first day of this week.
 pub fn first_week(now_ms: i64) -> Date {
@@ -17,10 +17,7 @@ pub fn first_week(now_ms: i64) -> Date {
 }
 
 /// The workspace's currency and margin targets: (currency, target bp, floor bp).
-pub async fn targets(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-) -> Result<(String, i64, i64), AppError> {
+pub async fn targets(conn: &mut Conn, workspace_id: i64) -> Result<(String, i64, i64), AppError> {
     Ok(sqlx::query_as(
         "SELECT currency, margin_target_bp, margin_floor_bp FROM workspaces WHERE id = $1",
     )
@@ -46,7 +43,7 @@ pub struct DealPlan {
 
 /// The plan and brief of deal `deal_id` of the workspace.
 pub async fn deal_plan<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<DealPlan, sqlx::Error> {
@@ -62,7 +59,7 @@ pub async fn deal_plan<'e>(
 
 /// The estimate of deal `deal_id` of the workspace: minutes by skill, by skill id.
 pub async fn estimate_lines<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Vec<DemandLine>, sqlx::Error> {
@@ -81,7 +78,7 @@ pub async fn estimate_lines<'e>(
 
 /// The workspace's skills by id: (id, name).
 pub async fn skills_by_id<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY id")
@@ -92,7 +89,7 @@ pub async fn skills_by_id<'e>(
 
 /// The workspace's skill names, in no particular order: (id, name).
 pub async fn skill_names<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
@@ -104,7 +101,7 @@ pub async fn skill_names<'e>(
 /// The workspace's active people with each of their skills, by name: (person id, name,
 /// skill id), one row per person and skill.
 pub async fn skilled_people<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
     sqlx::query_as(
@@ -119,7 +116,7 @@ pub async fn skilled_people<'e>(
 /// The project an earlier close with idempotency key `key` spawned, in any workspace:
 /// (project id, workspace id, deal id, close fingerprint).
 pub async fn close_by_key<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     key: &str,
 ) -> Result<Option<(i64, i64, Option<i64>, Option<String>)>, sqlx::Error> {
     sqlx::query_as(
@@ -133,7 +130,7 @@ pub async fn close_by_key<'e>(
 /// Moves deal `deal_id` into Won stage `won_stage_id` as of `now_ms`, starting on
 /// `starts_on`, if it still has `version`; whether it did.
 pub async fn win_deal<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
@@ -191,7 +188,7 @@ pub struct NewProject<'a> {
 
 /// Stores `project` (no project manager yet); its id.
 pub async fn insert_project<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     project: &NewProject<'_>,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -224,7 +221,7 @@ pub async fn insert_project<'e>(
 
 /// Removes the allocations of deal `deal_id` (its tentative staffing).
 pub async fn clear_deal_allocations<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<(), sqlx::Error> {
@@ -239,7 +236,7 @@ pub async fn clear_deal_allocations<'e>(
 /// Allocates `minutes` of person `person_id` to project `project_id` in the week starting
 /// on `week`.
 pub async fn insert_allocation<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     project_id: i64,
     person_id: i64,

@@ -14,13 +14,13 @@ use crate::error::AppError;
 use crate::server::capacity_repo::{self, Horizon};
 use crate::server::close_repo::{self, first_week};
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::{board_repo, capacity_cache, deal_service, events};
 use crate::shared::board::{DealCard, StageSummary};
 use crate::shared::close::{
     parse_staffing, CheckReport, CloseDialogData, CloseOutcome, ClosePerson,
 };
 use crate::shared::live::LiveEvent;
-use sqlx::SqliteConnection;
 
 /// Latest start the dialog or the API may ask for, in weeks from this week.
 const MAX_START_WEEK: u32 = 104;
@@ -90,7 +90,7 @@ impl OpenDeal {
 /// The open deal `deal_id` of the caller's workspace, with its estimate: not found, not
 /// open, or without an estimate is refused.
 async fn open_deal(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal_id: i64,
     now_ms: i64,
@@ -133,7 +133,7 @@ async fn open_deal(
 /// the team's free time as the database has it now (confirmed work only: other deals'
 /// tentative allocations do not hold people back from a won deal).
 async fn evaluate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal: &OpenDeal,
     start_week: u32,
@@ -166,7 +166,7 @@ async fn evaluate(
 /// The deal's skills by name, and the people who have one of them (for the dialog's
 /// staffing choices).
 async fn candidates(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal: &OpenDeal,
 ) -> Result<(Vec<(i64, String)>, Vec<ClosePerson>), AppError> {
@@ -198,7 +198,7 @@ async fn candidates(
 /// dialog can plan in (this week to the latest start the engine suggests, plus the
 /// deal's weeks, or the planned start's).
 async fn engine_input(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal: &OpenDeal,
     start_week: u32,
@@ -375,7 +375,7 @@ async fn close_in_transaction(
 
 /// The same key again: the same project, if it is the same close; refused if it is not.
 async fn repeated_close(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     request: &CloseRequest<'_>,
 ) -> Result<Option<CloseOutcome>, AppError> {
@@ -422,7 +422,7 @@ struct CheckedClose {
 /// The deal at the asked version, still open, checked at the asked start and staffing;
 /// a block goes ahead only as the override rule allows.
 async fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     request: &CloseRequest<'_>,
     now_ms: i64,
@@ -511,7 +511,7 @@ struct WrittenClose {
 /// The deal moved to Won (if it still has the asked version), its project created with
 /// the check report, and the staffing confirmed.
 async fn write(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     request: &CloseRequest<'_>,
     checked: &CheckedClose,
@@ -566,7 +566,7 @@ async fn write(
 /// The staffing becomes confirmed allocations of project `project_id`, one row per
 /// person and week (the deal's tentative ones go); the cells written.
 async fn confirm_staffing(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal_id: i64,
     project_id: i64,
@@ -613,7 +613,7 @@ async fn confirm_staffing(
 
 /// The events of a close: the deal won, the project created; their sequence numbers.
 async fn append_events(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     request: &CloseRequest<'_>,
     checked: &CheckedClose,

@@ -4,8 +4,8 @@ use super::auth::Session;
 use super::state::AppState;
 use crate::domain::permissions::{Permission, PermissionSet};
 use crate::error::AppError;
+use crate::server::db::Pool;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 
 /// Who is calling, resolved on the server from the session cookie (never from arguments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +59,12 @@ pub fn state() -> Result<AppState, AppError> {
 
 /// The read-only pool: each query borrows a connection and gives it back. A request that
 /// reads several times takes one connection with [`read`] instead.
-pub fn pool() -> Result<SqlitePool, AppError> {
+pub fn pool() -> Result<Pool, AppError> {
     Ok(state()?.db.reader().clone())
 }
 
 /// One read-only connection for the whole request.
-pub async fn read() -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, AppError> {
+pub async fn read() -> Result<sqlx::pool::PoolConnection<super::db::Db>, AppError> {
     state()?.db.read().await
 }
 
@@ -143,7 +143,7 @@ pub fn now_ms() -> i64 {
 
 /// The caller's own person (staff member), if their user is linked to one.
 pub async fn own_person(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::server::db::Conn,
     caller: &Caller,
 ) -> Result<Option<i64>, AppError> {
     Ok(super::user_repo::person_of(conn, caller.workspace_id, caller.user_id).await?)

@@ -1,7 +1,7 @@
 //! The dashboard's own queries: deals decided lately and the projects still running. Every
 //! query is scoped by `workspace_id`.
 
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 
 /// Deals of the workspace won and lost since a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct RunningProject {
 /// The live deals of the workspace closed won or lost since `since_ms`, counted, with the
 /// value won.
 pub async fn decided_since(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     since_ms: i64,
 ) -> Result<DecidedDeals, sqlx::Error> {
@@ -53,7 +53,7 @@ pub async fn decided_since(
 
 /// The workspace's running projects with their clients, by name.
 pub async fn running_projects(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<Vec<RunningProject>, sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(

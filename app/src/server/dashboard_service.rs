@@ -9,12 +9,12 @@ use crate::domain::permissions::Permission;
 use crate::domain::pipeline::{days_in_stage, effective_probability, is_rotting, StageKind};
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::{board_repo, capacity_repo, dashboard_repo};
 use crate::shared::board::{BoardDealRow, StageSummary};
 use crate::shared::dashboard::{
     DashboardData, ForecastBar, RiskyProject, RottingDeal, UtilisationPoint,
 };
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 
 /// Months in the forecast.
@@ -163,7 +163,7 @@ fn rotting(
 /// The team's utilisation over the weeks from the one of `today`, tentative work weighted
 /// by its probability.
 async fn utilisation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     today: Date,
 ) -> Result<Vec<UtilisationPoint>, AppError> {

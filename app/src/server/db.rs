@@ -29,6 +29,25 @@ use std::time::Duration;
 /// The embedded migrations (`app/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The database Baton runs on. Repositories name it only through these aliases, so the
+/// second backend (docs/ARCHITECTURE.md, "Repositories and the second database") changes
+/// this one place and the compiler lists every call site.
+pub type Db = Sqlite;
+
+/// A connection to [`Db`] (a pooled one, or a transaction, derefs to it).
+pub type Conn = sqlx::SqliteConnection;
+
+/// A pool of [`Conn`]s.
+pub type Pool = SqlitePool;
+
+/// What a statement that changes rows answers (rows affected).
+pub type Done = sqlx::sqlite::SqliteQueryResult;
+
+/// Anything one query can run on: a pool, a connection, a transaction.
+pub trait Executor<'e>: sqlx::Executor<'e, Database = Db> {}
+
+impl<'e, T: sqlx::Executor<'e, Database = Db>> Executor<'e> for T {}
+
 /// A write transaction: the write lock is held from its first statement to commit.
 pub type WriteTx = Transaction<'static, Sqlite>;
 
@@ -153,7 +172,7 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
 
 /// `Ok` when a version-guarded UPDATE changed its one row; otherwise someone changed the
 /// row meanwhile (or it is gone) and the caller gets a conflict saying `what` changed.
-pub fn changed_one(done: sqlx::sqlite::SqliteQueryResult, what: &str) -> Result<(), AppError> {
+pub fn changed_one(done: Done, what: &str) -> Result<(), AppError> {
     if done.rows_affected() == 1 {
         Ok(())
     } else {

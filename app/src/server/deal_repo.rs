@@ -9,16 +9,16 @@
 use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 use crate::server::db::changed_one;
+use crate::server::db::Conn;
 use crate::shared::board::DealCard;
 use crate::shared::deal::{DealDetail, EstimateLine};
-use sqlx::SqliteConnection;
 
 /// The deal of `card` (a deal of the workspace, archived or not) as its drawer shows it,
 /// around its card and `stage_kind`: its probability override, plan, brief, notes, lost
 /// reason and estimate by skill. Its history and the clients and owners to choose from
 /// are the caller's to add (left empty).
 pub async fn drawer(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     card: DealCard,
     stage_kind: StageKind,
@@ -73,7 +73,7 @@ pub async fn drawer(
 /// The deal's estimate: one line per skill of the workspace, by skill name, with 0
 /// minutes where the deal has none.
 pub async fn estimate<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Vec<EstimateLine>, sqlx::Error> {
@@ -105,7 +105,7 @@ pub struct DealEvent {
 
 /// The deal's latest 50 events, newest first, with the name of who acted.
 pub async fn history<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Vec<DealEvent>, sqlx::Error> {
@@ -123,7 +123,7 @@ pub async fn history<'e>(
 
 /// The skills an estimate line may name: the workspace's, (id, name), in no order.
 pub async fn skills<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
@@ -135,7 +135,7 @@ pub async fn skills<'e>(
 /// The estimate lines of a deal already found in the workspace: (skill id, minutes), by
 /// skill id.
 pub async fn estimate_lines<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
@@ -166,7 +166,7 @@ pub struct EditedFields {
 /// The title, value, client, owner and probability override of a deal already found in
 /// the workspace, as they are now.
 pub async fn edited_fields<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<EditedFields, sqlx::Error> {
@@ -211,7 +211,7 @@ pub struct DealEdit<'a> {
 /// Saves the drawer's fields of the deal if it still has `version`; otherwise the
 /// conflict.
 pub async fn save<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
@@ -248,7 +248,7 @@ pub async fn save<'e>(
 
 /// Sets a deal's estimate for one skill of the workspace: 0 minutes removes the line.
 pub async fn set_estimate(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     deal_id: i64,
     skill_id: i64,
@@ -282,7 +282,7 @@ pub async fn set_estimate(
 /// Moves the deal into stage `stage_id` (open again: no close date, no lost reason) if
 /// it still has `version`; otherwise the conflict.
 pub async fn move_to_stage<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
@@ -321,7 +321,7 @@ pub struct NewDeal<'a> {
 
 /// Adds a deal to the workspace, entering its stage now; returns its id.
 pub async fn insert<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal: NewDeal<'_>,
     now_ms: i64,
@@ -346,7 +346,7 @@ pub async fn insert<'e>(
 /// Closes the deal as lost — into stage `lost_stage_id`, with `reason` — if it still
 /// has `version`; otherwise the conflict.
 pub async fn mark_lost<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
@@ -373,7 +373,7 @@ pub async fn mark_lost<'e>(
 /// Takes the deal off the board (archived now, kept with its history) if it still has
 /// `version`; otherwise the conflict.
 pub async fn archive<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,

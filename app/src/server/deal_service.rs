@@ -9,13 +9,13 @@ use crate::domain::pipeline::{self, StageKind};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::deal_history::{self, ChangeContext};
 use crate::server::{board_repo, client_repo, client_service, deal_repo, events};
 use crate::shared::board::DealCard;
 use crate::shared::deal::DealDetail;
 use crate::shared::live::LiveEvent;
 use serde_json::{json, Value};
-use sqlx::SqliteConnection;
 
 /// The drawer's view of one deal: its card, brief, estimate and readable history, with
 /// the value only for callers who may see values.
@@ -204,7 +204,7 @@ pub async fn update(
 /// `new_client` is given, the client of that name (ignoring case), added now if the
 /// workspace has none.
 async fn drawer_client(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     caller: &Caller,
     client_id: i64,
     new_client: &str,
@@ -386,7 +386,7 @@ fn deal_event(
 /// The deal as it is now, with its stage, if it still has `version`; otherwise the
 /// conflict that carries it (as the caller may see it).
 pub async fn current_deal(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deal_id: i64,
     version: i64,
@@ -416,7 +416,7 @@ pub async fn current_deal(
 /// Commits the change of `deal_id` (event `seq`, now in `stage`), announces its card to
 /// every board of the workspace, and answers the card as the caller may see it.
 pub async fn commit_and_publish(
-    mut tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    mut tx: sqlx::Transaction<'_, crate::server::db::Db>,
     caller: &Caller,
     stage: &crate::shared::board::StageSummary,
     deal_id: i64,

@@ -1,7 +1,7 @@
 //! The append-only event log: every change, with who made it.
 
+use crate::server::db::Conn;
 use serde_json::Value;
-use sqlx::SqliteConnection;
 
 /// An event about to be appended.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,11 +24,7 @@ pub struct NewEvent<'a> {
 
 /// Appends an event in the caller's transaction and returns its sequence number: the next
 /// in the workspace, computed in the same statement so concurrent writers cannot share one.
-pub async fn append(
-    conn: &mut SqliteConnection,
-    event: NewEvent<'_>,
-    now_ms: i64,
-) -> Result<i64, sqlx::Error> {
+pub async fn append(conn: &mut Conn, event: NewEvent<'_>, now_ms: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action,
                              before_json, after_json, created_at)
@@ -50,7 +46,7 @@ pub async fn append(
 
 /// The deals of the workspace with an event after `since`, at most `limit` of them.
 pub async fn deals_changed_since<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     since: i64,
     limit: i64,
@@ -70,7 +66,7 @@ pub async fn deals_changed_since<'e>(
 /// Whether the workspace's projects changed after event `since` (a project's own event,
 /// or a deal won or reopened).
 pub async fn projects_changed_since<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     since: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -88,7 +84,7 @@ pub async fn projects_changed_since<'e>(
 /// Whether the workspace's free capacity may have changed after event `since`
 /// (allocations, time off, projects).
 pub async fn capacity_changed_since<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     since: i64,
 ) -> Result<bool, sqlx::Error> {

@@ -2,11 +2,11 @@
 //! each query scoped by `workspace_id`. Which columns a caller may see is decided by the
 //! export, not here.
 
-use sqlx::SqliteConnection;
+use crate::server::db::Conn;
 
 /// The read-only pool an export borrows its connection from
 /// ([`Database::reader`](super::db::Database::reader)).
-pub type ReadPool = sqlx::SqlitePool;
+pub type ReadPool = crate::server::db::Pool;
 
 /// A deal as the export lists it.
 pub struct DealLine {
@@ -58,10 +58,7 @@ type DealRow = (
 );
 
 /// The workspace's deals that are not archived, oldest first.
-pub async fn deals(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-) -> Result<Vec<DealLine>, sqlx::Error> {
+pub async fn deals(conn: &mut Conn, workspace_id: i64) -> Result<Vec<DealLine>, sqlx::Error> {
     let rows: Vec<DealRow> = sqlx::query_as(
         "SELECT d.id, d.title, c.name, s.name, s.kind, d.value_minor,
                             COALESCE(d.probability_override_pct, s.probability_pct), u.email,
@@ -114,10 +111,7 @@ pub struct ProjectLine {
 }
 
 /// The workspace's projects, oldest first.
-pub async fn projects(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-) -> Result<Vec<ProjectLine>, sqlx::Error> {
+pub async fn projects(conn: &mut Conn, workspace_id: i64) -> Result<Vec<ProjectLine>, sqlx::Error> {
     type Row = (i64, String, String, Option<String>, String, String, String);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.id, p.name, c.name, u.name, p.status, p.starts_on, p.ends_on
@@ -167,7 +161,7 @@ pub struct TimeLine {
 /// The workspace's time entries by day: all of them when `all`, otherwise only those of
 /// `own_person` (none when that is `None`).
 pub async fn time_entries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     all: bool,
     own_person: Option<i64>,
@@ -223,10 +217,7 @@ pub struct PersonLine {
 }
 
 /// The workspace's people by name.
-pub async fn people(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-) -> Result<Vec<PersonLine>, sqlx::Error> {
+pub async fn people(conn: &mut Conn, workspace_id: i64) -> Result<Vec<PersonLine>, sqlx::Error> {
     type Row = (
         i64,
         String,
@@ -262,7 +253,7 @@ pub async fn people(
 
 /// Every skill held in the workspace, by skill name: (person id, skill name).
 pub async fn person_skills(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(

@@ -6,8 +6,8 @@
 use crate::domain::money::Currency;
 use crate::server::client_repo;
 use crate::server::context::Caller;
+use crate::server::db::Conn;
 use crate::server::events;
-use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
 
 /// A stage an imported deal may be put in.
@@ -99,7 +99,7 @@ pub struct UploadOwner {
 
 /// What the rows of an import into the workspace are checked against: its currency, the
 /// team's emails, the stages and the active users.
-pub async fn lookup(conn: &mut SqliteConnection, workspace_id: i64) -> Result<Lookup, sqlx::Error> {
+pub async fn lookup(conn: &mut Conn, workspace_id: i64) -> Result<Lookup, sqlx::Error> {
     let currency: String = sqlx::query_scalar("SELECT currency FROM workspaces WHERE id = $1")
         .bind(workspace_id)
         .fetch_one(&mut *conn)
@@ -137,7 +137,7 @@ pub async fn lookup(conn: &mut SqliteConnection, workspace_id: i64) -> Result<Lo
 
 /// Forgets the workspace's uploads staged before `before_ms` (abandoned ones).
 pub async fn clear_abandoned(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     before_ms: i64,
 ) -> Result<(), sqlx::Error> {
@@ -152,7 +152,7 @@ pub async fn clear_abandoned(
 /// Who staged the upload named `upload`, if anyone did, in whichever workspace: upload
 /// names are unique across workspaces.
 pub async fn upload_owner(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     upload: &str,
 ) -> Result<Option<UploadOwner>, sqlx::Error> {
     let owner: Option<(i64, i64, String)> = sqlx::query_as(
@@ -171,7 +171,7 @@ pub async fn upload_owner(
 /// The stored answer of the workspace's upload `upload` if it already finished (as
 /// JSON), `None` while it is still being sent.
 pub async fn finished_result(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     upload: &str,
 ) -> Result<Option<String>, sqlx::Error> {
@@ -187,7 +187,7 @@ pub async fn finished_result(
 /// Stages part `part` of an upload with its CSV `body`; a part sent again replaces the
 /// one staged before.
 pub async fn stage_part(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     upload: &Upload<'_>,
     part: i64,
     body: &str,
@@ -212,7 +212,7 @@ pub async fn stage_part(
 
 /// The staged parts of the workspace's upload `upload`, in order.
 pub async fn staged_parts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     upload: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -228,7 +228,7 @@ pub async fn staged_parts(
 
 /// Forgets everything staged for the workspace's upload `upload`.
 pub async fn delete_upload(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     upload: &str,
 ) -> Result<(), sqlx::Error> {
@@ -243,7 +243,7 @@ pub async fn delete_upload(
 /// Keeps the answer of a finished upload (as JSON), so a resent last part gets it again
 /// instead of importing twice.
 pub async fn store_result(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     upload: &Upload<'_>,
     result: &str,
     now_ms: i64,
@@ -267,7 +267,7 @@ pub async fn store_result(
 /// of the workspace) and an `imported` event each, in the caller's transaction; answers
 /// how many were added.
 pub async fn insert_people(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     people: Vec<NewPerson>,
     now_ms: i64,
@@ -324,11 +324,7 @@ pub async fn insert_people(
 }
 
 /// Adds the skill `name` to the workspace; answers its id.
-async fn insert_skill(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-    name: &str,
-) -> Result<i64, sqlx::Error> {
+async fn insert_skill(conn: &mut Conn, workspace_id: i64, name: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO skills (workspace_id, name) VALUES ($1, $2) RETURNING id")
         .bind(workspace_id)
         .bind(name)
@@ -340,7 +336,7 @@ async fn insert_skill(
 /// if the workspace has none — with an `imported` event each, in the caller's
 /// transaction; answers how many were added.
 pub async fn insert_deals(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     deals: Vec<NewDeal>,
     now_ms: i64,

@@ -9,8 +9,8 @@
 
 use crate::domain::calendar::Date;
 use crate::domain::planner::AllocationTarget;
+use crate::server::db::Conn;
 use crate::shared::planner::{CellAllocation, TimeOff};
-use sqlx::SqliteConnection;
 
 /// A booking as stored: person, week (`YYYY-MM-DD`), minutes, the open deal (for
 /// tentative work) and that deal's probability in percent.
@@ -26,7 +26,7 @@ pub type TimeOffRow = (i64, String, String, i64);
 
 /// Whether person `person_id` belongs to the workspace.
 pub async fn person_exists(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -41,7 +41,7 @@ pub async fn person_exists(
 
 /// A person's name and weekly capacity in minutes (active or not).
 pub async fn person(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
 ) -> Result<Option<(String, i64)>, sqlx::Error> {
@@ -56,7 +56,7 @@ pub async fn person(
 
 /// An active person's name and weekly capacity in minutes.
 pub async fn active_person(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
 ) -> Result<Option<(String, i64)>, sqlx::Error> {
@@ -70,10 +70,7 @@ pub async fn active_person(
 }
 
 /// The workspace's skills: (id, name), in no particular order.
-pub async fn skills(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+pub async fn skills(conn: &mut Conn, workspace_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
         .bind(workspace_id)
         .fetch_all(&mut *conn)
@@ -82,7 +79,7 @@ pub async fn skills(
 
 /// The workspace's active people: (id, name, weekly capacity in minutes).
 pub async fn active_people(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
     sqlx::query_as(
@@ -95,7 +92,7 @@ pub async fn active_people(
 
 /// Who has which skill: (person, skill), by person then skill.
 pub async fn person_skills(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     sqlx::query_as(
@@ -108,7 +105,7 @@ pub async fn person_skills(
 
 /// Everyone's time off that meets the days from `first` up to (not including) `end`.
 pub async fn time_off_between(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     first: Date,
     end: Date,
@@ -127,7 +124,7 @@ pub async fn time_off_between(
 /// The bookings of the weeks from `first` up to `end`: on projects, and on deals that are
 /// still open.
 pub async fn bookings(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     first: Date,
     end: Date,
@@ -151,7 +148,7 @@ pub async fn bookings(
 
 /// The estimate lines of open deals planned to start before `end`, by deal then skill.
 pub async fn pipeline_lines(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     end: Date,
 ) -> Result<Vec<DealLineRow>, sqlx::Error> {
@@ -172,7 +169,7 @@ pub async fn pipeline_lines(
 
 /// The projects people can be booked on (planned, active, on hold): (id, name), by name.
 pub async fn running_projects(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
@@ -186,7 +183,7 @@ pub async fn running_projects(
 
 /// A person's allocations in `week`, projects first, by name.
 pub async fn week_allocations(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     week: Date,
@@ -208,7 +205,7 @@ pub async fn week_allocations(
 
 /// A person's time off that has not ended before `week`, the first 20 by start.
 pub async fn time_off_from(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     week: Date,
@@ -228,7 +225,7 @@ pub async fn time_off_from(
 /// The name of a project people can be booked on (or log time on): planned, active or
 /// on hold.
 pub async fn running_project_name(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
@@ -244,7 +241,7 @@ pub async fn running_project_name(
 /// The name of what an allocation books time on, if it is a running project or an open
 /// deal (not archived) of the workspace.
 pub async fn target_name(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     target: AllocationTarget,
 ) -> Result<Option<String>, sqlx::Error> {
@@ -284,7 +281,7 @@ pub struct AllocationRow {
 
 /// A person's allocation on `target` in `week`, if there is one.
 pub async fn allocation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     target: AllocationTarget,
@@ -304,7 +301,7 @@ pub async fn allocation(
 
 /// Removes allocation `allocation_id`.
 pub async fn delete_allocation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     allocation_id: i64,
 ) -> Result<(), sqlx::Error> {
@@ -318,7 +315,7 @@ pub async fn delete_allocation(
 
 /// Sets allocation `allocation_id` to `minutes`, a version later.
 pub async fn set_allocation_minutes(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     allocation_id: i64,
     minutes: i64,
@@ -334,7 +331,7 @@ pub async fn set_allocation_minutes(
 
 /// Books `minutes` of a person on `target` in `week`.
 pub async fn insert_allocation(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     target: AllocationTarget,
@@ -360,7 +357,7 @@ pub async fn insert_allocation(
 
 /// A person's weekly capacity in minutes.
 pub async fn weekly_capacity(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -376,7 +373,7 @@ pub async fn weekly_capacity(
 /// A person's booked minutes per week (`YYYY-MM-DD`) from `from` up to `end`, weeks with
 /// bookings only.
 pub async fn booked_by_week(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     from: Date,
@@ -397,7 +394,7 @@ pub async fn booked_by_week(
 /// A person's time off meeting the days from `from` up to `end`: (first day, last day,
 /// minutes off each working day).
 pub async fn person_time_off(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     from: Date,
@@ -431,7 +428,7 @@ pub struct NewTimeOff<'a> {
 
 /// Stores time off; answers its id.
 pub async fn insert_time_off(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     off: &NewTimeOff<'_>,
     now_ms: i64,
@@ -466,7 +463,7 @@ pub struct TimeOffStretch {
 
 /// Time off `time_off_id` of the workspace, if it exists.
 pub async fn time_off(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     time_off_id: i64,
 ) -> Result<Option<TimeOffStretch>, sqlx::Error> {
@@ -481,7 +478,7 @@ pub async fn time_off(
 
 /// Removes time off `time_off_id`.
 pub async fn delete_time_off(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     time_off_id: i64,
 ) -> Result<(), sqlx::Error> {

@@ -10,11 +10,11 @@ use crate::domain::planner::{
 };
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::planner_repo::{self, BookingRow, DealLineRow, TimeOffRow};
 use crate::server::{board_repo, events};
 use crate::shared::live::LiveEvent;
 use crate::shared::planner::{CellDetail, EditOutcome, PipelineLine, PlannerGrid, PlannerRow};
-use sqlx::SqliteConnection;
 
 /// Whether the caller sees everyone's row (planners, sales, delivery) or only their own.
 fn sees_whole_team(caller: &Caller) -> bool {
@@ -74,7 +74,7 @@ impl Window {
 
 /// Loads the window's rows and computes the grid (`only`: the one person shown).
 async fn load_grid(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     window: Window,
     mode: DemandMode,
@@ -145,7 +145,7 @@ fn find(people: &[PlannerPerson], id: i64) -> Option<usize> {
 /// The skills by name, and the active people shown (all, or `only`) by id with their
 /// skills, the skill they are grouped under first.
 async fn team(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ws: i64,
     only: Option<i64>,
 ) -> Result<(Vec<(i64, String)>, Vec<PlannerPerson>), AppError> {
@@ -376,7 +376,7 @@ pub async fn allocate(
 /// Sets the assignment's minutes in each of its weeks, refusing a single-cell edit whose
 /// version is not the allocation's; answers the minutes each week had before.
 async fn write_weeks(
-    tx: &mut SqliteConnection,
+    tx: &mut Conn,
     ws: i64,
     a: &Assignment,
     person_name: &str,
@@ -422,7 +422,7 @@ async fn write_weeks(
 /// The weeks from `from` (for `weeks`) in which a person's confirmed and tentative work
 /// exceeds their capacity minus time off.
 async fn over_allocated(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ws: i64,
     person_id: i64,
     from: Date,

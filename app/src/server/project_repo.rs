@@ -5,13 +5,13 @@
 
 use crate::error::AppError;
 use crate::server::db;
+use crate::server::db::{Conn, Pool};
 use crate::shared::close::CheckReport;
 use crate::shared::project::ProjectRow;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// Every project of the workspace, newest first, budgets included and not yet at risk.
 pub async fn list<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<ProjectRow>, sqlx::Error> {
     sqlx::query_as(
@@ -50,7 +50,7 @@ pub struct ProjectFacts {
 /// Project `project_id` of the workspace: its list line (budget included, not yet at
 /// risk) and the rest of what its page shows; `None` when there is no such project.
 pub async fn detail(
-    pool: &SqlitePool,
+    pool: &Pool,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Option<(ProjectRow, ProjectFacts)>, sqlx::Error> {
@@ -105,7 +105,7 @@ pub async fn detail(
 /// The deal a project came from, if it is still a deal of the workspace: (id, title,
 /// version).
 pub async fn source_deal<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
 ) -> Result<Option<(i64, String, i64)>, sqlx::Error> {
@@ -119,7 +119,7 @@ pub async fn source_deal<'e>(
 /// Who is booked on the project, week by week: (person id, name, week, minutes), by
 /// name, then week.
 pub async fn staffing<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Vec<(i64, String, String, i64)>, sqlx::Error> {
@@ -137,7 +137,7 @@ pub async fn staffing<'e>(
 
 /// Minutes of time logged on the project.
 pub async fn logged_minutes<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -152,7 +152,7 @@ pub async fn logged_minutes<'e>(
 
 /// Who may be a project's manager: the workspace's active users, (id, name), by name.
 pub async fn pm_options<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
@@ -165,7 +165,7 @@ pub async fn pm_options<'e>(
 
 /// The workspace's skills, (id, name), by name: what a change may ask hours of.
 pub async fn skills<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY name")
@@ -176,7 +176,7 @@ pub async fn skills<'e>(
 
 /// The status of project `project_id` of the workspace, if there is one.
 pub async fn status(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
@@ -189,7 +189,7 @@ pub async fn status(
 
 /// Adds `extra_minor` to the project's budget (an approved change).
 pub async fn add_to_budget(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
     extra_minor: i64,
@@ -208,7 +208,7 @@ pub async fn add_to_budget(
 
 /// The project's version and its project manager's user id, if there is such a project.
 pub async fn pm(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
@@ -221,7 +221,7 @@ pub async fn pm(
 
 /// Whether `user_id` is an active user of the workspace.
 pub async fn is_active_user(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -238,7 +238,7 @@ pub async fn is_active_user(
 /// Makes `pm` (nobody for `None`) the project's manager if the project still has
 /// `version`; otherwise the conflict.
 pub async fn set_pm(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
     version: i64,
@@ -262,7 +262,7 @@ pub async fn set_pm(
 /// The deal a project came from (if any) and the project's name, if there is such a
 /// project in the workspace.
 pub async fn origin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Option<(Option<i64>, String)>, sqlx::Error> {
@@ -276,7 +276,7 @@ pub async fn origin(
 /// What hangs on a project already found in the workspace: (time entries, change
 /// requests + status updates + share links).
 pub async fn dependents(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
@@ -294,7 +294,7 @@ pub async fn dependents(
 
 /// Removes the project and its allocations.
 pub async fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<(), sqlx::Error> {
@@ -314,7 +314,7 @@ pub async fn delete(
 /// Moves the deal a removed project came from back into open stage `stage_id`, if the
 /// deal still has `version`; otherwise the conflict.
 pub async fn reopen_deal(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     deal_id: i64,
     version: i64,

@@ -9,6 +9,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::project::ProjectStatus;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
+use crate::server::db::Conn;
 use crate::server::project_repo;
 use crate::server::{board_repo, burn_repo, change_repo, events, update_repo};
 use crate::shared::close::CheckReport;
@@ -16,7 +17,6 @@ use crate::shared::live::LiveEvent;
 use crate::shared::project::{
     BurnView, ChangeRow, ProjectDetail, ProjectList, ShareLinkRow, StaffRow, StatusUpdate,
 };
-use sqlx::SqliteConnection;
 
 /// Every project of the caller's workspace, newest first; a running project is at risk
 /// when its budget burn says so. Budgets only for callers who may see deal values.
@@ -119,7 +119,7 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
 /// share links, newest first. Extra values only with "view deal values", the margin at a
 /// change's decision only with both money permissions.
 async fn delivery(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     caller: &Caller,
     project_id: i64,
 ) -> Result<(Vec<ChangeRow>, Vec<StatusUpdate>, Vec<ShareLinkRow>), AppError> {

@@ -3,8 +3,8 @@
 
 use crate::domain::permissions::{Permission, PermissionSet};
 use crate::error::AppError;
+use crate::server::db::{Conn, Pool};
 use crate::shared::admin::RoleView;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// Maps a unique-constraint violation on a role or user name to a field error.
 pub fn unique_to_field(err: sqlx::Error, field: &str, reason: &str) -> AppError {
@@ -15,7 +15,7 @@ pub fn unique_to_field(err: sqlx::Error, field: &str, reason: &str) -> AppError 
 }
 
 /// Every role of the workspace, with what it allows and how many active users have it.
-pub async fn list(pool: &SqlitePool, workspace_id: i64) -> Result<Vec<RoleView>, sqlx::Error> {
+pub async fn list(pool: &Pool, workspace_id: i64) -> Result<Vec<RoleView>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>, i64, i64)> = sqlx::query_as(
         "SELECT r.id, r.name, r.preset, r.version,
                 (SELECT COUNT(*) FROM users u WHERE u.role_id = r.id AND u.active = 1)
@@ -45,11 +45,7 @@ pub async fn list(pool: &SqlitePool, workspace_id: i64) -> Result<Vec<RoleView>,
 }
 
 /// The role's version, if it is in the workspace; `NotFound` otherwise.
-pub async fn version(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-    role_id: i64,
-) -> Result<i64, AppError> {
+pub async fn version(conn: &mut Conn, workspace_id: i64, role_id: i64) -> Result<i64, AppError> {
     let version: Option<i64> =
         sqlx::query_scalar("SELECT version FROM roles WHERE id = $1 AND workspace_id = $2")
             .bind(role_id)
@@ -61,11 +57,7 @@ pub async fn version(
 
 /// Adds a role with no permissions to the workspace; answers its id. A name the workspace
 /// already has is a field error on `name`.
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-    name: &str,
-) -> Result<i64, AppError> {
+pub async fn insert(conn: &mut Conn, workspace_id: i64, name: &str) -> Result<i64, AppError> {
     Ok(
         sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
             .bind(workspace_id)
@@ -80,7 +72,7 @@ pub async fn insert(
 /// Renames a role of the workspace (its version goes up); answers the name it had. A name
 /// the workspace already has is a field error on `name`.
 pub async fn rename(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     role_id: i64,
     name: &str,
@@ -106,7 +98,7 @@ pub async fn rename(
 /// Grants or withdraws one permission of a role of the workspace (its version goes up).
 /// Withdrawing is refused when it would leave the workspace without an admin.
 pub async fn set_permission(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     role_id: i64,
     permission: Permission,
@@ -141,11 +133,7 @@ pub async fn set_permission(
 
 /// Deletes a role of the workspace that nobody has; answers the name it had. While users
 /// still have it, a field error on `role` saying how many.
-pub async fn delete(
-    conn: &mut SqliteConnection,
-    workspace_id: i64,
-    role_id: i64,
-) -> Result<String, AppError> {
+pub async fn delete(conn: &mut Conn, workspace_id: i64, role_id: i64) -> Result<String, AppError> {
     let holders: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1 AND workspace_id = $2")
             .bind(role_id)
@@ -176,7 +164,7 @@ pub async fn delete(
 /// workspace could manage users and roles any more. Run inside the transaction that made
 /// the change.
 pub async fn keep_an_admin(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     field: &str,
 ) -> Result<(), AppError> {

@@ -6,11 +6,11 @@
 //! Given the same size and the same day it writes the same rows.
 
 use super::auth::hash_password;
+use super::db::{Db, Pool};
 use crate::domain::calendar::{Date, MS_PER_DAY};
 use crate::domain::permissions::RolePreset;
 use crate::domain::rng::SplitMix;
 use serde_json::json;
-use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
 
 /// The password of every demo login.
@@ -125,7 +125,7 @@ impl SeedReport {
 /// Seeds the demo (both workspaces) unless any workspace exists. Returns whether it seeded.
 /// The check and the seed are one write transaction: two servers starting on one empty
 /// database seed it once.
-pub async fn seed_demo_if_empty(pool: &SqlitePool, now_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn seed_demo_if_empty(pool: &Pool, now_ms: i64) -> Result<bool, sqlx::Error> {
     let mut tx = super::db::begin_write(pool).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(&mut *tx)
@@ -140,7 +140,7 @@ pub async fn seed_demo_if_empty(pool: &SqlitePool, now_ms: i64) -> Result<bool, 
 
 /// Writes Northwind Studio at `size` and Bluebird Creative, in one transaction.
 pub async fn seed_demo(
-    pool: &SqlitePool,
+    pool: &Pool,
     size: SeedSize,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
@@ -290,7 +290,7 @@ struct Person {
 }
 
 struct Writer<'t, 'c> {
-    tx: &'t mut Transaction<'c, Sqlite>,
+    tx: &'t mut sqlx::Transaction<'c, Db>,
     workspace_id: i64,
     /// Events of the seeded history, appended in time order at the end.
     events: Vec<SeedEvent>,
@@ -353,14 +353,14 @@ impl Writer<'_, '_> {
 }
 
 async fn insert_id<'q>(
-    tx: &mut Transaction<'_, Sqlite>,
-    query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    tx: &mut sqlx::Transaction<'_, Db>,
+    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
 ) -> Result<i64, sqlx::Error> {
     Ok(query.execute(&mut **tx).await?.last_insert_rowid())
 }
 
 async fn seed_workspace(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut sqlx::Transaction<'_, Db>,
     spec: &WorkspaceSpec<'_>,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {

@@ -7,8 +7,8 @@
 //! project, their day's total, a project's sums) and on an entry by id.
 
 use crate::domain::calendar::Date;
+use crate::server::db::Conn;
 use crate::shared::time::TimeEntry;
-use sqlx::SqliteConnection;
 
 const ENTRY_SQL: &str = "SELECT t.id, t.project_id, p.name AS project_name, t.person_id,
         pe.name AS person_name, t.worked_on, t.minutes, t.note, t.billable = 1 AS billable, t.version
@@ -19,7 +19,7 @@ const ENTRY_SQL: &str = "SELECT t.id, t.project_id, p.name AS project_name, t.pe
 /// The running projects (planned, active, on hold) person `person_id` may log on, by
 /// name: those they are staffed on, or every one when `all`.
 pub async fn loggable_projects(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     all: bool,
@@ -39,7 +39,7 @@ pub async fn loggable_projects(
 
 /// A person's entries of the week starting `monday`, by day, project name and id.
 pub async fn week_entries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     monday: Date,
@@ -58,7 +58,7 @@ pub async fn week_entries(
 
 /// Whether a person has any allocation on a project.
 pub async fn is_staffed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
     person_id: i64,
@@ -76,7 +76,7 @@ pub async fn is_staffed(
 
 /// The minutes a person has logged on `day`.
 pub async fn minutes_on(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
     day: Date,
@@ -109,7 +109,7 @@ pub struct NewEntry<'a> {
 
 /// Stores an entry; answers its id.
 pub async fn insert_entry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     entry: &NewEntry<'_>,
     now_ms: i64,
@@ -132,7 +132,7 @@ pub async fn insert_entry(
 
 /// Entry `entry_id` with its project's and person's names.
 pub async fn entry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     entry_id: i64,
 ) -> Result<TimeEntry, sqlx::Error> {
@@ -160,7 +160,7 @@ pub struct EntryRow {
 
 /// Entry `entry_id` of the workspace, if it exists.
 pub async fn entry_row(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     entry_id: i64,
 ) -> Result<Option<EntryRow>, sqlx::Error> {
@@ -175,7 +175,7 @@ pub async fn entry_row(
 
 /// Removes entry `entry_id`.
 pub async fn delete_entry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     entry_id: i64,
 ) -> Result<(), sqlx::Error> {
@@ -189,7 +189,7 @@ pub async fn delete_entry(
 
 /// Whether project `project_id` belongs to the workspace (whatever its status).
 pub async fn project_exists(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -204,7 +204,7 @@ pub async fn project_exists(
 
 /// The minutes logged on a project: (all, billable).
 pub async fn project_totals(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
@@ -220,7 +220,7 @@ pub async fn project_totals(
 
 /// A project's latest 500 entries, newest first.
 pub async fn project_entries(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Vec<TimeEntry>, sqlx::Error> {

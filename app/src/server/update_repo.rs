@@ -3,12 +3,12 @@
 //! except those that find a link by its token or by the id such a lookup gave.
 
 use crate::error::AppError;
+use crate::server::db::Conn;
 use crate::shared::project::{ShareLinkRow, StatusUpdate};
-use sqlx::SqliteConnection;
 
 /// The project's status updates, newest first.
 pub async fn updates(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Vec<StatusUpdate>, sqlx::Error> {
@@ -26,7 +26,7 @@ pub async fn updates(
 
 /// The project's share links, newest first.
 pub async fn links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<Vec<ShareLinkRow>, sqlx::Error> {
@@ -45,7 +45,7 @@ pub async fn links(
 
 /// `NotFound` unless `project_id` is a project of the workspace.
 pub async fn project_exists(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<(), AppError> {
@@ -74,7 +74,7 @@ pub struct NewUpdate<'a> {
 
 /// Adds a status update in the caller's transaction; returns its id.
 pub async fn insert_update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     update: NewUpdate<'_>,
     now_ms: i64,
@@ -97,7 +97,7 @@ pub async fn insert_update(
 
 /// How many of the project's share links are not revoked.
 pub async fn active_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<i64, sqlx::Error> {
@@ -127,7 +127,7 @@ pub struct NewLink<'a> {
 
 /// Adds a share link in the caller's transaction; returns its id.
 pub async fn insert_link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     link: NewLink<'_>,
     now_ms: i64,
@@ -151,7 +151,7 @@ pub async fn insert_link(
 /// Share link `link_id` of the workspace, if there is one: (project id, when it was
 /// revoked, hint).
 pub async fn link(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     link_id: i64,
 ) -> Result<Option<(i64, Option<i64>, String)>, sqlx::Error> {
@@ -166,7 +166,7 @@ pub async fn link(
 
 /// Revokes share link `link_id` of the workspace as of `now_ms`.
 pub async fn revoke(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     link_id: i64,
     now_ms: i64,
@@ -197,7 +197,7 @@ pub struct FoundLink {
 /// The share link whose token has SHA-256 `token_hash`, in any workspace: the token is
 /// what tells whose it is.
 pub async fn by_token_hash<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     token_hash: &str,
 ) -> Result<Option<FoundLink>, sqlx::Error> {
     let found: Option<(i64, i64, i64, bool, bool)> = sqlx::query_as(
@@ -221,7 +221,7 @@ pub async fn by_token_hash<'e>(
 /// Records that share link `link_id` (found by its token) was opened at `now_ms`, at
 /// most once a minute: a busy link does not queue a write per view.
 pub async fn mark_opened(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     link_id: i64,
     now_ms: i64,
@@ -259,7 +259,7 @@ pub struct SharedProject {
 
 /// Project `project_id` of the workspace as a share link shows it.
 pub async fn shared_project<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
+    conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     project_id: i64,
 ) -> Result<SharedProject, sqlx::Error> {

@@ -2,9 +2,9 @@
 //! in, and the rows signing in and accepting an invite read and write.
 
 use crate::error::AppError;
+use crate::server::db::Conn;
 use crate::server::role_repo::{keep_an_admin, unique_to_field};
 use crate::shared::admin::UserView;
-use sqlx::SqliteConnection;
 
 /// A user about to be added: either a password hash or an invite (its token's hash and
 /// when it expires).
@@ -40,7 +40,7 @@ pub struct SignInCandidate {
 
 /// Every user of the workspace, by name.
 pub async fn list<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<UserView>, sqlx::Error> {
     sqlx::query_as(
@@ -57,7 +57,7 @@ pub async fn list<'e>(
 /// Adds a user to the workspace; answers their id. An email the workspace already has is
 /// a field error on `email`.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user: NewUser<'_>,
     now_ms: i64,
@@ -83,7 +83,7 @@ pub async fn insert(
 
 /// The user's version and role, if they are in the workspace.
 pub async fn version_and_role(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
@@ -96,7 +96,7 @@ pub async fn version_and_role(
 
 /// The user's version, if they are in the workspace.
 pub async fn version(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
@@ -110,7 +110,7 @@ pub async fn version(
 /// Gives a user of the workspace another role (their version goes up). Refused, as a
 /// field error on `role`, when it would leave the workspace without an admin.
 pub async fn set_role(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
     role_id: i64,
@@ -130,7 +130,7 @@ pub async fn set_role(
 /// ends their sessions, and is refused, as a field error on `active`, when it would leave
 /// the workspace without an admin.
 pub async fn set_active(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
     active: bool,
@@ -158,7 +158,7 @@ pub async fn set_active(
 /// whose email is `email`: the accounts a sign-in might open, oldest first. Signing in
 /// comes before any workspace is known, so this is the one query not scoped by one.
 pub async fn sign_in_candidates<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     email: &str,
     workspace_slug: Option<&str>,
 ) -> Result<Vec<SignInCandidate>, sqlx::Error> {
@@ -192,7 +192,7 @@ pub async fn sign_in_candidates<'e>(
 /// `now_ms`: (user id, workspace id). Found by the token alone: the invite link is all the
 /// visitor has.
 pub async fn invited<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     token_hash: &str,
     now_ms: i64,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
@@ -210,7 +210,7 @@ pub async fn invited<'e>(
 /// (their version goes up). `false` when the invite was used meanwhile: of the same link
 /// used twice at once, only the first use sets the password.
 pub async fn accept_invite(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     workspace_id: i64,
     user_id: i64,
     token_hash: &str,
@@ -232,7 +232,7 @@ pub async fn accept_invite(
 
 /// The person (staff member) user `user_id` of the workspace is linked to, if any.
 pub async fn person_of(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut crate::server::db::Conn,
     workspace_id: i64,
     user_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {

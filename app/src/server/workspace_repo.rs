@@ -2,7 +2,7 @@
 
 /// The display name of the workspace `workspace_id`.
 pub async fn name<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1")
@@ -13,7 +13,7 @@ pub async fn name<'e>(
 
 /// The workspace's `capacity_version`: bumped by every write that changes free capacity.
 pub async fn capacity_version<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT capacity_version FROM workspaces WHERE id = $1")
@@ -23,7 +23,7 @@ pub async fn capacity_version<'e>(
 }
 
 /// How many workspaces the database holds (the seed only writes into an empty one).
-pub async fn count<'e>(db: impl sqlx::SqliteExecutor<'e>) -> Result<i64, sqlx::Error> {
+pub async fn count<'e>(db: impl crate::server::db::Executor<'e>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(db)
         .await
