@@ -37,6 +37,15 @@ impl StageKind {
     }
 }
 
+impl TryFrom<String> for StageKind {
+    type Error = String;
+
+    /// The stored spelling back to the kind (rows read straight from the database).
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text).ok_or_else(|| format!("unknown stage kind {text:?}"))
+    }
+}
+
 /// Whether a deal may be dragged from a stage of kind `from` to one of kind `to` on the
 /// board. Winning goes through the close (capacity and margin), losing through "mark
 /// lost" with a reason, and a won deal is reopened from its project; open stages move

@@ -6,6 +6,7 @@ use crate::api::clients::{
 };
 use crate::components::errors::{error_panel, error_text};
 use crate::domain::money::{format_money, Currency};
+use crate::domain::pipeline::StageKind;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -141,19 +142,19 @@ fn Client(client: ClientDetail, save: ServerAction<UpdateClient>) -> impl IntoVi
         .deals
         .iter()
         .map(|d| {
-            let href = if d.stage_kind == "open" && !d.archived {
+            let href = if d.stage_kind == StageKind::Open && !d.archived {
                 Some(format!("/pipeline?deal={}", d.id))
             } else {
                 None
             };
             let title = d.title.clone();
             view! {
-                <tr class:inactive=d.archived || d.stage_kind == "lost">
+                <tr class:inactive=d.archived || d.stage_kind == StageKind::Lost>
                     <td class="strong">{match href {
                         Some(href) => view! { <a href=href>{title}</a> }.into_any(),
                         None => view! { <span>{title}</span> }.into_any(),
                     }}</td>
-                    <td><span class=format!("stage-kind stage-kind-{}", d.stage_kind)>{d.stage_name.clone()}</span>
+                    <td><span class=format!("stage-kind stage-kind-{}", d.stage_kind.as_str())>{d.stage_name.clone()}</span>
                         {d.archived.then_some(" · archived")}</td>
                     <td class="num">{money(d.value_minor, &currency)}</td>
                     <td>{d.expected_close_on.clone().unwrap_or_else(|| "—".into())}</td>

@@ -59,8 +59,9 @@ pub struct ClientDeal {
     pub title: String,
     /// Stage name.
     pub stage_name: String,
-    /// `open`, `won` or `lost`.
-    pub stage_kind: String,
+    /// Open, won or lost.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub stage_kind: crate::domain::pipeline::StageKind,
     /// Value, minor units (hidden without "view deal values").
     pub value_minor: Option<i64>,
     /// Expected close, `YYYY-MM-DD`.

@@ -82,9 +82,14 @@ async fn a_client_page_shows_its_deals_and_projects_only() {
     assert!(projects > 0);
     assert!(detail.projects.iter().all(|p| p.budget_minor.is_some()));
     // Open deals come first.
-    let first_closed = detail.deals.iter().position(|d| d.stage_kind != "open");
+    let first_closed = detail
+        .deals
+        .iter()
+        .position(|d| d.stage_kind != app::domain::pipeline::StageKind::Open);
     if let Some(i) = first_closed {
-        assert!(detail.deals[i..].iter().all(|d| d.stage_kind != "open"));
+        assert!(detail.deals[i..]
+            .iter()
+            .all(|d| d.stage_kind != app::domain::pipeline::StageKind::Open));
     }
 
     let team = f.login("team@northwind.test").await;
