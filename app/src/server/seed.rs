@@ -736,6 +736,30 @@ async fn seed_stages(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
     Ok(stage_ids)
 }
 
+/// One deal as the generator draws it, before it is written.
+struct DealPlan {
+    stage: usize,
+    client_id: i64,
+    client_name: String,
+    owner: i64,
+    title: String,
+    /// (index in [`SKILLS`], minutes).
+    lines: Vec<(usize, i64)>,
+    value: i64,
+    probability_override: Option<i64>,
+    weeks: i64,
+    kind: &'static str,
+    entered_at: i64,
+    closed_at: Option<i64>,
+    expected_close: Date,
+    start: Date,
+    created_at: i64,
+    goals: String,
+    priorities: &'static str,
+    context: String,
+    lost_reason: Option<&'static str>,
+}
+
 /// Deals, their estimates, and for won deals the project with staffing and time.
 async fn seed_deals(
     w: &mut Writer<'_, '_>,
@@ -744,268 +768,381 @@ async fn seed_deals(
     team: &Team,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let workspace_id = w.workspace_id;
-    let today = Date::from_unix_ms(now_ms);
-    let Team {
-        skill_ids,
-        people,
-        owner_ids,
-        clients,
-        stage_ids,
-    } = team;
     // Load per (person, week) so staffing spreads work instead of piling it on one person.
     let mut load: BTreeMap<(usize, i32), i64> = BTreeMap::new();
     for i in 0..spec.size.deals {
-        let stage = STAGE_CYCLE[i % STAGE_CYCLE.len()];
-        let (template, template_skills) = DEAL_TEMPLATES[(i * 5 + i / 12) % DEAL_TEMPLATES.len()];
-        let (client_id, client_name) = &clients[(i * 7 + i / 3) % clients.len()];
-        let owner = owner_ids[i % owner_ids.len()];
-        let title = if i / DEAL_TEMPLATES.len() % 3 == 1 {
-            format!("{template} — phase 2")
-        } else {
-            template.to_string()
+        let plan = plan_deal(rng, team, i, now_ms);
+        let deal_id = insert_deal(w, team, &plan).await?;
+        // Staffing: confirmed for won deals (on their project), tentative for deals in
+        // negotiation, none before.
+        let (project_id, tentative_deal_id) = match plan.kind {
+            "won" => (Some(insert_project(w, &plan, deal_id, now_ms).await?), None),
+            "open" if plan.stage == 3 => (None, Some(deal_id)),
+            _ => continue,
         };
-
-        let mut lines: Vec<(usize, i64)> = Vec::new();
-        for (k, skill) in template_skills.iter().enumerate() {
-            if k > 1 && rng.chance(25) {
-                continue;
-            }
-            let hours = rng.range(5, 40) * 8;
-            lines.push((skill_index(skill), hours * 60));
-        }
-        let sell: i64 = lines
-            .iter()
-            .map(|&(s, minutes)| minutes * SKILLS[s].2 * 100 / 60)
-            .sum();
-        let value = (sell * rng.range(90, 125) / 100 / 50_000).max(1) * 50_000;
-        let probability_override = if stage < 4 && rng.chance(12) {
-            Some(rng.range(1, 19) * 5)
-        } else {
-            None
-        };
-        let weeks = rng.range(4, 14);
-        let (kind, entered_at, closed_at, expected_close, start) = match STAGES[stage].2 {
-            "open" => {
-                // Most deals move on in time; about one in five sits past its stage's limit.
-                let limit = STAGES[stage].3.unwrap_or(14);
-                let days = if rng.chance(20) {
-                    rng.range(limit + 1, limit + 20)
-                } else {
-                    rng.range(0, limit - 1)
-                };
-                let entered = now_ms - days * MS_PER_DAY - rng.range(0, 86_000_000);
-                let close = today.add_days(rng.range(3, 75) as i32);
-                let start = close.add_days(rng.range(7, 21) as i32).week_start(1);
-                ("open", entered, None, close, start)
-            }
-            kind => {
-                let closed = now_ms - rng.range(10, 70) * MS_PER_DAY;
-                let close = Date::from_unix_ms(closed);
-                let start = close.add_days(7).week_start(1);
-                (kind, closed, Some(closed), close, start)
-            }
-        };
-        let created_at = entered_at - rng.range(0, 40) * MS_PER_DAY;
-        let goals = format!(
-            "{client_name} wants a {} that lifts conversion and is easy for their team to run.",
-            template.to_lowercase()
-        );
-        let priorities = "1. Launch before the season starts. 2. Accessible (WCAG 2.2 AA). 3. Editable without developers.";
-        let context = format!(
-            "Met through a referral. Decision maker is the head of marketing; procurement needs three quotes. Budget signalled around {}k.",
-            value / 100_000
-        );
-        let deal_id = insert_id(
-            w.tx,
-            sqlx::query(
-                "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
-                                    probability_override_pct, owner_user_id, expected_close_on,
-                                    planned_start_on, planned_weeks, brief_goals,
-                                    brief_priorities, brief_context, notes, stage_entered_at,
-                                    created_at, updated_at, closed_at, lost_reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15,
-                         $16, $17, $18)",
-            )
-            .bind(workspace_id)
-            .bind(client_id)
-            .bind(&title)
-            .bind(value)
-            .bind(stage_ids[stage])
-            .bind(probability_override)
-            .bind(owner)
-            .bind(expected_close.to_string())
-            .bind(start.to_string())
-            .bind(weeks)
-            .bind(&goals)
-            .bind(priorities)
-            .bind(&context)
-            .bind(entered_at)
-            .bind(created_at)
-            .bind(entered_at)
-            .bind(closed_at)
-            .bind((kind == "lost").then(|| LOST_REASONS[i % LOST_REASONS.len()])),
+        staff(
+            w,
+            rng,
+            team,
+            &plan,
+            project_id,
+            tentative_deal_id,
+            &mut load,
+            now_ms,
         )
         .await?;
-        for &(skill, minutes) in &lines {
-            sqlx::query(
-                "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes)
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(workspace_id)
-            .bind(deal_id)
-            .bind(skill_ids[skill])
-            .bind(minutes)
-            .execute(&mut **w.tx)
-            .await?;
+    }
+    Ok(())
+}
+
+/// Draws deal `i`: stage, client, owner, estimate, value, dates and brief.
+fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, now_ms: i64) -> DealPlan {
+    let today = Date::from_unix_ms(now_ms);
+    let Team {
+        owner_ids, clients, ..
+    } = team;
+    let stage = STAGE_CYCLE[i % STAGE_CYCLE.len()];
+    let (template, template_skills) = DEAL_TEMPLATES[(i * 5 + i / 12) % DEAL_TEMPLATES.len()];
+    let (client_id, client_name) = &clients[(i * 7 + i / 3) % clients.len()];
+    let owner = owner_ids[i % owner_ids.len()];
+    let title = if i / DEAL_TEMPLATES.len() % 3 == 1 {
+        format!("{template} — phase 2")
+    } else {
+        template.to_string()
+    };
+
+    let mut lines: Vec<(usize, i64)> = Vec::new();
+    for (k, skill) in template_skills.iter().enumerate() {
+        if k > 1 && rng.chance(25) {
+            continue;
         }
+        let hours = rng.range(5, 40) * 8;
+        lines.push((skill_index(skill), hours * 60));
+    }
+    let sell: i64 = lines
+        .iter()
+        .map(|&(s, minutes)| minutes * SKILLS[s].2 * 100 / 60)
+        .sum();
+    let value = (sell * rng.range(90, 125) / 100 / 50_000).max(1) * 50_000;
+    let probability_override = if stage < 4 && rng.chance(12) {
+        Some(rng.range(1, 19) * 5)
+    } else {
+        None
+    };
+    let weeks = rng.range(4, 14);
+    let (kind, entered_at, closed_at, expected_close, start) = match STAGES[stage].2 {
+        "open" => {
+            // Most deals move on in time; about one in five sits past its stage's limit.
+            let limit = STAGES[stage].3.unwrap_or(14);
+            let days = if rng.chance(20) {
+                rng.range(limit + 1, limit + 20)
+            } else {
+                rng.range(0, limit - 1)
+            };
+            let entered = now_ms - days * MS_PER_DAY - rng.range(0, 86_000_000);
+            let close = today.add_days(rng.range(3, 75) as i32);
+            let start = close.add_days(rng.range(7, 21) as i32).week_start(1);
+            ("open", entered, None, close, start)
+        }
+        kind => {
+            let closed = now_ms - rng.range(10, 70) * MS_PER_DAY;
+            let close = Date::from_unix_ms(closed);
+            let start = close.add_days(7).week_start(1);
+            (kind, closed, Some(closed), close, start)
+        }
+    };
+    let created_at = entered_at - rng.range(0, 40) * MS_PER_DAY;
+    let goals = format!(
+        "{client_name} wants a {} that lifts conversion and is easy for their team to run.",
+        template.to_lowercase()
+    );
+    let priorities = "1. Launch before the season starts. 2. Accessible (WCAG 2.2 AA). 3. Editable without developers.";
+    let context = format!(
+        "Met through a referral. Decision maker is the head of marketing; procurement needs three quotes. Budget signalled around {}k.",
+        value / 100_000
+    );
+    DealPlan {
+        stage,
+        client_id: *client_id,
+        client_name: client_name.clone(),
+        owner,
+        title,
+        lines,
+        value,
+        probability_override,
+        weeks,
+        kind,
+        entered_at,
+        closed_at,
+        expected_close,
+        start,
+        created_at,
+        goals,
+        priorities,
+        context,
+        lost_reason: (kind == "lost").then(|| LOST_REASONS[i % LOST_REASONS.len()]),
+    }
+}
+
+/// Writes a drawn deal with its estimate lines and its history; answers its id.
+async fn insert_deal(
+    w: &mut Writer<'_, '_>,
+    team: &Team,
+    plan: &DealPlan,
+) -> Result<i64, sqlx::Error> {
+    let workspace_id = w.workspace_id;
+    let DealPlan {
+        stage,
+        client_id,
+        owner,
+        ref title,
+        ref lines,
+        value,
+        probability_override,
+        weeks,
+        entered_at,
+        closed_at,
+        expected_close,
+        start,
+        created_at,
+        ref goals,
+        priorities,
+        ref context,
+        lost_reason,
+        ..
+    } = *plan;
+    let Team {
+        skill_ids,
+        stage_ids,
+        ..
+    } = team;
+    let deal_id = insert_id(
+        w.tx,
+        sqlx::query(
+            "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
+                                probability_override_pct, owner_user_id, expected_close_on,
+                                planned_start_on, planned_weeks, brief_goals,
+                                brief_priorities, brief_context, notes, stage_entered_at,
+                                created_at, updated_at, closed_at, lost_reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15,
+                     $16, $17, $18)",
+        )
+        .bind(workspace_id)
+        .bind(client_id)
+        .bind(title)
+        .bind(value)
+        .bind(stage_ids[stage])
+        .bind(probability_override)
+        .bind(owner)
+        .bind(expected_close.to_string())
+        .bind(start.to_string())
+        .bind(weeks)
+        .bind(goals)
+        .bind(priorities)
+        .bind(context)
+        .bind(entered_at)
+        .bind(created_at)
+        .bind(entered_at)
+        .bind(closed_at)
+        .bind(lost_reason),
+    )
+    .await?;
+    for &(skill, minutes) in lines {
+        sqlx::query(
+            "INSERT INTO deal_estimate_lines (workspace_id, deal_id, skill_id, minutes)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(workspace_id)
+        .bind(deal_id)
+        .bind(skill_ids[skill])
+        .bind(minutes)
+        .execute(&mut **w.tx)
+        .await?;
+    }
+    w.event(
+        Some(owner),
+        "deal",
+        deal_id,
+        "created",
+        json!({ "title": title, "value_minor": value, "stage": STAGES[0].0 }),
+        created_at,
+    );
+    if stage > 0 {
         w.event(
             Some(owner),
             "deal",
             deal_id,
-            "created",
-            json!({ "title": title, "value_minor": value, "stage": STAGES[0].0 }),
-            created_at,
+            "stage_changed",
+            json!({ "stage": STAGES[stage].0 }),
+            entered_at,
         );
-        if stage > 0 {
-            w.event(
-                Some(owner),
-                "deal",
-                deal_id,
-                "stage_changed",
-                json!({ "stage": STAGES[stage].0 }),
-                entered_at,
-            );
-        }
-        w.report.deals += 1;
+    }
+    w.report.deals += 1;
 
-        // Staffing: confirmed for won deals (on their project), tentative for deals in
-        // negotiation, none before.
-        let staffed = match kind {
-            "won" => {
-                let ends = start.add_days(7 * weeks as i32 - 3);
-                let status =
-                    crate::domain::project::ProjectStatus::of_new_project(start, today).as_str();
-                let project_id = insert_id(
-                    w.tx,
-                    sqlx::query(
-                        "INSERT INTO projects (workspace_id, deal_id, client_id, name,
-                                               budget_minor, starts_on, ends_on, pm_user_id,
-                                               status, brief_goals, brief_priorities,
-                                               brief_context, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(workspace_id)
-                    .bind(deal_id)
-                    .bind(client_id)
-                    .bind(format!("{client_name} — {title}"))
-                    .bind(value)
-                    .bind(start.to_string())
-                    .bind(ends.to_string())
-                    .bind(status)
-                    .bind(&goals)
-                    .bind(priorities)
-                    .bind(&context)
-                    .bind(closed_at.unwrap_or(now_ms)),
-                )
-                .await?;
-                w.event(
-                    Some(owner),
-                    "project",
-                    project_id,
-                    "created",
-                    json!({ "deal_id": deal_id, "budget_minor": value }),
-                    closed_at.unwrap_or(now_ms),
-                );
-                w.report.projects += 1;
-                Some((Some(project_id), None))
+    Ok(deal_id)
+}
+
+/// Writes the project of a won deal; answers its id.
+async fn insert_project(
+    w: &mut Writer<'_, '_>,
+    plan: &DealPlan,
+    deal_id: i64,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    let workspace_id = w.workspace_id;
+    let today = Date::from_unix_ms(now_ms);
+    let DealPlan {
+        client_id,
+        ref client_name,
+        ref title,
+        value,
+        weeks,
+        closed_at,
+        start,
+        ref goals,
+        priorities,
+        ref context,
+        owner,
+        ..
+    } = *plan;
+    let ends = start.add_days(7 * weeks as i32 - 3);
+    let status = crate::domain::project::ProjectStatus::of_new_project(start, today).as_str();
+    let project_id = insert_id(
+        w.tx,
+        sqlx::query(
+            "INSERT INTO projects (workspace_id, deal_id, client_id, name,
+                                       budget_minor, starts_on, ends_on, pm_user_id,
+                                       status, brief_goals, brief_priorities,
+                                       brief_context, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12)",
+        )
+        .bind(workspace_id)
+        .bind(deal_id)
+        .bind(client_id)
+        .bind(format!("{client_name} — {title}"))
+        .bind(value)
+        .bind(start.to_string())
+        .bind(ends.to_string())
+        .bind(status)
+        .bind(goals)
+        .bind(priorities)
+        .bind(context)
+        .bind(closed_at.unwrap_or(now_ms)),
+    )
+    .await?;
+    w.event(
+        Some(owner),
+        "project",
+        project_id,
+        "created",
+        json!({ "deal_id": deal_id, "budget_minor": value }),
+        closed_at.unwrap_or(now_ms),
+    );
+    w.report.projects += 1;
+    Ok(project_id)
+}
+
+/// Staffs a deal week by week on the least loaded people with each skill: on its project
+/// (confirmed, with time logged on past weekdays) or tentatively on the deal itself.
+#[allow(clippy::too_many_arguments)]
+async fn staff(
+    w: &mut Writer<'_, '_>,
+    rng: &mut SplitMix,
+    team: &Team,
+    plan: &DealPlan,
+    project_id: Option<i64>,
+    tentative_deal_id: Option<i64>,
+    load: &mut BTreeMap<(usize, i32), i64>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let workspace_id = w.workspace_id;
+    let today = Date::from_unix_ms(now_ms);
+    let people = &team.people;
+    let DealPlan {
+        ref lines,
+        weeks,
+        start,
+        ..
+    } = *plan;
+    let mut cells: BTreeMap<(usize, i32), i64> = BTreeMap::new();
+    for &(skill, minutes) in lines {
+        let candidates: Vec<usize> = people
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.skills.contains(&skill) && p.capacity > 0)
+            .map(|(ix, _)| ix)
+            .collect();
+        if candidates.is_empty() {
+            continue;
+        }
+        let per_week = minutes / weeks;
+        let mut remainder = minutes - per_week * weeks;
+        for week_ix in 0..weeks as i32 {
+            let week = start.add_days(7 * week_ix).days();
+            let mut amount = per_week;
+            if remainder > 0 {
+                amount += remainder;
+                remainder = 0;
             }
-            "open" if stage == 3 => Some((None, Some(deal_id))),
-            _ => None,
-        };
-        let Some((project_id, tentative_deal_id)) = staffed else {
+            // The least loaded person with the skill this week takes the work.
+            let &who = candidates
+                .iter()
+                .min_by_key(|&&ix| {
+                    let used = load.get(&(ix, week)).copied().unwrap_or(0);
+                    (used * 100 / people[ix].capacity, ix)
+                })
+                .expect("candidates is not empty");
+            if project_id.is_some() {
+                *load.entry((who, week)).or_default() += amount;
+            }
+            *cells.entry((who, week)).or_default() += amount;
+        }
+    }
+    for (&(who, week), &minutes) in &cells {
+        let minutes = minutes.min(10_080);
+        sqlx::query(
+            "INSERT INTO allocations (workspace_id, person_id, project_id, deal_id, week,
+                                      minutes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(workspace_id)
+        .bind(people[who].id)
+        .bind(project_id)
+        .bind(tentative_deal_id)
+        .bind(Date::from_days(week).to_string())
+        .bind(minutes)
+        .bind(now_ms)
+        .execute(&mut **w.tx)
+        .await?;
+        w.report.allocations += 1;
+
+        // Time logged on past weekdays of confirmed work.
+        let Some(project_id) = project_id else {
             continue;
         };
-        let mut cells: BTreeMap<(usize, i32), i64> = BTreeMap::new();
-        for &(skill, minutes) in &lines {
-            let candidates: Vec<usize> = people
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.skills.contains(&skill) && p.capacity > 0)
-                .map(|(ix, _)| ix)
-                .collect();
-            if candidates.is_empty() {
+        let daily = minutes / 5;
+        for day in 0..5 {
+            let worked_on = Date::from_days(week).add_days(day);
+            if worked_on >= today || daily < 15 || rng.chance(15) {
                 continue;
             }
-            let per_week = minutes / weeks;
-            let mut remainder = minutes - per_week * weeks;
-            for week_ix in 0..weeks as i32 {
-                let week = start.add_days(7 * week_ix).days();
-                let mut amount = per_week;
-                if remainder > 0 {
-                    amount += remainder;
-                    remainder = 0;
-                }
-                // The least loaded person with the skill this week takes the work.
-                let &who = candidates
-                    .iter()
-                    .min_by_key(|&&ix| {
-                        let used = load.get(&(ix, week)).copied().unwrap_or(0);
-                        (used * 100 / people[ix].capacity, ix)
-                    })
-                    .expect("candidates is not empty");
-                if project_id.is_some() {
-                    *load.entry((who, week)).or_default() += amount;
-                }
-                *cells.entry((who, week)).or_default() += amount;
-            }
-        }
-        for (&(who, week), &minutes) in &cells {
-            let minutes = minutes.min(10_080);
+            let logged = ((daily + rng.range(-60, 60)).clamp(15, 600) / 15) * 15;
             sqlx::query(
-                "INSERT INTO allocations (workspace_id, person_id, project_id, deal_id, week,
-                                          minutes, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on,
+                                           minutes, note, billable, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(workspace_id)
-            .bind(people[who].id)
             .bind(project_id)
-            .bind(tentative_deal_id)
-            .bind(Date::from_days(week).to_string())
-            .bind(minutes)
-            .bind(now_ms)
+            .bind(people[who].id)
+            .bind(worked_on.to_string())
+            .bind(logged)
+            .bind("")
+            .bind(i64::from(!rng.chance(10)))
+            .bind(worked_on.unix_ms() + 17 * 3_600_000)
             .execute(&mut **w.tx)
             .await?;
-            w.report.allocations += 1;
-
-            // Time logged on past weekdays of confirmed work.
-            let Some(project_id) = project_id else {
-                continue;
-            };
-            let daily = minutes / 5;
-            for day in 0..5 {
-                let worked_on = Date::from_days(week).add_days(day);
-                if worked_on >= today || daily < 15 || rng.chance(15) {
-                    continue;
-                }
-                let logged = ((daily + rng.range(-60, 60)).clamp(15, 600) / 15) * 15;
-                sqlx::query(
-                    "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on,
-                                               minutes, note, billable, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(workspace_id)
-                .bind(project_id)
-                .bind(people[who].id)
-                .bind(worked_on.to_string())
-                .bind(logged)
-                .bind("")
-                .bind(i64::from(!rng.chance(10)))
-                .bind(worked_on.unix_ms() + 17 * 3_600_000)
-                .execute(&mut **w.tx)
-                .await?;
-                w.report.time_entries += 1;
-            }
+            w.report.time_entries += 1;
         }
     }
     Ok(())
