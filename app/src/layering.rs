@@ -129,6 +129,26 @@ fn only_the_database_module_names_the_database() {
 }
 
 #[test]
+fn repositories_only_read_and_write_rows() {
+    // Transactions, events and live publishing belong to the services.
+    for name in [
+        "db.write()",
+        "begin_write",
+        "events::append",
+        "live.publish",
+        "caller.can(",
+    ] {
+        let found = lines_naming("server", name, |path, _| {
+            !path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .is_some_and(|f| f.ends_with("_repo.rs"))
+        });
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}
+
+#[test]
 fn server_functions_call_services_not_repositories() {
     let found = lines_naming("api", "_repo::", |_, _| false);
     assert!(found.is_empty(), "{found:#?}");

@@ -4,10 +4,7 @@
 //! (upload names are unique across workspaces).
 
 use crate::domain::money::Currency;
-use crate::server::client_repo;
-use crate::server::context::Caller;
 use crate::server::db::Conn;
-use crate::server::events;
 use std::collections::{HashMap, HashSet};
 
 /// A stage an imported deal may be put in.
@@ -263,68 +260,69 @@ pub async fn store_result(
     Ok(())
 }
 
-/// Adds `people` to the caller's team with their skills (new skill names become skills
-/// of the workspace) and an `imported` event each, in the caller's transaction; answers
-/// how many were added.
-pub async fn insert_people(
+/// The workspace's skills by lower-cased name: id. (Lower-cased here, not in SQL:
+/// SQLite's lower() folds ASCII only.)
+pub async fn skill_ids(
     conn: &mut Conn,
-    caller: &Caller,
-    people: Vec<NewPerson>,
-    now_ms: i64,
-) -> Result<i64, sqlx::Error> {
-    let mut created = 0;
-    // Lower-cased here, not in SQL: SQLite's lower() folds ASCII only.
-    let mut skill_ids: HashMap<String, i64> =
+    workspace_id: i64,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    Ok(
         sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM skills WHERE workspace_id = $1")
-            .bind(caller.workspace_id)
+            .bind(workspace_id)
             .fetch_all(&mut *conn)
             .await?
             .into_iter()
             .map(|(name, id)| (name.to_lowercase(), id))
-            .collect();
-    for p in people {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO people (workspace_id, name, email, title, weekly_capacity_minutes,
-                                     cost_rate_minor, bill_rate_minor, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(caller.workspace_id)
-        .bind(&p.name)
-        .bind(&p.email)
-        .bind(&p.title)
-        .bind(p.weekly_minutes)
-        .bind(p.cost_rate_minor)
-        .bind(p.bill_rate_minor)
-        .bind(now_ms)
-        .fetch_one(&mut *conn)
-        .await?;
-        for s in &p.skills {
-            let skill = match skill_ids.get(&s.to_lowercase()) {
-                Some(id) => *id,
-                None => {
-                    let sid = insert_skill(conn, caller.workspace_id, s).await?;
-                    skill_ids.insert(s.to_lowercase(), sid);
-                    sid
-                }
-            };
-            sqlx::query(
-                "INSERT INTO person_skills (person_id, skill_id, workspace_id) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(skill)
-            .bind(caller.workspace_id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        let after = serde_json::json!({ "name": p.name, "skills": p.skills });
-        events::append(conn, imported(caller, "person", id, after), now_ms).await?;
-        created += 1;
-    }
-    Ok(created)
+            .collect(),
+    )
+}
+
+/// Adds a person to the workspace; answers their id.
+pub async fn insert_person(
+    conn: &mut Conn,
+    workspace_id: i64,
+    p: &NewPerson,
+    now_ms: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO people (workspace_id, name, email, title, weekly_capacity_minutes,
+                                 cost_rate_minor, bill_rate_minor, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(&p.name)
+    .bind(&p.email)
+    .bind(&p.title)
+    .bind(p.weekly_minutes)
+    .bind(p.cost_rate_minor)
+    .bind(p.bill_rate_minor)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// Gives a person of the workspace a skill.
+pub async fn add_person_skill(
+    conn: &mut Conn,
+    workspace_id: i64,
+    person_id: i64,
+    skill_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO person_skills (person_id, skill_id, workspace_id) VALUES ($1, $2, $3)")
+        .bind(person_id)
+        .bind(skill_id)
+        .bind(workspace_id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
 }
 
 /// Adds the skill `name` to the workspace; answers its id.
-async fn insert_skill(conn: &mut Conn, workspace_id: i64, name: &str) -> Result<i64, sqlx::Error> {
+pub async fn insert_skill(
+    conn: &mut Conn,
+    workspace_id: i64,
+    name: &str,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("INSERT INTO skills (workspace_id, name) VALUES ($1, $2) RETURNING id")
         .bind(workspace_id)
         .bind(name)
@@ -332,79 +330,32 @@ async fn insert_skill(conn: &mut Conn, workspace_id: i64, name: &str) -> Result<
         .await
 }
 
-/// Adds `deals` to the caller's pipeline — each for the client of its name, added first
-/// if the workspace has none — with an `imported` event each, in the caller's
-/// transaction; answers how many were added.
-pub async fn insert_deals(
+/// Adds a deal of client `client_id` to the workspace's pipeline; answers its id.
+pub async fn insert_deal(
     conn: &mut Conn,
-    caller: &Caller,
-    deals: Vec<NewDeal>,
+    workspace_id: i64,
+    client_id: i64,
+    d: &NewDeal,
     now_ms: i64,
 ) -> Result<i64, sqlx::Error> {
-    let mut created = 0;
-    for d in deals {
-        let client_id = match client_repo::by_name(conn, caller.workspace_id, &d.client).await? {
-            Some((id, _)) => id,
-            None => {
-                let client = client_repo::NewClient {
-                    name: &d.client,
-                    contact_name: "",
-                    contact_email: "",
-                };
-                let id = client_repo::insert_row(
-                    conn,
-                    caller.workspace_id,
-                    caller.user_id,
-                    client,
-                    now_ms,
-                )
-                .await?;
-                let created = client_repo::created_event(caller, id, client.name);
-                events::append(conn, created, now_ms).await?;
-                id
-            }
-        };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
-                                    probability_override_pct, owner_user_id, expected_close_on,
-                                    planned_start_on, planned_weeks, stage_entered_at, created_at,
-                                    updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
-        )
-        .bind(caller.workspace_id)
-        .bind(client_id)
-        .bind(&d.title)
-        .bind(d.value_minor)
-        .bind(d.stage_id)
-        .bind(d.probability)
-        .bind(d.owner_user_id)
-        .bind(&d.expected_close_on)
-        .bind(&d.planned_start_on)
-        .bind(d.planned_weeks)
-        .bind(now_ms)
-        .fetch_one(&mut *conn)
-        .await?;
-        let after = serde_json::json!({ "title": d.title, "value_minor": d.value_minor });
-        events::append(conn, imported(caller, "deal", id, after), now_ms).await?;
-        created += 1;
-    }
-    Ok(created)
-}
-
-/// The `imported` event of one written row.
-fn imported<'a>(
-    caller: &Caller,
-    entity: &'a str,
-    entity_id: i64,
-    after: serde_json::Value,
-) -> events::NewEvent<'a> {
-    events::NewEvent {
-        workspace_id: caller.workspace_id,
-        actor_user_id: Some(caller.user_id),
-        entity,
-        entity_id,
-        action: "imported",
-        before: None,
-        after: Some(after),
-    }
+    sqlx::query_scalar(
+        "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
+                                probability_override_pct, owner_user_id, expected_close_on,
+                                planned_start_on, planned_weeks, stage_entered_at, created_at,
+                                updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(client_id)
+    .bind(&d.title)
+    .bind(d.value_minor)
+    .bind(d.stage_id)
+    .bind(d.probability)
+    .bind(d.owner_user_id)
+    .bind(&d.expected_close_on)
+    .bind(&d.planned_start_on)
+    .bind(d.planned_weeks)
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await
 }

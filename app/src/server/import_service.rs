@@ -6,6 +6,7 @@
 use super::export_service::decimal;
 use super::import_rows::{check, check_all, Checked, ImportKind};
 use crate::error::AppError;
+use crate::server::client_repo;
 use crate::server::context::{self, Caller};
 use crate::server::db::{Database, WriteTx};
 use crate::server::events;
@@ -279,8 +280,8 @@ impl Run<'_> {
         received: i64,
     ) -> Result<(ImportResult, i64), AppError> {
         let (caller, now) = (self.caller, self.now);
-        let mut created = import_repo::insert_people(tx, caller, people, now).await?;
-        created += import_repo::insert_deals(tx, caller, deals, now).await?;
+        let mut created = write_people(tx, caller, people, now).await?;
+        created += write_deals(tx, caller, deals, now).await?;
         let outcome = ImportResult {
             received,
             done: true,
@@ -379,5 +380,93 @@ fn preview(
                 ]
             })
             .collect()
+    }
+}
+
+/// Adds `people` to the caller's team with their skills (new skill names become skills of
+/// the workspace) and an `imported` event each, in the caller's transaction; answers how
+/// many were added.
+async fn write_people(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    people: Vec<NewPerson>,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    let ws = caller.workspace_id;
+    let mut created = 0;
+    let mut skill_ids = import_repo::skill_ids(tx, ws).await?;
+    for p in people {
+        let id = import_repo::insert_person(tx, ws, &p, now_ms).await?;
+        for s in &p.skills {
+            let skill = match skill_ids.get(&s.to_lowercase()) {
+                Some(id) => *id,
+                None => {
+                    let sid = import_repo::insert_skill(tx, ws, s).await?;
+                    skill_ids.insert(s.to_lowercase(), sid);
+                    sid
+                }
+            };
+            import_repo::add_person_skill(tx, ws, id, skill).await?;
+        }
+        let after = serde_json::json!({ "name": p.name, "skills": p.skills });
+        events::append(tx, imported(caller, "person", id, after), now_ms).await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// Adds `deals` to the caller's pipeline — each for the client of its name, added first
+/// (with its `created` event) if the workspace has none — with an `imported` event each,
+/// in the caller's transaction; answers how many were added.
+async fn write_deals(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    deals: Vec<NewDeal>,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    let ws = caller.workspace_id;
+    let mut created = 0;
+    for d in deals {
+        let client_id = match client_repo::by_name(tx, ws, &d.client).await? {
+            Some((id, _)) => id,
+            None => {
+                let client = client_repo::NewClient {
+                    name: &d.client,
+                    contact_name: "",
+                    contact_email: "",
+                };
+                let id = client_repo::insert_row(tx, ws, caller.user_id, client, now_ms).await?;
+                events::append(
+                    tx,
+                    client_repo::created_event(caller, id, client.name),
+                    now_ms,
+                )
+                .await?;
+                id
+            }
+        };
+        let id = import_repo::insert_deal(tx, ws, client_id, &d, now_ms).await?;
+        let after = serde_json::json!({ "title": d.title, "value_minor": d.value_minor });
+        events::append(tx, imported(caller, "deal", id, after), now_ms).await?;
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// The `imported` event of one written row.
+fn imported<'a>(
+    caller: &Caller,
+    entity: &'a str,
+    entity_id: i64,
+    after: serde_json::Value,
+) -> events::NewEvent<'a> {
+    events::NewEvent {
+        workspace_id: caller.workspace_id,
+        actor_user_id: Some(caller.user_id),
+        entity,
+        entity_id,
+        action: "imported",
+        before: None,
+        after: Some(after),
     }
 }
