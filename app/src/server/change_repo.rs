@@ -107,10 +107,7 @@ pub async fn names(
     conn: &mut Conn,
     workspace_id: i64,
 ) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), sqlx::Error> {
-    let skills = sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let skills = crate::server::skill_repo::all(&mut *conn, workspace_id).await?;
     let people = sqlx::query_as("SELECT id, name FROM people WHERE workspace_id = $1")
         .bind(workspace_id)
         .fetch_all(&mut *conn)

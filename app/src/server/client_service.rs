@@ -45,7 +45,7 @@ pub async fn detail(caller: &Caller, client_id: i64) -> Result<ClientDetail, App
         deals.iter_mut().for_each(|d| d.value_minor = None);
         projects.iter_mut().for_each(|p| p.budget_minor = None);
     }
-    let owners = board_repo::owners(&pool, caller.workspace_id).await?;
+    let owners = crate::server::user_repo::owners(&pool, caller.workspace_id).await?;
     Ok(ClientDetail {
         id: client_id,
         name: client.name,
@@ -101,7 +101,7 @@ pub async fn update(
         ));
     }
     if let Some(owner) = edit.owner_user_id {
-        if !board_repo::is_owner(&mut *tx, caller.workspace_id, owner).await? {
+        if !crate::server::user_repo::is_owner(&mut *tx, caller.workspace_id, owner).await? {
             return Err(AppError::invalid(
                 "owner",
                 "is not an active user of this workspace",

@@ -76,28 +76,6 @@ pub async fn estimate_lines<'e>(
         .collect())
 }
 
-/// The workspace's skills by id: (id, name).
-pub async fn skills_by_id<'e>(
-    conn: impl crate::server::db::Executor<'e>,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY id")
-        .bind(workspace_id)
-        .fetch_all(conn)
-        .await
-}
-
-/// The workspace's skill names, in no particular order: (id, name).
-pub async fn skill_names<'e>(
-    conn: impl crate::server::db::Executor<'e>,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_all(conn)
-        .await
-}
-
 /// The workspace's active people with each of their skills, by name: (person id, name,
 /// skill id), one row per person and skill.
 pub async fn skilled_people<'e>(

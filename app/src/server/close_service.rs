@@ -15,7 +15,7 @@ use crate::server::capacity_repo::{self, Horizon};
 use crate::server::close_repo::{self, first_week};
 use crate::server::context::{self, Caller};
 use crate::server::db::Conn;
-use crate::server::{board_repo, capacity_cache, deal_service, events};
+use crate::server::{board_repo, capacity_cache, deal_service, events, skill_repo};
 use crate::shared::board::{DealCard, StageSummary};
 use crate::shared::close::{
     parse_staffing, CheckReport, CloseDialogData, CloseOutcome, ClosePerson,
@@ -171,7 +171,7 @@ async fn candidates(
     deal: &OpenDeal,
 ) -> Result<(Vec<(i64, String)>, Vec<ClosePerson>), AppError> {
     let wanted: Vec<i64> = deal.demand.lines.iter().map(|l| l.skill).collect();
-    let skills = close_repo::skills_by_id(&mut *conn, caller.workspace_id)
+    let skills = skill_repo::all(&mut *conn, caller.workspace_id)
         .await?
         .into_iter()
         .filter(|(id, _)| wanted.contains(id))
@@ -451,7 +451,7 @@ async fn check(
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?;
     let starts_on = deal.week_date(request.start_week);
-    let skill_names = close_repo::skill_names(&mut *conn, caller.workspace_id).await?;
+    let skill_names = skill_repo::all(&mut *conn, caller.workspace_id).await?;
     let report = CheckReport {
         capacity: evaluation.capacity.verdict,
         margin_bp: evaluation.margin.margin_bp,

@@ -121,17 +121,6 @@ pub async fn history<'e>(
     .await
 }
 
-/// The skills an estimate line may name: the workspace's, (id, name), in no order.
-pub async fn skills<'e>(
-    conn: impl crate::server::db::Executor<'e>,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_all(conn)
-        .await
-}
-
 /// The estimate lines of a deal already found in the workspace: (skill id, minutes), by
 /// skill id.
 pub async fn estimate_lines<'e>(

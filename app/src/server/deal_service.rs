@@ -35,7 +35,7 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
     let drawer = deal_repo::drawer(&mut conn, caller.workspace_id, card, stage.kind).await?;
     let events = deal_repo::history(&mut *conn, caller.workspace_id, deal_id).await?;
     let clients = board_repo::clients(&mut *conn, caller.workspace_id).await?;
-    let users = board_repo::users(&mut *conn, caller.workspace_id).await?;
+    let users = crate::server::user_repo::users(&mut *conn, caller.workspace_id).await?;
     let owners: Vec<(i64, String)> = users
         .iter()
         .filter(|u| u.2)
@@ -147,10 +147,12 @@ pub async fn update(
         validate::amount("value", &edit.value, &Currency::new(&currency))?
     };
     let client_id = drawer_client(&mut tx, caller, edit.client_id, &edit.new_client, now).await?;
-    let skills = deal_repo::skills(&mut *tx, caller.workspace_id).await?;
+    let skills = crate::server::skill_repo::all(&mut *tx, caller.workspace_id).await?;
     check_skills(&edit.estimate_minutes, &skills)?;
     let estimate_before = deal_repo::estimate_lines(&mut *tx, caller.workspace_id, deal_id).await?;
-    if !board_repo::is_owner(&mut *tx, caller.workspace_id, edit.owner_user_id).await? {
+    if !crate::server::user_repo::is_owner(&mut *tx, caller.workspace_id, edit.owner_user_id)
+        .await?
+    {
         return Err(AppError::invalid(
             "owner",
             "is not an active user of this workspace",

@@ -40,6 +40,7 @@ pub mod project_service;
 pub mod role_repo;
 pub mod seed;
 pub mod sign_in_service;
+pub mod skill_repo;
 pub mod state;
 pub mod team_service;
 pub mod time_repo;

@@ -69,14 +69,6 @@ pub async fn active_person(
     .await
 }
 
-/// The workspace's skills: (id, name), in no particular order.
-pub async fn skills(conn: &mut Conn, workspace_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1")
-        .bind(workspace_id)
-        .fetch_all(&mut *conn)
-        .await
-}
-
 /// The workspace's active people: (id, name, weekly capacity in minutes).
 pub async fn active_people(
     conn: &mut Conn,

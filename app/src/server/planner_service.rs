@@ -149,7 +149,7 @@ async fn team(
     ws: i64,
     only: Option<i64>,
 ) -> Result<(Vec<(i64, String)>, Vec<PlannerPerson>), AppError> {
-    let mut skills = planner_repo::skills(conn, ws).await?;
+    let mut skills = crate::server::skill_repo::all(&mut *conn, ws).await?;
     skills.sort_by(|a, b| a.1.cmp(&b.1));
     let people_rows = planner_repo::active_people(conn, ws).await?;
     let person_skills = planner_repo::person_skills(conn, ws).await?;

@@ -150,30 +150,6 @@ pub async fn logged_minutes<'e>(
     .await
 }
 
-/// Who may be a project's manager: the workspace's active users, (id, name), by name.
-pub async fn pm_options<'e>(
-    conn: impl crate::server::db::Executor<'e>,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
-    )
-    .bind(workspace_id)
-    .fetch_all(conn)
-    .await
-}
-
-/// The workspace's skills, (id, name), by name: what a change may ask hours of.
-pub async fn skills<'e>(
-    conn: impl crate::server::db::Executor<'e>,
-    workspace_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name FROM skills WHERE workspace_id = $1 ORDER BY name")
-        .bind(workspace_id)
-        .fetch_all(conn)
-        .await
-}
-
 /// The status of project `project_id` of the workspace, if there is one.
 pub async fn status(
     conn: &mut Conn,

@@ -66,7 +66,7 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
     let (weeks, staffing) = staffing_by_week(staffing);
     let logged_minutes =
         project_repo::logged_minutes(&pool, caller.workspace_id, project_id).await?;
-    let pm_options = project_repo::pm_options(&pool, caller.workspace_id).await?;
+    let pm_options = crate::server::user_repo::owners(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
     let today = Date::from_unix_ms(context::now_ms());
@@ -84,7 +84,8 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
         cost_minor: r.cost_minor.filter(|_| costs),
         ..r
     });
-    let skills = project_repo::skills(&mut *conn, caller.workspace_id).await?;
+    let mut skills = crate::server::skill_repo::all(&mut *conn, caller.workspace_id).await?;
+    skills.sort_by(|a, b| a.1.cmp(&b.1));
     let (changes, updates, share_links) = delivery(&mut conn, caller, project_id).await?;
     Ok(ProjectDetail {
         seq,

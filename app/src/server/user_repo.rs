@@ -245,3 +245,46 @@ pub async fn person_of(
     .await?
     .flatten())
 }
+
+/// Every user of the workspace by name, with whether they are active: (id, name, active).
+pub async fn users<'e>(
+    pool: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
+        .bind(workspace_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Who may own a deal or a client's account, or manage a project: the workspace's active
+/// users by name, (id,
+/// name).
+pub async fn owners<'e>(
+    pool: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, name FROM users WHERE workspace_id = $1 AND active = 1 ORDER BY name",
+    )
+    .bind(workspace_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Whether `user_id` may own a deal or a client's account: an active user of the
+/// workspace.
+pub async fn is_owner<'e>(
+    conn: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
+    )
+    .bind(user_id)
+    .bind(workspace_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
