@@ -145,12 +145,14 @@ impl From<sqlx::Error> for AppError {
                     }
                     _ => {
                         tracing::error!(error = %db, "database error");
+                        
                         Self::Internal
                     }
                 }
             }
             other => {
                 tracing::error!(error = %other, "database error");
+                
                 Self::Internal
             }
         }

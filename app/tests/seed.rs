@@ -2,19 +2,19 @@
 #![cfg(feature = "ssr")]
 
 use app::domain::permissions::RolePreset;
+use app::server::db::Pool;
 use app::server::{db, seed};
-use sqlx::SqlitePool;
 
 const NOW_MS: i64 = 1_795_000_000_000; // 2026-11-18, a Wednesday
 
-async fn fresh_db() -> (tempfile::TempDir, SqlitePool) {
+async fn fresh_db() -> (tempfile::TempDir, Pool) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/baton.db", dir.path().display());
     let pool = db::connect_and_migrate(&url).await.unwrap();
     (dir, pool)
 }
 
-async fn count(pool: &SqlitePool, sql: &str, workspace: &str) -> i64 {
+async fn count(pool: &Pool, sql: &str, workspace: &str) -> i64 {
     sqlx::query_scalar(sql)
         .bind(workspace)
         .fetch_one(pool)

@@ -9,12 +9,12 @@
 //! cargo run --profile server-release -p baton --example close_bench [closes-per-level]
 //! ```
 
+use app::server::db::Pool;
 use app::server::{context, db, seed, state::AppState};
 use axum::body::Body;
 use axum::http::{header, Request};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -45,7 +45,7 @@ struct Rows {
 }
 
 /// One bare transaction writing a close's rows for `deal` (no reads, no checks).
-async fn bare_close(pool: &SqlitePool, ws: i64, won: i64, deal: (i64, i64), rows: &Rows, n: i64) {
+async fn bare_close(pool: &Pool, ws: i64, won: i64, deal: (i64, i64), rows: &Rows, n: i64) {
     let now = context::now_ms();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
     sqlx::query(

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 /// Everything the server reads from its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// `DATABASE_URL`: where the SQLite database lives.
+    /// `DATABASE_URL`: the SQLite file (`sqlite://PATH`, the default) or the PostgreSQL
+    /// database (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`) Baton serves from.
     pub database_url: String,
     /// `BATON_ADDR`: the address to listen on.
     pub addr: SocketAddr,
@@ -57,22 +58,10 @@ impl Config {
     }
 }
 
-/// Refuses a `DATABASE_URL` this build cannot serve from, before anything is created: a
-/// URL of another database would otherwise be taken for a file path.
+/// Refuses a `DATABASE_URL` Baton cannot serve from, before anything is created: a URL of
+/// another database, or a malformed one, would otherwise be taken for a file path.
 fn check_database_url(url: &str) -> Result<(), String> {
-    let scheme = url
-        .split_once(':')
-        .map(|(scheme, _)| scheme.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("sqlite") if url.len() > "sqlite:".len() => Ok(()),
-        Some("postgres" | "postgresql") => Err(format!(
-            "DATABASE_URL: `{url}` is a PostgreSQL URL; this build of Baton serves from SQLite \
-             only (sqlite://PATH)"
-        )),
-        _ => Err(format!(
-            "DATABASE_URL: `{url}` is not a database URL Baton can use (sqlite://PATH)"
-        )),
-    }
+    app::server::db::Backend::of_url(url).map(|_| ())
 }
 
 #[cfg(test)]
@@ -118,9 +107,13 @@ mod tests {
         assert!(with("sqlite://data/baton.db").is_ok());
         assert!(with("sqlite::memory:").is_ok());
         assert!(with("SQLITE:///tmp/x.db").is_ok());
+        assert!(with("postgres://postgres@127.0.0.1:5432/baton").is_ok());
+        assert!(with("postgresql://baton:secret@db.internal/baton?sslmode=require").is_ok());
         for bad in [
-            "postgres://postgres@127.0.0.1:5432/baton",
-            "postgresql://localhost/baton",
+            "postgres:",
+            "postgres:///baton",
+            "postgres://",
+            "postgres://db.internal:notaport/baton",
             "mysql://localhost/baton",
             "data/baton.db",
             "sqlite:",

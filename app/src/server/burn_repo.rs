@@ -62,7 +62,7 @@ async fn compute(
     };
     let mut projects =
         sqlx::query_as::<_, (i64, i64, String, String)>(projects_sql).bind(workspace_id);
-    type LoggedRow = (i64, i64, bool, i64, i64);
+    type LoggedRow = (i64, i64, crate::server::db::Flag, i64, i64);
     let mut logged = sqlx::query_as::<_, LoggedRow>(logged_sql).bind(workspace_id);
     let mut planned =
         sqlx::query_as::<_, (i64, String, i64, i64, i64)>(planned_sql).bind(workspace_id);
@@ -93,7 +93,7 @@ async fn compute(
         logged_by.entry(p).or_default().push(Work {
             week: 0,
             minutes,
-            billable,
+            billable: billable.into(),
             bill_rate,
             cost_rate,
         });

@@ -144,7 +144,7 @@ pub async fn history(
         Option<String>,
         Option<String>,
         Option<String>,
-        bool,
+        crate::server::db::Flag,
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT c.id, c.version, c.description, c.extra_value_minor, c.status, u.name,
@@ -191,7 +191,7 @@ pub async fn history(
             verdicts: r
                 .11
                 .and_then(|j| serde_json::from_str::<(CapacityVerdict, Option<i64>)>(&j).ok()),
-            allocations_added: r.12,
+            allocations_added: r.12.into(),
         })
         .collect())
 }

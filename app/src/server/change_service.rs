@@ -42,7 +42,7 @@ pub async fn propose(caller: &Caller, proposal: Proposal<'_>) -> Result<i64, App
     } = proposal;
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let (currency, ..) = close_repo::targets(&mut tx, caller.workspace_id).await?;
     let extra_value_minor = match extra_value.trim() {
         "" => 0,
@@ -207,7 +207,7 @@ pub async fn decide(caller: &Caller, ruling: Ruling<'_>) -> Result<(), AppError>
     let now = context::now_ms();
     // Approval books people: it takes its turn at the writer like closes, so both see
     // each other's allocations.
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let loaded = change_repo::load(&mut tx, caller.workspace_id, ruling.change_id, now).await?;
     still_proposed(&loaded)?;
     if loaded.version != ruling.version {

@@ -67,7 +67,7 @@ pub async fn detail(caller: &Caller, client_id: i64) -> Result<ClientDetail, App
 pub async fn create(caller: &Caller, client: NewClient<'_>) -> Result<CreatedClient, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     if let Some((_, existing)) =
         client_repo::by_name(&mut tx, caller.workspace_id, client.name).await?
     {
@@ -91,7 +91,7 @@ pub async fn update(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let before = client_repo::find(&mut *tx, caller.workspace_id, client_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -342,7 +342,7 @@ async fn close_in_transaction(
     let state = context::state()?;
     // Closes take their turn at the writer with the write lock held from the first read,
     // so concurrent closes see each other's project instead of failing on an upgrade.
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     if let Some(earlier) = repeated_close(&mut tx, caller, &request).await? {
         return Ok(earlier);
     }

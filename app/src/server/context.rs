@@ -69,8 +69,8 @@ pub async fn read() -> Result<sqlx::pool::PoolConnection<super::db::Db>, AppErro
 }
 
 /// A write transaction: Baton's one way to write (see [`super::db`]).
-pub async fn write() -> Result<super::db::WriteTx, AppError> {
-    state()?.db.write().await
+pub async fn write(workspace_id: i64) -> Result<super::db::WriteTx, AppError> {
+    state()?.db.write(workspace_id).await
 }
 
 /// The request being served (headers, extensions).

@@ -1,18 +1,30 @@
 //! Opening the database, and the one way Baton writes to it.
 //!
-//! SQLite runs in WAL mode with `synchronous = FULL`: a transaction is acknowledged only
-//! after its WAL frames are fsynced, so an acknowledged write survives a crash of the
-//! process and of the machine. Foreign keys are enforced.
+//! Baton runs on an embedded **SQLite** file (the default) or on **PostgreSQL** (several
+//! servers on one database). Repositories write one SQL text for both and run it through
+//! `sqlx::Any` ([`Db`]): `$n` placeholders, `RETURNING id`, 64-bit integers, text dates.
+//! Each backend has its own migrations (`app/migrations`, `app/migrations-postgres`),
+//! applied with its native driver before the pools open.
 //!
-//! **Writes** go through [`Database::write`]: one writer connection, handed out first come
-//! first served, whose transactions begin `IMMEDIATE` (the write lock taken up front). A
-//! write therefore never fails because another write is happening — it waits its turn —
-//! and never fails on a lock upgrade halfway through (SQLite's `SQLITE_BUSY` /
-//! `SQLITE_LOCKED_SHAREDCACHE` on a deferred transaction that read, then wrote).
+//! **SQLite** runs in WAL mode with `synchronous = FULL`: a transaction is acknowledged
+//! only after its WAL frames are fsynced, so an acknowledged write survives a crash of the
+//! process and of the machine. Foreign keys are enforced. Writes go through one writer
+//! connection, handed out first come first served, whose transactions begin `IMMEDIATE`
+//! (the write lock taken up front): a write never fails because another write is
+//! happening — it waits its turn — and never fails on a lock upgrade halfway through.
 //!
-//! **Reads** go through a pool of read-only connections (`query_only`): in WAL mode
-//! readers never wait for the writer, and a write sent through a reader by mistake fails
-//! loudly in every test instead of racing for the lock in production.
+//! **PostgreSQL** gives no such lock for free, so [`Database::write`] makes it explicit: a
+//! write transaction (READ COMMITTED) first takes a transaction-scoped advisory lock on
+//! its workspace (`pg_advisory_xact_lock`), so the writes of one workspace run one after
+//! the other on every server — "keep at least one admin", version guards, the next event
+//! number and an idempotent close all see the previous write committed — while different
+//! workspaces write in parallel. Every statement after the lock reads what committed
+//! before it.
+//!
+//! **Reads** go through a pool of read-only connections (SQLite `query_only`, PostgreSQL
+//! `default_transaction_read_only`): a write sent through a reader by mistake fails loudly
+//! in every test instead of racing in production. In SQLite's WAL mode readers never wait
+//! for the writer.
 //!
 //! A request holds at most one connection at a time: a handler that holds a reader and
 //! asks the pool for another can deadlock with others doing the same once the pool is
@@ -20,36 +32,102 @@
 //! quickly instead of hanging.
 
 use crate::error::AppError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Any, AnyPool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
-/// The embedded migrations (`app/migrations`).
+/// The SQLite migrations (`app/migrations`).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The database Baton runs on. Repositories name it only through these aliases, so the
-/// second backend (docs/ARCHITECTURE.md, "Repositories and the second database") changes
-/// this one place and the compiler lists every call site.
-pub type Db = Sqlite;
+/// The PostgreSQL migrations (`app/migrations-postgres`): the same schema in PostgreSQL's
+/// dialect, plus what several servers share (presence, rate limits, event notifications).
+pub static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// The database Baton runs on, whichever backend: repositories name it only through
+/// these aliases.
+pub type Db = Any;
 
 /// A connection to [`Db`] (a pooled one, or a transaction, derefs to it).
-pub type Conn = sqlx::SqliteConnection;
+pub type Conn = sqlx::AnyConnection;
 
 /// A pool of [`Conn`]s.
-pub type Pool = SqlitePool;
+pub type Pool = AnyPool;
 
 /// What a statement that changes rows answers (rows affected).
-pub type Done = sqlx::sqlite::SqliteQueryResult;
+pub type Done = sqlx::any::AnyQueryResult;
 
 /// Anything one query can run on: a pool, a connection, a transaction.
 pub trait Executor<'e>: sqlx::Executor<'e, Database = Db> {}
 
 impl<'e, T: sqlx::Executor<'e, Database = Db>> Executor<'e> for T {}
 
-/// A write transaction: the write lock is held from its first statement to commit.
-pub type WriteTx = Transaction<'static, Sqlite>;
+/// A write transaction: holds the write lock (SQLite) or its workspace's lock
+/// (PostgreSQL) from its first statement to commit.
+pub type WriteTx = Transaction<'static, Any>;
+
+pub use crate::shared::flag::Flag;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (`sqlite://PATH`).
+    Sqlite,
+    /// A PostgreSQL server (`postgres://…` or `postgresql://…`).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url`, or why Baton cannot use it (naming `DATABASE_URL`).
+    pub fn of_url(url: &str) -> Result<Self, String> {
+        let scheme = url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") if url.len() > "sqlite:".len() => Ok(Self::Sqlite),
+            Some("postgres" | "postgresql") => {
+                let rest = &url[url.find(':').map_or(0, |i| i + 1)..];
+                let host_part = rest
+                    .strip_prefix("//")
+                    .map(|r| r.split(['/', '?']).next().unwrap_or(""));
+                match host_part {
+                    Some(host) if !host.is_empty() || rest.contains("host=") => {
+                        sqlx::postgres::PgConnectOptions::from_str(url)
+                            .map(|_| Self::Postgres)
+                            .map_err(|e| {
+                                format!("DATABASE_URL: `{}` is not a usable PostgreSQL URL: {e}", redact(url))
+                            })
+                    }
+                    _ => Err(format!(
+                        "DATABASE_URL: `{}` names no PostgreSQL server (postgres://USER@HOST:PORT/DATABASE)",
+                        redact(url)
+                    )),
+                }
+            }
+            _ => Err(format!(
+                "DATABASE_URL: `{}` is not a database URL Baton can use \
+                 (sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE)",
+                redact(url)
+            )),
+        }
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// How many connections Baton opens and how long a request waits for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +135,13 @@ pub struct PoolLimits {
     /// Read-only connections. SQLite reads are CPU-bound and each connection has its own
     /// thread: a few per core keep both cores busy while one waits on the disk.
     pub readers: u32,
+    /// Write connections on PostgreSQL (writes of different workspaces run in parallel);
+    /// SQLite always has one.
+    pub writers: u32,
     /// How long a read waits for a free reader before the request answers 503.
     pub read_timeout: Duration,
-    /// How long a write waits for its turn at the writer before answering 503. Writes
-    /// take milliseconds each, so even 64 queued writers clear well within it.
+    /// How long a write waits for its turn before answering 503. Writes take
+    /// milliseconds each, so even 64 queued writers clear well within it.
     pub write_timeout: Duration,
 }
 
@@ -68,24 +149,26 @@ impl Default for PoolLimits {
     fn default() -> Self {
         Self {
             readers: 8,
+            writers: 8,
             read_timeout: Duration::from_secs(5),
             write_timeout: Duration::from_secs(10),
         }
     }
 }
 
-/// Baton's database: one writer, several readers, on the same SQLite file.
+/// Baton's database: writer(s) and readers on the same SQLite file or PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct Database {
-    reader: SqlitePool,
-    writer: SqlitePool,
+    backend: Backend,
+    reader: AnyPool,
+    writer: AnyPool,
 }
 
 /// How long SQLite itself waits for the file lock held by another process (a `baton
 /// seed` run, a backup) before a statement fails with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -103,71 +186,152 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
+/// Pool options whose every new connection first runs `settings` (SQLite pragmas, which
+/// `sqlx::Any` cannot carry in its URL; PostgreSQL session settings).
+fn pool_options(settings: &'static [&'static str]) -> AnyPoolOptions {
+    AnyPoolOptions::new().after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            for statement in settings {
+                sqlx::query(statement).execute(&mut *conn).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
+const SQLITE_SETTINGS: &[&str] = &[
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 5000",
+];
+
+const SQLITE_READER_SETTINGS: &[&str] = &[
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA query_only = ON",
+];
+
+const POSTGRES_READER_SETTINGS: &[&str] = &["SET default_transaction_read_only = on"];
+
+/// Makes the `Any` drivers (SQLite, PostgreSQL) known; idempotent.
+fn install_drivers() {
+    sqlx::any::install_default_drivers();
+}
+
 impl Database {
-    /// Opens (creating if missing, with its directory) the SQLite database at `url` and
-    /// applies every pending migration.
+    /// Opens the database at `url` (a SQLite file is created, with its directory, if
+    /// missing) and applies every pending migration of its backend.
     pub async fn open(url: &str, limits: PoolLimits) -> Result<Self, sqlx::Error> {
-        let options = options(url)?;
-        create_parent_dir(&options)?;
-        migrate(&options).await?;
-        // The writer stays open for the life of the server: it keeps the WAL index alive
-        // for the readers and never pays a reconnect on the write path.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .acquire_timeout(limits.write_timeout)
-            .connect_with(options.clone())
-            .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(limits.readers.max(1))
-            .acquire_timeout(limits.read_timeout)
-            .connect_with(options.pragma("query_only", "ON"))
-            .await?;
-        Ok(Self { reader, writer })
+        install_drivers();
+        let backend = Backend::of_url(url).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        let any = AnyConnectOptions::from_str(url)?;
+        match backend {
+            Backend::Sqlite => {
+                migrate_sqlite(url).await?;
+                // The writer stays open for the life of the server: it keeps the WAL index
+                // alive for the readers and never pays a reconnect on the write path.
+                let writer = pool_options(SQLITE_SETTINGS)
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(limits.write_timeout)
+                    .connect_with(any.clone())
+                    .await?;
+                let reader = pool_options(SQLITE_READER_SETTINGS)
+                    .max_connections(limits.readers.max(1))
+                    .acquire_timeout(limits.read_timeout)
+                    .connect_with(any)
+                    .await?;
+                Ok(Self {
+                    backend,
+                    reader,
+                    writer,
+                })
+            }
+            Backend::Postgres => {
+                migrate_postgres(url).await?;
+                let writer = pool_options(&[])
+                    .max_connections(limits.writers.max(1))
+                    .acquire_timeout(limits.write_timeout)
+                    .connect_with(any.clone())
+                    .await?;
+                let reader = pool_options(POSTGRES_READER_SETTINGS)
+                    .max_connections(limits.readers.max(1))
+                    .acquire_timeout(limits.read_timeout)
+                    .connect_with(any)
+                    .await?;
+                Ok(Self {
+                    backend,
+                    reader,
+                    writer,
+                })
+            }
+        }
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The read-only pool, for queries that each borrow a connection and give it back.
-    pub fn reader(&self) -> &SqlitePool {
+    pub fn reader(&self) -> &AnyPool {
         &self.reader
     }
 
-    /// The writer's pool (one connection), for tools that write outside a request (the
-    /// seed). Server code writes through [`Database::write`].
-    pub fn writer(&self) -> &SqlitePool {
+    /// The writers' pool, for tools that write outside a request (the seed). Server code
+    /// writes through [`Database::write`].
+    pub fn writer(&self) -> &AnyPool {
         &self.writer
     }
 
     /// One read-only connection for a request that reads several times.
-    pub async fn read(&self) -> Result<PoolConnection<Sqlite>, AppError> {
+    pub async fn read(&self) -> Result<PoolConnection<Any>, AppError> {
         Ok(self.reader.acquire().await?)
     }
 
-    /// A write transaction, after every write that asked before it.
-    pub async fn write(&self) -> Result<WriteTx, AppError> {
-        Ok(begin_write(&self.writer).await?)
+    /// A write transaction on the workspace `workspace_id`, after every write of that
+    /// workspace that asked before it (on SQLite: after every write).
+    pub async fn write(&self, workspace_id: i64) -> Result<WriteTx, AppError> {
+        Ok(begin_write(&self.writer, workspace_id).await?)
     }
 
     /// `Ok` when a reader answers a trivial query (the health check).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query_scalar::<_, i64>("SELECT 1")
+        sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")
             .fetch_one(&self.reader)
             .await
             .map(|_| ())
     }
 
-    /// Closes every connection (the WAL is checkpointed when the last one closes).
+    /// Closes every connection (SQLite checkpoints the WAL when the last one closes).
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
     }
 }
 
-/// Begins a write transaction on `pool` with the write lock taken first (`BEGIN
-/// IMMEDIATE`), so it cannot fail later on a lock upgrade.
-pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// Begins a write transaction on `pool` that cannot fail later because another write is
+/// happening: on SQLite the write lock is taken first (`BEGIN IMMEDIATE`); on PostgreSQL
+/// the transaction first waits for the advisory lock of `workspace_id` (0 for writes that
+/// belong to no workspace yet, such as the seed).
+pub async fn begin_write(pool: &AnyPool, workspace_id: i64) -> Result<WriteTx, sqlx::Error> {
+    if pool
+        .connect_options()
+        .database_url
+        .scheme()
+        .starts_with("postgres")
+    {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    } else {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 /// `Ok` when a version-guarded UPDATE changed its one row; otherwise someone changed the
@@ -184,23 +348,44 @@ pub fn changed_one(done: Done, what: &str) -> Result<(), AppError> {
 
 /// Opens a plain pool on the database at `url` (migrated), for tools and tests that read
 /// and write outside the server; their writes still begin with [`begin_write`].
-pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = options(url)?;
-    create_parent_dir(&options)?;
-    migrate(&options).await?;
-    SqlitePoolOptions::new()
+pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
+    install_drivers();
+    let backend = Backend::of_url(url).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+    let settings: &'static [&'static str] = match backend {
+        Backend::Sqlite => {
+            migrate_sqlite(url).await?;
+            SQLITE_SETTINGS
+        }
+        Backend::Postgres => {
+            migrate_postgres(url).await?;
+            &[]
+        }
+    };
+    pool_options(settings)
         .max_connections(4)
-        .connect_with(options)
+        .connect_with(AnyConnectOptions::from_str(url)?)
         .await
 }
 
-/// Applies every pending migration on a connection of its own with foreign keys off —
-/// SQLite changes a constraint by rebuilding the table, which must neither cascade
-/// deletes nor re-point the references of other tables — then, if any was applied, checks
-/// every foreign key: a migration that broke one stops the start instead of serving
-/// damaged data.
-async fn migrate(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
+/// Applies every pending PostgreSQL migration. sqlx takes an advisory lock for it, so
+/// several servers starting at once migrate once.
+async fn migrate_postgres(url: &str) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    MIGRATOR_POSTGRES.run(&mut conn).await?;
+    conn.close().await
+}
+
+/// Creates the SQLite file (and its directory) if missing, switches it to WAL (which the
+/// file remembers) and applies every pending migration on a connection of its own with
+/// foreign keys off — SQLite changes a constraint by rebuilding the table, which must
+/// neither cascade deletes nor re-point the references of other tables — then, if any
+/// was applied, checks every foreign key: a migration that broke one stops the start
+/// instead of serving damaged data.
+async fn migrate_sqlite(url: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let options = sqlite_options(url)?;
+    create_parent_dir(&options)?;
     let mut conn =
         sqlx::SqliteConnection::connect_with(&options.clone().foreign_keys(false)).await?;
     let applied = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations");
@@ -226,13 +411,19 @@ async fn migrate(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Whether a database error code says the database was busy or locked (SQLite codes 5
-/// and 6 and their extended forms such as 517): the write lock held by another process
-/// past the busy timeout. Within one server this cannot happen (one writer); across
-/// processes the request is answered 503, to be retried.
+/// Whether a database error says "busy, try again": SQLite's busy / locked codes (5, 6
+/// and their extended forms such as 517: the write lock held by another process past the
+/// busy timeout), PostgreSQL's serialization failure (40001), deadlock (40P01) and lock
+/// timeout (55P03). The request is answered 503, to be retried.
 pub fn is_busy_code(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i64>().ok())
-        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+    match code {
+        Some("40001" | "40P01" | "55P03") => true,
+        Some(code) => code
+            .parse::<i64>()
+            .ok()
+            .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +455,7 @@ mod tests {
             .map(|_| {
                 let db = db.clone();
                 tokio::spawn(async move {
-                    let mut tx = db.write().await?;
+                    let mut tx = db.write(1).await?;
                     let n: i64 = sqlx::query_scalar("SELECT n FROM counter")
                         .fetch_one(&mut *tx)
                         .await?;
@@ -293,6 +484,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/t.db", dir.path().display());
         let limits = PoolLimits {
+            writers: 1,
             readers: 1,
             read_timeout: Duration::from_millis(100),
             write_timeout: Duration::from_millis(100),
@@ -300,7 +492,7 @@ mod tests {
         let db = Database::open(&url, limits).await.unwrap();
         let _held = db.read().await.unwrap();
         assert_eq!(db.read().await.unwrap_err(), AppError::Unavailable);
-        let _tx = db.write().await.unwrap();
-        assert_eq!(db.write().await.unwrap_err(), AppError::Unavailable);
+        let _tx = db.write(1).await.unwrap();
+        assert_eq!(db.write(1).await.unwrap_err(), AppError::Unavailable);
     }
 }

@@ -315,10 +315,10 @@ pub async fn insert<'e>(
     deal: NewDeal<'_>,
     now_ms: i64,
 ) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query(
+    sqlx::query_scalar::<_, i64>(
         "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
                             stage_entered_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
     )
     .bind(workspace_id)
     .bind(deal.client_id)
@@ -327,9 +327,8 @@ pub async fn insert<'e>(
     .bind(deal.stage_id)
     .bind(deal.owner_user_id)
     .bind(now_ms)
-    .execute(conn)
-    .await?
-    .last_insert_rowid())
+    .fetch_one(conn)
+    .await
 }
 
 /// Closes the deal as lost — into stage `lost_stage_id`, with `reason` — if it still

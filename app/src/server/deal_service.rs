@@ -72,7 +72,7 @@ pub async fn move_to_stage(
 ) -> Result<DealCard, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let (row, from) = current_deal(&mut tx, caller, deal_id, version, now).await?;
     let to = board_repo::stage(&mut *tx, caller.workspace_id, stage_id)
         .await?
@@ -135,7 +135,7 @@ pub async fn update(
 ) -> Result<DealCard, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
         .await?
         .currency;
@@ -286,7 +286,7 @@ pub async fn create(
 ) -> Result<DealCard, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let currency = board_repo::workspace(&mut *tx, caller.workspace_id)
         .await?
         .currency;
@@ -325,7 +325,7 @@ pub async fn mark_lost(
 ) -> Result<DealCard, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let reason = validate::required_text("reason", reason, 500)?;
     let (_, from) = current_deal(&mut tx, caller, deal_id, version, now).await?;
     pipeline::check_mark_lost(from.kind)?;
@@ -354,7 +354,7 @@ pub async fn mark_lost(
 pub async fn archive(caller: &Caller, deal_id: i64, version: i64) -> Result<(), AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     current_deal(&mut tx, caller, deal_id, version, now).await?;
     deal_repo::archive(&mut *tx, caller.workspace_id, deal_id, version, now).await?;
     let event = deal_event(caller, deal_id, "archived", None, None);

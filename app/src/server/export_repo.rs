@@ -166,7 +166,17 @@ pub async fn time_entries(
     all: bool,
     own_person: Option<i64>,
 ) -> Result<Vec<TimeLine>, sqlx::Error> {
-    type Row = (String, String, String, String, i64, bool, String, i64, i64);
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        crate::server::db::Flag,
+        String,
+        i64,
+        i64,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.worked_on, pe.name, p.name, c.name, t.minutes, t.billable = 1, t.note,
                             pe.bill_rate_minor, pe.cost_rate_minor
@@ -188,7 +198,7 @@ pub async fn time_entries(
             project: r.2,
             client: r.3,
             minutes: r.4,
-            billable: r.5,
+            billable: r.5.into(),
             note: r.6,
             bill_rate_minor: r.7,
             cost_rate_minor: r.8,
@@ -226,7 +236,7 @@ pub async fn people(conn: &mut Conn, workspace_id: i64) -> Result<Vec<PersonLine
         i64,
         i64,
         i64,
-        bool,
+        crate::server::db::Flag,
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, name, email, title, weekly_capacity_minutes, bill_rate_minor,
@@ -246,7 +256,7 @@ pub async fn people(conn: &mut Conn, workspace_id: i64) -> Result<Vec<PersonLine
             weekly_minutes: r.4,
             bill_rate_minor: r.5,
             cost_rate_minor: r.6,
-            active: r.7,
+            active: r.7.into(),
         })
         .collect())
 }

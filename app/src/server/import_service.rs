@@ -61,7 +61,7 @@ pub async fn import_part(
     };
 
     // 1. Stage the part (a short write).
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     if let Some(done) = run.staged_answer(&mut tx).await? {
         tx.commit().await?;
         return Ok(done);
@@ -86,7 +86,7 @@ pub async fn import_part(
 
     // 3. One short write: the parts go, and the rows are written only if every one is
     // right.
-    let tx = state.db.write().await?;
+    let tx = state.db.write(caller.workspace_id).await?;
     let (outcome, written) = run.finish(tx, &bodies, records, checked).await?;
     if let Some(seq) = written {
         state.live.publish(

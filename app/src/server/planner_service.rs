@@ -334,7 +334,7 @@ pub async fn allocate(
 ) -> Result<EditOutcome, AppError> {
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     // The person is what is being edited: another workspace's is not found.
     let (person_name, _) = planner_repo::active_person(&mut tx, ws, a.person_id)
         .await?
@@ -482,7 +482,7 @@ pub async fn add_time_off(
     let reason = crate::domain::validate::optional_text("reason", request.reason, 200)?;
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let (name, capacity) = planner_repo::person(&mut tx, ws, request.person_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -534,7 +534,7 @@ pub async fn remove_time_off(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let off = planner_repo::time_off(&mut tx, ws, time_off_id)
         .await?
         .ok_or(AppError::NotFound)?;

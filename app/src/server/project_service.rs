@@ -204,7 +204,7 @@ pub async fn assign_pm(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let current = project_repo::pm(&mut tx, caller.workspace_id, project_id).await?;
     let (current_version, before) = current.ok_or(AppError::NotFound)?;
     if current_version != version {
@@ -255,7 +255,7 @@ pub async fn reopen_deal(
 
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let project = project_repo::origin(&mut tx, caller.workspace_id, project_id).await?;
     let (deal_id, name) = project.ok_or(AppError::NotFound)?;
     let deal_id = deal_id.ok_or_else(|| {

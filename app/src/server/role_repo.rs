@@ -58,15 +58,14 @@ pub async fn version(conn: &mut Conn, workspace_id: i64, role_id: i64) -> Result
 /// Adds a role with no permissions to the workspace; answers its id. A name the workspace
 /// already has is a field error on `name`.
 pub async fn insert(conn: &mut Conn, workspace_id: i64, name: &str) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
-            .bind(workspace_id)
-            .bind(name)
-            .execute(conn)
-            .await
-            .map_err(|e| unique_to_field(e, "name", "a role with this name already exists"))?
-            .last_insert_rowid(),
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO roles (workspace_id, name) VALUES ($1, $2) RETURNING id",
     )
+    .bind(workspace_id)
+    .bind(name)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| unique_to_field(e, "name", "a role with this name already exists"))
 }
 
 /// Renames a role of the workspace (its version goes up); answers the name it had. A name

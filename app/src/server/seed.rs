@@ -126,7 +126,7 @@ impl SeedReport {
 /// The check and the seed are one write transaction: two servers starting on one empty
 /// database seed it once.
 pub async fn seed_demo_if_empty(pool: &Pool, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = super::db::begin_write(pool).await?;
+    let mut tx = super::db::begin_write(pool, 0).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces")
         .fetch_one(&mut *tx)
         .await?;
@@ -144,7 +144,7 @@ pub async fn seed_demo(
     size: SeedSize,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
-    let mut tx = super::db::begin_write(pool).await?;
+    let mut tx = super::db::begin_write(pool, 0).await?;
     let report = seed_into(&mut tx, size, now_ms).await?;
     tx.commit().await?;
     Ok(report)
@@ -354,9 +354,9 @@ impl Writer<'_, '_> {
 
 async fn insert_id<'q>(
     tx: &mut sqlx::Transaction<'_, Db>,
-    query: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>,
+    query: sqlx::query::QueryScalar<'q, Db, i64, <Db as sqlx::Database>::Arguments<'q>>,
 ) -> Result<i64, sqlx::Error> {
-    Ok(query.execute(&mut **tx).await?.last_insert_rowid())
+    query.fetch_one(&mut **tx).await
 }
 
 async fn seed_workspace(
@@ -366,10 +366,10 @@ async fn seed_workspace(
 ) -> Result<SeedReport, sqlx::Error> {
     let workspace_id = insert_id(
         tx,
-        sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO workspaces (slug, name, currency, week_start, margin_target_bp,
                                      margin_floor_bp, created_at)
-             VALUES ($1, $2, $3, 1, 3500, 1500, $4)",
+             VALUES ($1, $2, $3, 1, 3500, 1500, $4) RETURNING id",
         )
         .bind(spec.slug)
         .bind(spec.name)
@@ -431,10 +431,12 @@ async fn seed_roles(w: &mut Writer<'_, '_>) -> Result<BTreeMap<&'static str, i64
     for preset in RolePreset::ALL {
         let role_id = insert_id(
             w.tx,
-            sqlx::query("INSERT INTO roles (workspace_id, name, preset) VALUES ($1, $2, $3)")
-                .bind(workspace_id)
-                .bind(preset.name())
-                .bind(preset.key()),
+            sqlx::query_scalar(
+                "INSERT INTO roles (workspace_id, name, preset) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(workspace_id)
+            .bind(preset.name())
+            .bind(preset.key()),
         )
         .await?;
         for permission in preset.permissions() {
@@ -459,9 +461,11 @@ async fn seed_skills(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
         skill_ids.push(
             insert_id(
                 w.tx,
-                sqlx::query("INSERT INTO skills (workspace_id, name) VALUES ($1, $2)")
-                    .bind(w.workspace_id)
-                    .bind(name),
+                sqlx::query_scalar(
+                    "INSERT INTO skills (workspace_id, name) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(w.workspace_id)
+                .bind(name),
             )
             .await?,
         );
@@ -545,10 +549,10 @@ async fn seed_people(
         );
         let person_id = insert_id(
             w.tx,
-            sqlx::query(
+            sqlx::query_scalar(
                 "INSERT INTO people (workspace_id, name, email, title, weekly_capacity_minutes,
                                      cost_rate_minor, bill_rate_minor, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(workspace_id)
             .bind(&name)
@@ -620,10 +624,10 @@ async fn seed_users(
     for login in spec.logins {
         let user_id = insert_id(
             w.tx,
-            sqlx::query(
+            sqlx::query_scalar(
                 "INSERT INTO users (workspace_id, person_id, email, name, password_hash, role_id,
                                     created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(workspace_id)
             .bind(person_by_name.get(login.name).copied())
@@ -673,10 +677,10 @@ async fn seed_clients(
         };
         let client_id = insert_id(
             w.tx,
-            sqlx::query(
+            sqlx::query_scalar(
                 "INSERT INTO clients (workspace_id, name, owner_user_id, health, contact_name,
                                       contact_email, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(workspace_id)
             .bind(&name)
@@ -717,10 +721,10 @@ async fn seed_stages(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
         stage_ids.push(
             insert_id(
                 w.tx,
-                sqlx::query(
+                sqlx::query_scalar(
                     "INSERT INTO stages (workspace_id, name, position, probability_pct, kind,
                                          rotting_days)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(workspace_id)
                 .bind(*name)
@@ -918,14 +922,14 @@ async fn insert_deal(
     } = team;
     let deal_id = insert_id(
         w.tx,
-        sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
                                 probability_override_pct, owner_user_id, expected_close_on,
                                 planned_start_on, planned_weeks, brief_goals,
                                 brief_priorities, brief_context, notes, stage_entered_at,
                                 created_at, updated_at, closed_at, lost_reason)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15,
-                     $16, $17, $18)",
+                     $16, $17, $18) RETURNING id",
         )
         .bind(workspace_id)
         .bind(client_id)
@@ -1009,12 +1013,12 @@ async fn insert_project(
     let status = crate::domain::project::ProjectStatus::of_new_project(start, today).as_str();
     let project_id = insert_id(
         w.tx,
-        sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO projects (workspace_id, deal_id, client_id, name,
                                        budget_minor, starts_on, ends_on, pm_user_id,
                                        status, brief_goals, brief_priorities,
                                        brief_context, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(workspace_id)
         .bind(deal_id)

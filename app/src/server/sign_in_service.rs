@@ -50,7 +50,7 @@ pub async fn sign_in(
     let (user_id, workspace_id) = account(&state, email, password, workspace, attempt).await?;
 
     // A new session id at every sign-in; the browser's previous session ends.
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(workspace_id).await?;
     let replaced = context::session();
     if let Some(old) = &replaced {
         auth::delete_session(&mut tx, &old.token_hash).await?;
@@ -133,7 +133,7 @@ async fn account(
 /// Signs out: ends `session` (its row is deleted) and its open live streams.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     let state = context::state()?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(session.workspace_id).await?;
     auth::delete_session(&mut tx, &session.token_hash).await?;
     tx.commit().await?;
     // The session's open live streams end now.
@@ -150,7 +150,7 @@ pub async fn accept_invite(token: &str, password: String) -> Result<String, AppE
     let user = user_repo::invited(state.db.reader(), &token_hash, now).await?;
     let (user_id, workspace_id) = user.ok_or_else(invite_used)?;
     let hash = state.passwords.hash(password).await?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(workspace_id).await?;
     // The same link used twice at once: only the first use sets the password.
     let used = user_repo::accept_invite(&mut tx, workspace_id, user_id, &token_hash, &hash).await?;
     if !used {

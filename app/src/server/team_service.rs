@@ -30,7 +30,7 @@ pub async fn roles(caller: &Caller) -> Result<Vec<RoleView>, AppError> {
 /// Adds a role with no permissions; answers its id.
 pub async fn create_role(caller: &Caller, name: &str) -> Result<i64, AppError> {
     let now = context::now_ms();
-    let mut tx = context::state()?.db.write().await?;
+    let mut tx = context::state()?.db.write(caller.workspace_id).await?;
     let id = role_repo::insert(&mut tx, caller.workspace_id, name).await?;
     let created = change(
         caller,
@@ -53,7 +53,7 @@ pub async fn rename_role(
     version: i64,
 ) -> Result<(), AppError> {
     let now = context::now_ms();
-    let mut tx = context::state()?.db.write().await?;
+    let mut tx = context::state()?.db.write(caller.workspace_id).await?;
     role_at(&mut tx, caller, role_id, version).await?;
     let before = role_repo::rename(&mut tx, caller.workspace_id, role_id, name).await?;
     let renamed = change(
@@ -80,7 +80,7 @@ pub async fn set_role_permission(
 ) -> Result<(), AppError> {
     let now = context::now_ms();
     let state = context::state()?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     role_at(&mut tx, caller, role_id, version).await?;
     role_repo::set_permission(&mut tx, caller.workspace_id, role_id, permission, granted).await?;
     let action = if granted {
@@ -105,7 +105,7 @@ pub async fn set_role_permission(
 pub async fn delete_role(caller: &Caller, role_id: i64, version: i64) -> Result<(), AppError> {
     let now = context::now_ms();
     let state = context::state()?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     role_at(&mut tx, caller, role_id, version).await?;
     let name = role_repo::delete(&mut tx, caller.workspace_id, role_id).await?;
     let deleted = change(
@@ -144,7 +144,7 @@ pub async fn create_user(caller: &Caller, member: NewMember) -> Result<CreatedUs
         None => None,
     };
     let invite = hash.is_none().then(auth::new_token);
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     // A role of another workspace is, to this caller, a role that does not exist.
     role_repo::version(&mut tx, caller.workspace_id, role_id).await?;
     let user = user_repo::NewUser {
@@ -181,7 +181,7 @@ pub async fn set_user_role(
 ) -> Result<(), AppError> {
     let now = context::now_ms();
     let state = context::state()?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let current = user_repo::version_and_role(&mut tx, caller.workspace_id, user_id).await?;
     let (current_version, before_role) = current.ok_or(AppError::NotFound)?;
     if current_version != version {
@@ -215,7 +215,7 @@ pub async fn set_user_active(
 ) -> Result<(), AppError> {
     let now = context::now_ms();
     let state = context::state()?;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let current = user_repo::version(&mut tx, caller.workspace_id, user_id).await?;
     if current.ok_or(AppError::NotFound)? != version {
         return Err(user_changed());

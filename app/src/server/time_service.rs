@@ -84,7 +84,7 @@ pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEnt
     let (day, minutes, note) = checked(t, now_ms)?;
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let person = context::own_person(&mut tx, caller).await?.ok_or_else(|| {
         AppError::invalid(
             "person",
@@ -155,7 +155,7 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let state = context::state()?;
     let ws = caller.workspace_id;
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let person = context::own_person(&mut tx, caller).await?;
     let row = time_repo::entry_row(&mut tx, ws, entry_id)
         .await?

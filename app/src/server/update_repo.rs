@@ -200,7 +200,13 @@ pub async fn by_token_hash<'e>(
     conn: impl crate::server::db::Executor<'e>,
     token_hash: &str,
 ) -> Result<Option<FoundLink>, sqlx::Error> {
-    let found: Option<(i64, i64, i64, bool, bool)> = sqlx::query_as(
+    let found: Option<(
+        i64,
+        i64,
+        i64,
+        crate::server::db::Flag,
+        crate::server::db::Flag,
+    )> = sqlx::query_as(
         "SELECT id, workspace_id, project_id, show_budget = 1, revoked_at IS NOT NULL
              FROM share_links WHERE token_hash = $1",
     )
@@ -208,7 +214,13 @@ pub async fn by_token_hash<'e>(
     .fetch_optional(conn)
     .await?;
     Ok(found.map(
-        |(id, workspace_id, project_id, show_budget, revoked)| FoundLink {
+        |(
+            id,
+            workspace_id,
+            project_id,
+            crate::server::db::Flag(show_budget),
+            crate::server::db::Flag(revoked),
+        )| FoundLink {
             id,
             workspace_id,
             project_id,

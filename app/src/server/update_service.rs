@@ -22,7 +22,7 @@ pub async fn post_update(
 ) -> Result<i64, AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     update_repo::project_exists(&mut tx, caller.workspace_id, project_id).await?;
     let id = update_repo::insert_update(
         &mut tx,
@@ -75,7 +75,7 @@ pub async fn create_share_link(
     }
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     update_repo::project_exists(&mut tx, caller.workspace_id, project_id).await?;
     let active = update_repo::active_links(&mut tx, caller.workspace_id, project_id).await?;
     if active >= 20 {
@@ -127,7 +127,7 @@ pub async fn create_share_link(
 pub async fn revoke_share_link(caller: &Caller, link_id: i64) -> Result<(), AppError> {
     let state = context::state()?;
     let now = context::now_ms();
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(caller.workspace_id).await?;
     let link = update_repo::link(&mut tx, caller.workspace_id, link_id).await?;
     let (project_id, revoked, hint) = link.ok_or(AppError::NotFound)?;
     if revoked.is_some() {
@@ -181,7 +181,7 @@ pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
     };
     let (workspace_id, project_id) = (link.workspace_id, link.project_id);
     // Recorded at most once a minute per link: a busy link does not queue a write per view.
-    let mut tx = state.db.write().await?;
+    let mut tx = state.db.write(workspace_id).await?;
     update_repo::mark_opened(&mut tx, workspace_id, link.id, now).await?;
     tx.commit().await?;
     let project = update_repo::shared_project(state.db.reader(), workspace_id, project_id).await?;

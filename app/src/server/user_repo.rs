@@ -62,10 +62,10 @@ pub async fn insert(
     user: NewUser<'_>,
     now_ms: i64,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query(
+    sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (workspace_id, email, name, password_hash, role_id, created_at,
                             invite_token_hash, invite_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(workspace_id)
     .bind(user.email)
@@ -75,10 +75,9 @@ pub async fn insert(
     .bind(now_ms)
     .bind(user.invite_token_hash)
     .bind(user.invite_expires_at)
-    .execute(conn)
+    .fetch_one(conn)
     .await
-    .map_err(|e| unique_to_field(e, "email", "a user with this email already exists"))?
-    .last_insert_rowid())
+    .map_err(|e| unique_to_field(e, "email", "a user with this email already exists"))
 }
 
 /// The user's version and role, if they are in the workspace.
@@ -251,10 +250,15 @@ pub async fn users<'e>(
     pool: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
 ) -> Result<Vec<(i64, String, bool)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
-        .bind(workspace_id)
-        .fetch_all(pool)
-        .await
+    let rows: Vec<(i64, String, crate::server::db::Flag)> =
+        sqlx::query_as("SELECT id, name, active FROM users WHERE workspace_id = $1 ORDER BY name")
+            .bind(workspace_id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, active)| (id, name, active.0))
+        .collect())
 }
 
 /// Who may own a deal or a client's account, or manage a project: the workspace's active

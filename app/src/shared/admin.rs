@@ -36,8 +36,10 @@ pub struct UserView {
     /// Role name.
     pub role_name: String,
     /// Whether they can sign in.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub active: bool,
     /// Whether they still have to accept their invite.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub invited: bool,
     /// Row version, sent back with every edit.
     pub version: i64,

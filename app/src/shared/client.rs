@@ -67,6 +67,7 @@ pub struct ClientDeal {
     /// Expected close, `YYYY-MM-DD`.
     pub expected_close_on: Option<String>,
     /// Whether it was archived off the board.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub archived: bool,
 }
 

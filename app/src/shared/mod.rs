@@ -10,6 +10,8 @@ pub mod client;
 pub mod close;
 pub mod dashboard;
 pub mod deal;
+#[cfg(feature = "ssr")]
+pub mod flag;
 pub mod import;
 pub mod live;
 pub mod planner;

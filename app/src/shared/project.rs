@@ -29,6 +29,7 @@ pub struct ProjectRow {
     /// `planned`, `active`, `on_hold`, `done` or `cancelled`.
     pub status: String,
     /// Whether a blocked close was overridden.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub overridden: bool,
     /// Whether its budget burn puts it at risk.
     #[cfg_attr(feature = "ssr", sqlx(default))]
@@ -257,6 +258,7 @@ pub struct ShareLinkRow {
     /// The token's last 6 characters, to tell links apart.
     pub hint: String,
     /// Whether the link shows budget figures.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub show_budget: bool,
     /// Who made it.
     pub created_by: String,

@@ -21,6 +21,7 @@ pub struct TimeEntry {
     /// Note.
     pub note: String,
     /// Billable.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::shared::flag::Flag"))]
     pub billable: bool,
     /// Version.
     pub version: i64,

@@ -511,12 +511,13 @@ fn cases() -> Vec<Case> {
 
 async fn ids(f: &Fixture) -> Ids {
     let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
-    let spare_role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, 'Spare')")
-        .bind(ws)
-        .execute(&f.pool)
-        .await
-        .unwrap()
-        .last_insert_rowid();
+    let spare_role = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO roles (workspace_id, name) VALUES ($1, 'Spare') RETURNING id",
+    )
+    .bind(ws)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
     let (team_user, team_user_version): (i64, i64) =
         sqlx::query_as("SELECT id, version FROM users WHERE email = 'team@northwind.test'")
             .fetch_one(&f.pool)
@@ -581,28 +582,28 @@ async fn ids(f: &Fixture) -> Ids {
             "SELECT id FROM projects WHERE workspace_id = {ws} AND id <> {project} ORDER BY id LIMIT 1"
         ))
         .await;
-    let time_entry = sqlx::query(
+    let time_entry = sqlx::query_scalar::<_, i64>(
         "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on, minutes, created_at)
-         VALUES ($1, $2, $3, $4, 60, 0)",
+         VALUES ($1, $2, $3, $4, 60, 0) RETURNING id",
     )
     .bind(ws)
     .bind(other_project)
     .bind(admin_person)
     .bind(monday.to_string())
-    .execute(&f.pool)
+    .fetch_one(&f.pool)
     .await
     .unwrap()
-    .last_insert_rowid();
-    let change = sqlx::query(
+    ;
+    let change = sqlx::query_scalar::<_, i64>(
         "INSERT INTO change_requests (workspace_id, project_id, description, extra_value_minor, proposed_by, created_at)
-         VALUES ($1, $2, 'Extra landing page', 500000, (SELECT id FROM users WHERE email = 'pm@northwind.test'), 0)",
+         VALUES ($1, $2, 'Extra landing page', 500000, (SELECT id FROM users WHERE email = 'pm@northwind.test'), 0) RETURNING id",
     )
     .bind(ws)
     .bind(other_project)
-    .execute(&f.pool)
+    .fetch_one(&f.pool)
     .await
     .unwrap()
-    .last_insert_rowid();
+    ;
     let skill = f
         .id(&format!(
             "SELECT id FROM skills WHERE workspace_id = {ws} ORDER BY id LIMIT 1"
@@ -617,16 +618,16 @@ async fn ids(f: &Fixture) -> Ids {
     .execute(&f.pool)
     .await
     .unwrap();
-    let share_link = sqlx::query(
+    let share_link = sqlx::query_scalar::<_, i64>(
         "INSERT INTO share_links (workspace_id, project_id, token_hash, hint, created_by, created_at)
-         VALUES ($1, $2, 'not-a-real-hash', 'abcdef', (SELECT id FROM users WHERE email = 'am@northwind.test'), 0)",
+         VALUES ($1, $2, 'not-a-real-hash', 'abcdef', (SELECT id FROM users WHERE email = 'am@northwind.test'), 0) RETURNING id",
     )
     .bind(ws)
     .bind(other_project)
-    .execute(&f.pool)
+    .fetch_one(&f.pool)
     .await
     .unwrap()
-    .last_insert_rowid();
+    ;
     Ids {
         change,
         change_version: 1,

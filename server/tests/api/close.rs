@@ -34,11 +34,11 @@ async fn new_deal(f: &Fixture, value_minor: i64, hours: &[(&str, i64)], weeks: i
     let owner = f
         .id("SELECT id FROM users WHERE email = 'am@northwind.test'")
         .await;
-    let id = sqlx::query(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
                             planned_start_on, planned_weeks, brief_goals, stage_entered_at,
                             created_at, updated_at)
-         VALUES ($1, $2, 'Closing test', $3, $4, $5, $6, $7, 'Ship it', 0, 0, 0)",
+         VALUES ($1, $2, 'Closing test', $3, $4, $5, $6, $7, 'Ship it', 0, 0, 0) RETURNING id",
     )
     .bind(ws)
     .bind(client)
@@ -47,10 +47,9 @@ async fn new_deal(f: &Fixture, value_minor: i64, hours: &[(&str, i64)], weeks: i
     .bind(owner)
     .bind(start(2))
     .bind(weeks)
-    .execute(&f.pool)
+    .fetch_one(&f.pool)
     .await
-    .unwrap()
-    .last_insert_rowid();
+    .unwrap();
     for (skill, h) in hours {
         let skill_id = f
             .id(&format!(

@@ -172,6 +172,7 @@ async fn many_page_loads_on_few_connections_never_deadlock() {
     // Two readers for 32 requests at once: a request that held one connection while
     // asking for another would wait forever (and then answer 503) once both are taken.
     let limits = PoolLimits {
+        writers: 1,
         readers: 2,
         read_timeout: Duration::from_secs(20),
         write_timeout: Duration::from_secs(20),

@@ -1,18 +1,18 @@
 //! Shared set-up for the HTTP tests: a seeded database, the router, signing in.
 #![allow(dead_code)]
 
+use app::server::db::Pool;
 use app::server::{db, seed, state::AppState};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 use tower::ServiceExt;
 
 /// A seeded demo database with its router. The directory lives as long as this does.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// The server's own connections (one writer, the readers).
     pub server_db: db::Database,
     pub router: axum::Router,
@@ -94,12 +94,13 @@ pub async fn fixture_with_state(
         .fetch_one(&pool)
         .await
         .unwrap();
-    let role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, 'No access')")
-        .bind(ws)
-        .execute(&pool)
-        .await
-        .unwrap()
-        .last_insert_rowid();
+    let role = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO roles (workspace_id, name) VALUES ($1, 'No access') RETURNING id",
+    )
+    .bind(ws)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let hash: String =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'team@northwind.test'")
             .fetch_one(&pool)
@@ -216,13 +217,14 @@ impl Fixture {
         let ws = self
             .id("SELECT id FROM workspaces WHERE slug = 'demo'")
             .await;
-        let role = sqlx::query("INSERT INTO roles (workspace_id, name) VALUES ($1, $2)")
-            .bind(ws)
-            .bind(format!("All but {}", names.join(" ")))
-            .execute(&self.pool)
-            .await
-            .unwrap()
-            .last_insert_rowid();
+        let role = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO roles (workspace_id, name) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(ws)
+        .bind(format!("All but {}", names.join(" ")))
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
         for p in Permission::ALL.into_iter().filter(|p| !missing.contains(p)) {
             sqlx::query("INSERT INTO role_permissions (role_id, workspace_id, permission) VALUES ($1, $2, $3)")
                 .bind(role)
