@@ -21,9 +21,18 @@ cargo clippy -p baton --all-targets -- -D warnings
 step "clippy (hydrate, wasm32)"
 cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "unit and integration tests"
+step "unit and integration tests (SQLite)"
 cargo test -p app --features ssr 2>&1 | tee -a "$log"
 cargo test -p baton 2>&1 | tee -a "$log"
+
+# A throw-away PostgreSQL 15 cluster of this run's own (free port, temp dir), stopped on
+# exit however the run ends; each test creates its own database on it.
+step "integration tests again on PostgreSQL"
+trap 'scripts/pg.sh stop >/dev/null 2>&1 || true; rm -f "$log"' EXIT
+BATON_TEST_POSTGRES=$(scripts/pg.sh start)
+export BATON_TEST_POSTGRES
+cargo test -p app --features ssr --test seed --test capacity 2>&1 | tee -a "$log"
+cargo test -p baton --test api 2>&1 | tee -a "$log"
 
 step "end-to-end (Playwright + Chromium)"
 scripts/e2e.sh 2>&1 | tee -a "$log"

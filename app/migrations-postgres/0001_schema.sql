@@ -564,3 +564,11 @@ $$;
 
 CREATE TRIGGER events_notify AFTER INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION events_notify();
+
+-- SQLite's group_concat(value, separator), which the repositories use: NULLs are skipped,
+-- the order is the rows' (unspecified, as in SQLite).
+CREATE FUNCTION baton_group_concat_step(acc TEXT, value TEXT, sep TEXT) RETURNS TEXT
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value ELSE acc || sep || value END
+$$;
+CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = baton_group_concat_step, STYPE = TEXT);

@@ -129,6 +129,10 @@ impl From<sqlx::Error> for AppError {
                     return Self::Unavailable;
                 }
                 let message = db.message().to_string();
+                let constraint_field = |message: &str| {
+                    crate::server::db::postgres_constraint_field(&*db)
+                        .unwrap_or_else(|| constraint_field(message))
+                };
                 match db.kind() {
                     ErrorKind::UniqueViolation => {
                         Self::invalid(&constraint_field(&message), "is already taken")
@@ -145,14 +149,14 @@ impl From<sqlx::Error> for AppError {
                     }
                     _ => {
                         tracing::error!(error = %db, "database error");
-                        
+
                         Self::Internal
                     }
                 }
             }
             other => {
                 tracing::error!(error = %other, "database error");
-                
+
                 Self::Internal
             }
         }

@@ -11,7 +11,7 @@ const NOW_MS: i64 = 1_795_000_000_000; // 2026-11-18
 #[tokio::test]
 async fn the_engine_input_matches_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect_and_migrate(&format!("sqlite://{}/b.db", dir.path().display()))
+    let pool = db::connect_and_migrate(&db::scratch_database(dir.path()).await)
         .await
         .unwrap();
     seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS)
@@ -57,7 +57,7 @@ async fn the_engine_input_matches_the_database() {
     );
     // Every allocation in the horizon is there, confirmed and tentative, and nothing else.
     let (confirmed, tentative): (i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(project_id IS NOT NULL), 0), COALESCE(SUM(deal_id IS NOT NULL), 0) FROM allocations
+        "SELECT COUNT(project_id), COUNT(deal_id) FROM allocations
          WHERE workspace_id = $1 AND week >= $2 AND week < $3",
     )
     .bind(ws)

@@ -9,7 +9,7 @@ const NOW_MS: i64 = 1_795_000_000_000; // 2026-11-18, a Wednesday
 
 async fn fresh_db() -> (tempfile::TempDir, Pool) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/baton.db", dir.path().display());
+    let url = db::scratch_database(dir.path()).await;
     let pool = db::connect_and_migrate(&url).await.unwrap();
     (dir, pool)
 }
@@ -165,8 +165,21 @@ async fn the_generator_scales() {
 }
 
 #[tokio::test]
-async fn sqlite_runs_durable_with_foreign_keys() {
-    let (_dir, pool) = fresh_db().await;
+async fn the_database_runs_durable_with_foreign_keys() {
+    let (dir, pool) = fresh_db().await;
+    let url = db::scratch_database(dir.path()).await;
+    if db::Backend::of_url(&url) == Ok(db::Backend::Postgres) {
+        // PostgreSQL: a commit is acknowledged after its WAL is flushed; foreign keys
+        // are always enforced (checked by `constraints_reject_impossible_rows`).
+        for (setting, expected) in [("synchronous_commit", "on"), ("fsync", "on")] {
+            let value: String = sqlx::query_scalar(&format!("SHOW {setting}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(value, expected, "{setting}");
+        }
+        return;
+    }
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&pool)
         .await

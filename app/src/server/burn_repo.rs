@@ -40,7 +40,7 @@ async fn compute(
         (
             "SELECT id, budget_minor, starts_on, ends_on FROM projects
              WHERE workspace_id = $1 AND id = $2",
-            "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+            "SELECT t.project_id, CAST(SUM(t.minutes) AS BIGINT), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
              FROM time_entries t JOIN people pe ON pe.id = t.person_id
              WHERE t.project_id = $2 AND t.workspace_id = $1
              GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
@@ -51,7 +51,7 @@ async fn compute(
     } else {
         (
             "SELECT id, budget_minor, starts_on, ends_on FROM projects WHERE workspace_id = $1",
-            "SELECT t.project_id, SUM(t.minutes), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
+            "SELECT t.project_id, CAST(SUM(t.minutes) AS BIGINT), t.billable = 1, pe.bill_rate_minor, pe.cost_rate_minor
              FROM time_entries t JOIN people pe ON pe.id = t.person_id
              WHERE t.workspace_id = $1
              GROUP BY t.project_id, t.person_id, t.billable, pe.bill_rate_minor, pe.cost_rate_minor",
@@ -76,7 +76,7 @@ async fn compute(
     let by_day: Vec<(String, i64)> = match project {
         Some(id) if weekly_chart => {
             sqlx::query_as(
-                "SELECT worked_on, SUM(minutes) FROM time_entries
+                "SELECT worked_on, CAST(SUM(minutes) AS BIGINT) FROM time_entries
                  WHERE workspace_id = $1 AND project_id = $2 GROUP BY worked_on",
             )
             .bind(workspace_id)

@@ -122,7 +122,7 @@ pub async fn load_capacity_input(
     // tentative work does not count, only confirmed minutes are read, summed per cell.
     let rows: Vec<AllocationRow> = if tentative == TentativeMode::Exclude {
         sqlx::query_as(
-            "SELECT person_id, week, SUM(minutes), NULL, NULL
+            "SELECT person_id, week, CAST(SUM(minutes) AS BIGINT), NULL, NULL
              FROM allocations
              WHERE workspace_id = $1 AND week >= $2 AND week < $3 AND project_id IS NOT NULL
              GROUP BY person_id, week",

@@ -101,9 +101,9 @@ pub async fn list<'e>(
         "SELECT c.id, c.name, c.health, u.name AS owner_name,
                 (SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id
                   WHERE d.client_id = c.id AND s.kind = 'open' AND d.archived_at IS NULL) AS open_deals,
-                (SELECT COALESCE(SUM(d.value_minor), 0) FROM deals d JOIN stages s ON s.id = d.stage_id
+                (SELECT CAST(COALESCE(SUM(d.value_minor), 0) AS BIGINT) FROM deals d JOIN stages s ON s.id = d.stage_id
                   WHERE d.client_id = c.id AND s.kind = 'open' AND d.archived_at IS NULL) AS open_value_minor,
-                (SELECT COALESCE(SUM(d.value_minor), 0) FROM deals d JOIN stages s ON s.id = d.stage_id
+                (SELECT CAST(COALESCE(SUM(d.value_minor), 0) AS BIGINT) FROM deals d JOIN stages s ON s.id = d.stage_id
                   WHERE d.client_id = c.id AND s.kind = 'won') AS won_value_minor,
                 (SELECT COUNT(*) FROM projects p
                   WHERE p.client_id = c.id AND p.status NOT IN ('done', 'cancelled')) AS active_projects

@@ -367,6 +367,52 @@ pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
         .await
 }
 
+/// The variable that sends tests and benchmarks to PostgreSQL: the URL of a server on
+/// which they may create databases (`make test` starts a throw-away one).
+pub const TEST_POSTGRES_VAR: &str = "BATON_TEST_POSTGRES";
+
+/// The URL of a new, empty database for a test or a benchmark: a SQLite file in `dir`, or,
+/// when [`TEST_POSTGRES_VAR`] names a PostgreSQL server, a database created on it for
+/// this caller alone.
+pub async fn scratch_database(dir: &std::path::Path) -> String {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let Some(server) = std::env::var(TEST_POSTGRES_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        return format!("sqlite://{}/baton.db", dir.display());
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "baton_t{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("{TEST_POSTGRES_VAR}={}: {e}", redact(&server)));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("creating database {name}: {e}"));
+    let _ = admin.close().await;
+    with_database(&server, &name)
+}
+
+/// `url` (a PostgreSQL URL) naming database `name` instead of its own.
+fn with_database(url: &str, name: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let (main, query) = url.split_at(url.find('?').unwrap_or(url.len()));
+    let host_end = main[authority_start..]
+        .find('/')
+        .map_or(main.len(), |i| authority_start + i);
+    format!("{}/{name}{query}", &main[..host_end])
+}
+
 /// Applies every pending PostgreSQL migration. sqlx takes an advisory lock for it, so
 /// several servers starting at once migrate once.
 async fn migrate_postgres(url: &str) -> Result<(), sqlx::Error> {
@@ -411,6 +457,57 @@ async fn migrate_sqlite(url: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The field a PostgreSQL constraint error is about, or `None` for another database's
+/// error (SQLite names it in its message; see `error.rs`).
+pub fn postgres_constraint_field(err: &dyn sqlx::error::DatabaseError) -> Option<String> {
+    let pg = err.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+    Some(field_of_postgres_error(
+        pg.detail(),
+        pg.column(),
+        pg.constraint(),
+        pg.table(),
+    ))
+}
+
+/// The field of a PostgreSQL constraint error from its parts: the last column of a
+/// unique key's detail (`Key (workspace_id, name)=(…) already exists.` is `name`), the
+/// column of a NOT NULL, or a CHECK's constraint name without its table and `_check`
+/// (`deals_title_check` on `deals` is `title`).
+fn field_of_postgres_error(
+    detail: Option<&str>,
+    column: Option<&str>,
+    constraint: Option<&str>,
+    table: Option<&str>,
+) -> String {
+    if let Some((columns, _)) = detail
+        .and_then(|d| d.strip_prefix("Key ("))
+        .and_then(|d| d.split_once(")="))
+    {
+        if let Some(last) = columns.rsplit(',').next().map(str::trim) {
+            if !last.is_empty() {
+                return last.to_string();
+            }
+        }
+    }
+    if let Some(column) = column.filter(|c| !c.is_empty()) {
+        return column.to_string();
+    }
+    if let Some(constraint) = constraint {
+        let name = table
+            .and_then(|t| constraint.strip_prefix(t))
+            .and_then(|rest| rest.strip_prefix('_'))
+            .unwrap_or(constraint);
+        let name = ["_check", "_fkey", "_key"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(name);
+        if !name.is_empty() {
+            return name.to_string();
+        }
+    }
+    "request".into()
+}
+
 /// Whether a database error says "busy, try again": SQLite's busy / locked codes (5, 6
 /// and their extended forms such as 517: the write lock held by another process past the
 /// busy timeout), PostgreSQL's serialization failure (40001), deadlock (40P01) and lock
@@ -429,6 +526,67 @@ pub fn is_busy_code(code: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_constraint_errors_name_their_field() {
+        let key = Some("Key (workspace_id, name)=(1, Acme) already exists.");
+        assert_eq!(
+            field_of_postgres_error(
+                key,
+                None,
+                Some("clients_workspace_id_name_key"),
+                Some("clients")
+            ),
+            "name"
+        );
+        assert_eq!(
+            field_of_postgres_error(None, Some("title"), None, Some("deals")),
+            "title"
+        );
+        assert_eq!(
+            field_of_postgres_error(None, None, Some("deals_value_minor_check"), Some("deals")),
+            "value_minor"
+        );
+        assert_eq!(
+            field_of_postgres_error(None, None, Some("minutes_range"), Some("allocations")),
+            "minutes_range"
+        );
+        assert_eq!(field_of_postgres_error(None, None, None, None), "request");
+    }
+
+    #[test]
+    fn urls_are_told_apart_and_passwords_never_shown() {
+        assert_eq!(
+            Backend::of_url("sqlite://data/baton.db"),
+            Ok(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgres://baton:pw@db:5432/baton"),
+            Ok(Backend::Postgres)
+        );
+        let err = Backend::of_url("postgres://baton:hunter2@db:notaport/baton").unwrap_err();
+        assert!(
+            err.starts_with("DATABASE_URL: ") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let err = Backend::of_url("mysql://root:hunter2@db/baton").unwrap_err();
+        assert!(
+            err.starts_with("DATABASE_URL: ") && !err.contains("hunter2"),
+            "{err}"
+        );
+        assert_eq!(
+            redact("postgres://baton:hunter2@db/baton"),
+            "postgres://baton:***@db/baton"
+        );
+        assert_eq!(
+            with_database(
+                "postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable",
+                "t1"
+            ),
+            "postgres://postgres@127.0.0.1:5433/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+    }
 
     #[tokio::test]
     async fn readers_refuse_writes_and_the_writer_takes_turns() {

@@ -186,7 +186,7 @@ pub async fn time_entries(
                      ORDER BY t.worked_on, t.id",
     )
     .bind(workspace_id)
-    .bind(all)
+    .bind(i64::from(all))
     .bind(own_person.unwrap_or(-1))
     .fetch_all(&mut *conn)
     .await?;

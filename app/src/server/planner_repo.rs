@@ -372,7 +372,7 @@ pub async fn booked_by_week(
     end: Date,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT week, SUM(minutes) FROM allocations
+        "SELECT week, CAST(SUM(minutes) AS BIGINT) FROM allocations
          WHERE person_id = $1 AND workspace_id = $2 AND week >= $3 AND week < $4 GROUP BY week",
     )
     .bind(person_id)

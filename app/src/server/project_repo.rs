@@ -142,7 +142,7 @@ pub async fn logged_minutes<'e>(
     project_id: i64,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
     )
     .bind(project_id)
     .bind(workspace_id)

@@ -82,7 +82,7 @@ pub async fn minutes_on(
     day: Date,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE person_id = $1 AND worked_on = $2 AND workspace_id = $3",
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM time_entries WHERE person_id = $1 AND worked_on = $2 AND workspace_id = $3",
     )
     .bind(person_id)
     .bind(day.to_string())
@@ -209,7 +209,7 @@ pub async fn project_totals(
     project_id: i64,
 ) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
-        "SELECT COALESCE(SUM(minutes), 0), COALESCE(SUM(CASE WHEN billable = 1 THEN minutes ELSE 0 END), 0)
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN billable = 1 THEN minutes ELSE 0 END), 0) AS BIGINT)
          FROM time_entries WHERE project_id = $1 AND workspace_id = $2",
     )
     .bind(project_id)

@@ -28,7 +28,7 @@ async fn the_list_counts_open_deals_and_hides_values_from_whom_it_should() {
     assert!(list.can_edit);
     for client in &list.clients {
         let (open, value): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(d.value_minor), 0) FROM deals d JOIN stages s ON s.id = d.stage_id
+            "SELECT COUNT(*), CAST(COALESCE(SUM(d.value_minor), 0) AS BIGINT) FROM deals d JOIN stages s ON s.id = d.stage_id
              WHERE d.client_id = $1 AND s.kind = 'open' AND d.archived_at IS NULL",
         )
         .bind(client.id)

@@ -161,12 +161,12 @@ async fn a_deal_that_fits_becomes_a_staffed_project_in_one_step() {
     // The allocations are the suggested staffing, per person and week; the tentative one is gone.
     let allocated = f
         .id(&format!(
-            "SELECT SUM(minutes) FROM allocations WHERE project_id = {p}"
+            "SELECT CAST(SUM(minutes) AS BIGINT) FROM allocations WHERE project_id = {p}"
         ))
         .await;
     assert_eq!(allocated, 100 * 60);
     let per_week: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT week, SUM(minutes) FROM allocations WHERE project_id = $1 GROUP BY week ORDER BY week",
+        "SELECT week, CAST(SUM(minutes) AS BIGINT) FROM allocations WHERE project_id = $1 GROUP BY week ORDER BY week",
     )
     .bind(p)
     .fetch_all(&f.pool)
@@ -725,7 +725,7 @@ async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
     let qa_free_before: i64 = f
         .id(&format!(
-            "SELECT COALESCE(SUM(minutes), 0) FROM allocations WHERE week = '{other_week}' AND project_id IS NOT NULL"
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM allocations WHERE week = '{other_week}' AND project_id IS NOT NULL"
         ))
         .await;
     assert!(qa_free_before >= 60 * 60);

@@ -76,7 +76,7 @@ async fn a_change_that_fits_is_approved_with_its_staffing_in_one_step() {
     let before_budget = budget(&f, project).await;
     let before_alloc = f
         .id(&format!(
-            "SELECT COALESCE(SUM(minutes), 0) FROM allocations WHERE project_id = {project}"
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM allocations WHERE project_id = {project}"
         ))
         .await;
     let id = propose(&f, &pm, project, skill, "6", "1500").await;
@@ -113,7 +113,7 @@ async fn a_change_that_fits_is_approved_with_its_staffing_in_one_step() {
     assert_eq!(budget(&f, project).await, before_budget + 150_000);
     let after_alloc = f
         .id(&format!(
-            "SELECT COALESCE(SUM(minutes), 0) FROM allocations WHERE project_id = {project}"
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM allocations WHERE project_id = {project}"
         ))
         .await;
     assert_eq!(after_alloc - before_alloc, 360);

@@ -62,7 +62,7 @@ async fn the_grid_shows_everyone_to_planners_and_only_themselves_to_team_members
         .expect("someone is booked");
     let booked = f
         .id(&format!(
-            "SELECT SUM(minutes) FROM allocations WHERE person_id = {} AND week = '{}' AND project_id IS NOT NULL",
+            "SELECT CAST(SUM(minutes) AS BIGINT) FROM allocations WHERE person_id = {} AND week = '{}' AND project_id IS NOT NULL",
             row.person_id,
             week(0)
         ))

@@ -118,7 +118,7 @@ async fn bad_time_is_refused_with_the_field_and_nothing_written() {
         .await;
     let existing = f
         .id(&format!(
-            "SELECT COALESCE(SUM(minutes), 0) FROM time_entries WHERE person_id = {person} AND worked_on = '{}'",
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM time_entries WHERE person_id = {person} AND worked_on = '{}'",
             day(-1)
         ))
         .await;
@@ -287,12 +287,16 @@ async fn remembered_burns_follow_time_logged_anywhere() {
     for day in 0..60 {
         sqlx::query(
             "INSERT INTO time_entries (workspace_id, project_id, person_id, worked_on, minutes, created_at)
-             VALUES ($1, $2, $3, date('now', '-' || $4 || ' days'), 1440, 0)",
+             VALUES ($1, $2, $3, $4, 1440, 0)",
         )
         .bind(ws)
         .bind(project)
         .bind(person)
-        .bind(day)
+        .bind(
+            app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms())
+                .add_days(-day)
+                .to_string(),
+        )
         .execute(&f.pool)
         .await
         .unwrap();
@@ -332,7 +336,7 @@ async fn remembered_burns_equal_fresh_ones_after_every_kind_of_change() {
         "DELETE FROM time_entries WHERE id = (SELECT MAX(id) FROM time_entries)",
         // A budget and a date.
         "UPDATE projects SET budget_minor = budget_minor / 3 WHERE id = (SELECT MIN(id) FROM projects)",
-        "UPDATE projects SET ends_on = date(ends_on, '+70 days') WHERE id = (SELECT MAX(id) FROM projects)",
+        "UPDATE projects SET ends_on = '2099-12-31' WHERE id = (SELECT MAX(id) FROM projects)",
         // Rates every burn reads; the margin floor.
         "UPDATE people SET cost_rate_minor = cost_rate_minor * 2",
         "UPDATE workspaces SET margin_floor_bp = margin_floor_bp / 2",

@@ -12,6 +12,8 @@ use tower::ServiceExt;
 /// A seeded demo database with its router. The directory lives as long as this does.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// The database's URL (SQLite in `dir`, or PostgreSQL: see `db::scratch_database`).
+    pub url: String,
     pub pool: Pool,
     /// The server's own connections (one writer, the readers).
     pub server_db: db::Database,
@@ -77,7 +79,7 @@ pub async fn fixture_with_state(
     adjust: impl FnOnce(AppState) -> AppState,
 ) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/baton.db", dir.path().display());
+    let url = db::scratch_database(dir.path()).await;
     let database = db::Database::open(&url, limits).await.unwrap();
     // The test's own pool, for set-up and for looking at what the server wrote.
     let pool = db::connect_and_migrate(&url).await.unwrap();
@@ -119,6 +121,7 @@ pub async fn fixture_with_state(
     .unwrap();
     Fixture {
         dir,
+        url,
         pool,
         server_db: database,
         clock: state.clock.clone(),
@@ -176,17 +179,17 @@ impl Fixture {
     pub async fn fingerprint(&self) -> String {
         sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM events) || '/' || (SELECT COUNT(*) FROM users) || '/' ||
-                    (SELECT SUM(version) FROM users) || '/' || (SELECT COUNT(*) FROM roles) || '/' ||
-                    (SELECT SUM(version) FROM roles) || '/' || (SELECT COUNT(*) FROM role_permissions) || '/' ||
-                    (SELECT SUM(version) FROM deals) || '/' || (SELECT COUNT(*) FROM deals) || '/' ||
+                    (SELECT CAST(SUM(version) AS BIGINT) FROM users) || '/' || (SELECT COUNT(*) FROM roles) || '/' ||
+                    (SELECT CAST(SUM(version) AS BIGINT) FROM roles) || '/' || (SELECT COUNT(*) FROM role_permissions) || '/' ||
+                    (SELECT CAST(SUM(version) AS BIGINT) FROM deals) || '/' || (SELECT COUNT(*) FROM deals) || '/' ||
                     (SELECT COUNT(*) FROM sessions) || '/' || (SELECT COUNT(*) FROM clients) || '/' ||
-                    (SELECT SUM(version) FROM clients) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM deal_estimate_lines) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM projects) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) || ':' || COALESCE(SUM(version), 0) FROM allocations) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes_per_day), 0) FROM time_off) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(minutes), 0) FROM time_entries) || '/' ||
-                    (SELECT COUNT(*) || ':' || COALESCE(SUM(version), 0) FROM change_requests) || '/' ||
+                    (SELECT CAST(SUM(version) AS BIGINT) FROM clients) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM deal_estimate_lines) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM projects) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(minutes), 0) AS BIGINT) || ':' || CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM allocations) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(minutes_per_day), 0) AS BIGINT) FROM time_off) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM time_entries) || '/' ||
+                    (SELECT COUNT(*) || ':' || CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM change_requests) || '/' ||
                     (SELECT COUNT(*) FROM status_updates) || '/' ||
                     (SELECT COUNT(*) || ':' || COUNT(revoked_at) FROM share_links) || '/' ||
                     (SELECT COUNT(*) FROM people) || '/' || (SELECT COUNT(*) FROM skills) || '/' ||
@@ -263,8 +266,7 @@ impl Fixture {
     /// Fresh server state over this fixture's database (no caches, no live hub), as a
     /// second server, or this one after a restart, would start with.
     pub async fn fresh_state(&self) -> AppState {
-        let url = format!("sqlite://{}/baton.db", self.dir.path().display());
-        let database = db::Database::open(&url, db::PoolLimits::default())
+        let database = db::Database::open(&self.url, db::PoolLimits::default())
             .await
             .unwrap();
         let options = LeptosOptions::builder()
