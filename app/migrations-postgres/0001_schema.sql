@@ -532,12 +532,12 @@ CREATE TRIGGER board_user_delete AFTER DELETE ON users
 -- Shared by several servers (not in SQLite, where one process keeps these in memory)
 -- ---------------------------------------------------------------------------------------
 
--- Rate limiting across servers: the hits counted for a key in a window.
-CREATE TABLE rate_limits (
-    key           TEXT    NOT NULL,
-    window_start  BIGINT  NOT NULL,
-    hits          BIGINT  NOT NULL,
-    PRIMARY KEY (key, window_start)
+-- Rate limits shared by every server (sign-in attempts, unknown share-link tokens): one
+-- row per limited key (e.g. 'sign_in:203.0.113.7') holding its theoretical arrival time in
+-- Unix ms (GCRA: a request is let through while tat - now stays within the burst).
+CREATE TABLE throttles (
+    key  TEXT    PRIMARY KEY,
+    tat  BIGINT  NOT NULL
 );
 
 -- Who has a workspace open: one row per live connection of each server, with when it
@@ -553,11 +553,12 @@ CREATE TABLE presence (
 CREATE INDEX presence_workspace ON presence (workspace_id, seen_at);
 
 -- Every event appended is announced on the channel `baton_events` as
--- '<workspace_id>:<seq>', delivered when (and only if) its transaction commits, so every
--- server's live hub learns of writes made by the others.
+-- '<workspace_id>:<seq>:<application_name>', delivered when (and only if) its transaction
+-- commits, so every server's live hub learns of writes made by the others (each server
+-- names its connections 'baton-<server id>' and ignores its own).
 CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('baton_events', NEW.workspace_id || ':' || NEW.seq);
+    PERFORM pg_notify('baton_events', NEW.workspace_id || ':' || NEW.seq || ':' || current_setting('application_name'));
     RETURN NULL;
 END;
 $$;
