@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod live;
+pub mod relay;
 pub mod security;
 
 use app::app::{shell, App};

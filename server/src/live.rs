@@ -261,7 +261,7 @@ fn events(connection: Connection) -> impl Stream<Item = Result<Event, Infallible
 
 /// What a browser that last saw event `since` has missed: each deal changed since, as it
 /// is now, or a `Reset` when that is too many.
-async fn replay(
+pub async fn replay(
     state: &AppState,
     workspace_id: i64,
     since: i64,

@@ -89,7 +89,12 @@ async fn serve() -> Result<(), String> {
     let config = Config::from_env()?;
     let db = Database::open(&config.database_url, PoolLimits::default())
         .await
-        .map_err(|e| format!("DATABASE_URL {}: {e}", config.database_url))?;
+        .map_err(|e| {
+            format!(
+                "DATABASE_URL {}: {e}",
+                app::server::db::redact(&config.database_url)
+            )
+        })?;
     if config.seed_demo
         && seed::seed_demo_if_empty(db.writer(), context::now_ms())
             .await
@@ -103,6 +108,8 @@ async fn serve() -> Result<(), String> {
     leptos_options.site_addr = config.addr;
     let mut state = AppState::new(leptos_options, db.clone(), config.https);
     state.trusted_proxies = std::sync::Arc::new(config.trusted_proxies.clone());
+    // On PostgreSQL: relay live events, presence and changes of access between servers.
+    let _relay = baton::relay::start(&state).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("BATON_ADDR {}: {e}", config.addr))?;
@@ -139,7 +146,10 @@ async fn serve() -> Result<(), String> {
 fn print_banner(config: &Config) {
     println!();
     println!("  Baton is running at http://{}/", config.addr);
-    println!("  database: {}", config.database_url);
+    println!(
+        "  database: {}",
+        app::server::db::redact(&config.database_url)
+    );
     println!();
     println!("  Demo logins (password: {}):", seed::DEMO_PASSWORD);
     for login in seed::DEMO_LOGINS {
@@ -190,16 +200,17 @@ async fn seed_command(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option `{other}` for `baton seed`")),
         }
     }
+    let shown = db::redact(&database_url);
     let pool = db::connect_and_migrate(&database_url)
         .await
-        .map_err(|e| format!("{database_url}: {e}"))?;
+        .map_err(|e| format!("{shown}: {e}"))?;
     // `seed_demo` writes in one transaction that takes the write lock first.
     let existing = app::server::workspace_repo::count(&pool)
         .await
         .map_err(|e| e.to_string())?;
     if existing > 0 {
         return Err(format!(
-            "{database_url} already holds data; seed an empty database"
+            "{shown} already holds data; seed an empty database"
         ));
     }
     let started = std::time::Instant::now();
@@ -207,7 +218,7 @@ async fn seed_command(args: &[String]) -> Result<(), String> {
         .await
         .map_err(|e| format!("seeding: {e}"))?;
     println!(
-        "seeded {database_url} in {:.1}s: {} people, {} users, {} clients, {} deals, {} projects, {} allocations, {} time entries, {} events",
+        "seeded {shown} in {:.1}s: {} people, {} users, {} clients, {} deals, {} projects, {} allocations, {} time entries, {} events",
         started.elapsed().as_secs_f64(),
         report.people,
         report.users,

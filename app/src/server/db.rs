@@ -162,6 +162,18 @@ pub struct Database {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// This server's name among the servers on one database (random per start).
+    server_id: std::sync::Arc<str>,
+    /// The URL the pools were opened with (PostgreSQL: naming this server).
+    url: std::sync::Arc<str>,
+}
+
+/// `url` with the PostgreSQL connection parameter `application_name` set to `name`: every
+/// connection of this server says who it is, and the events it writes are announced with
+/// it (`events_notify`), so its live relay can skip its own.
+fn with_application_name(url: &str, name: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}application_name={name}")
 }
 
 /// How long SQLite itself waits for the file lock held by another process (a `baton
@@ -224,6 +236,12 @@ impl Database {
     pub async fn open(url: &str, limits: PoolLimits) -> Result<Self, sqlx::Error> {
         install_drivers();
         let backend = Backend::of_url(url).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        let server_id: std::sync::Arc<str> = crate::server::auth::new_token()[..12].into();
+        let url = match backend {
+            Backend::Sqlite => url.to_string(),
+            Backend::Postgres => with_application_name(url, &format!("baton-{server_id}")),
+        };
+        let url = url.as_str();
         let any = AnyConnectOptions::from_str(url)?;
         match backend {
             Backend::Sqlite => {
@@ -247,6 +265,8 @@ impl Database {
                     backend,
                     reader,
                     writer,
+                    server_id: server_id.clone(),
+                    url: url.into(),
                 })
             }
             Backend::Postgres => {
@@ -265,6 +285,8 @@ impl Database {
                     backend,
                     reader,
                     writer,
+                    server_id: server_id.clone(),
+                    url: url.into(),
                 })
             }
         }
@@ -273,6 +295,21 @@ impl Database {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This server's name among the servers sharing the database (random per start).
+    pub fn server_id(&self) -> &str {
+        &self.server_id
+    }
+
+    /// The `application_name` this server's PostgreSQL connections carry.
+    pub fn application_name(&self) -> String {
+        format!("baton-{}", self.server_id)
+    }
+
+    /// The database's URL as opened (for the live relay's own connection).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The read-only pool, for queries that each borrow a connection and give it back.

@@ -1,5 +1,8 @@
 //! The live hub: every committed change of a workspace, fanned out to every open browser
-//! of that workspace (one process; several servers will relay through PostgreSQL).
+//! of that workspace connected to this server. With several servers on one PostgreSQL
+//! database the relay (`baton::relay`) brings in what the other servers wrote, who is
+//! looking on them and their changes of access, and carries this server's presence and
+//! changes of access out ([`Outgoing`]).
 
 use crate::shared::live::LiveEvent;
 use std::collections::HashMap;
@@ -17,13 +20,44 @@ pub struct Published {
     pub event: Option<LiveEvent>,
 }
 
+/// What this server tells the other servers on the database (through the relay).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// A viewer opened the board of a workspace here.
+    Joined {
+        /// The workspace.
+        workspace_id: i64,
+        /// Their connection's id on this server.
+        connection: u64,
+        /// Their name.
+        name: String,
+    },
+    /// A viewer's connection here ended.
+    Left {
+        /// The workspace.
+        workspace_id: i64,
+        /// Their connection's id on this server.
+        connection: u64,
+    },
+    /// Sessions, users or roles of a workspace changed here: streams everywhere check
+    /// their access again.
+    AccessChanged {
+        /// The workspace.
+        workspace_id: i64,
+    },
+}
+
 /// Fans events out to live connections and remembers who is connected (presence).
 #[derive(Debug)]
 pub struct LiveHub {
     sender: broadcast::Sender<Arc<Published>>,
     closing: tokio::sync::watch::Sender<bool>,
     viewers: Mutex<HashMap<i64, Vec<(u64, String)>>>,
+    /// Viewers connected to the other servers, by workspace (set by the relay).
+    remote_viewers: Mutex<HashMap<i64, Vec<String>>>,
     next_connection: Mutex<u64>,
+    /// Where presence and changes of access go to reach the other servers, if any.
+    outbox: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Outgoing>>>,
 }
 
 impl Default for LiveHub {
@@ -40,8 +74,76 @@ impl LiveHub {
             sender,
             closing: tokio::sync::watch::Sender::new(false),
             viewers: Mutex::new(HashMap::new()),
+            remote_viewers: Mutex::new(HashMap::new()),
             next_connection: Mutex::new(0),
+            outbox: Mutex::new(None),
         }
+    }
+
+    /// Sends presence and changes of access of this server to `outbox` from now on (the
+    /// relay to the other servers).
+    pub fn relay_to(&self, outbox: tokio::sync::mpsc::UnboundedSender<Outgoing>) {
+        *self.outbox.lock().unwrap_or_else(|e| e.into_inner()) = Some(outbox);
+    }
+
+    fn tell_others(&self, message: Outgoing) {
+        if let Some(outbox) = self
+            .outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            let _ = outbox.send(message);
+        }
+    }
+
+    /// Who has the workspace's board open on the other servers (the relay read it);
+    /// browsers here are told when that changes the list.
+    pub fn set_remote_viewers(&self, workspace_id: i64, mut names: Vec<String>) {
+        names.sort();
+        names.dedup();
+        let changed = {
+            let mut remote = self
+                .remote_viewers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let before = remote.get(&workspace_id).cloned().unwrap_or_default();
+            if names.is_empty() {
+                remote.remove(&workspace_id);
+            } else {
+                remote.insert(workspace_id, names.clone());
+            }
+            before != names
+        };
+        if changed {
+            self.publish(
+                workspace_id,
+                LiveEvent::Presence {
+                    viewers: self.viewers(workspace_id),
+                },
+            );
+        }
+    }
+
+    /// The workspaces with a live connection on this server.
+    pub fn local_workspaces(&self) -> Vec<i64> {
+        self.viewers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// The workspaces whose viewers on other servers are known.
+    pub fn remote_workspaces(&self) -> Vec<i64> {
+        self.remote_viewers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect()
     }
 
     /// Sends an event to every live connection (each filters by workspace).
@@ -55,6 +157,13 @@ impl LiveHub {
     /// Tells every stream of the workspace to check its session and permissions again
     /// now: call after committing a change to sessions, users or roles.
     pub fn access_changed(&self, workspace_id: i64) {
+        self.access_changed_here(workspace_id);
+        self.tell_others(Outgoing::AccessChanged { workspace_id });
+    }
+
+    /// Like [`LiveHub::access_changed`], for this server's streams only (the relay, for a
+    /// change made on another server).
+    pub fn access_changed_here(&self, workspace_id: i64) {
         let _ = self.sender.send(Arc::new(Published {
             workspace_id,
             event: None,
@@ -82,6 +191,11 @@ impl LiveHub {
             .entry(workspace_id)
             .or_default()
             .push((id, name.to_string()));
+        self.tell_others(Outgoing::Joined {
+            workspace_id,
+            connection: id,
+            name: name.to_string(),
+        });
         self.publish(
             workspace_id,
             LiveEvent::Presence {
@@ -101,6 +215,10 @@ impl LiveHub {
         {
             list.retain(|(id, _)| *id != connection);
         }
+        self.tell_others(Outgoing::Left {
+            workspace_id,
+            connection,
+        });
         self.publish(
             workspace_id,
             LiveEvent::Presence {
@@ -109,13 +227,24 @@ impl LiveHub {
         );
     }
 
-    /// The names of everyone with the board open, each once, sorted.
+    /// The names of everyone with the board open, here and on the other servers, each
+    /// once, sorted.
     pub fn viewers(&self, workspace_id: i64) -> Vec<String> {
-        let map = self.viewers.lock().unwrap_or_else(|e| e.into_inner());
-        let mut names: Vec<String> = map
+        let mut names: Vec<String> = self
+            .viewers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .get(&workspace_id)
             .map(|l| l.iter().map(|(_, n)| n.clone()).collect())
             .unwrap_or_default();
+        if let Some(remote) = self
+            .remote_viewers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&workspace_id)
+        {
+            names.extend(remote.iter().cloned());
+        }
         names.sort();
         names.dedup();
         names

@@ -37,6 +37,7 @@ pub mod planner_repo;
 pub mod planner_service;
 pub mod project_repo;
 pub mod project_service;
+pub mod relay_repo;
 pub mod role_repo;
 pub mod seed;
 pub mod sign_in_service;

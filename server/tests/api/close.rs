@@ -10,7 +10,7 @@ use app::domain::close::ClosePreview;
 use axum::http::StatusCode;
 
 /// This week's first day and a start `weeks` from now.
-fn start(weeks: i32) -> String {
+pub(crate) fn start(weeks: i32) -> String {
     Date::from_unix_ms(app::server::context::now_ms())
         .week_start(1)
         .add_days(7 * weeks)
@@ -19,7 +19,12 @@ fn start(weeks: i32) -> String {
 
 /// Adds an open Northwind deal in Negotiation worth `value_minor` with `hours` of each
 /// skill over `weeks`, starting two weeks from now; answers (id, version).
-async fn new_deal(f: &Fixture, value_minor: i64, hours: &[(&str, i64)], weeks: i64) -> (i64, i64) {
+pub(crate) async fn new_deal(
+    f: &Fixture,
+    value_minor: i64,
+    hours: &[(&str, i64)],
+    weeks: i64,
+) -> (i64, i64) {
     let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
     let stage = f
         .id(&format!(
@@ -87,7 +92,13 @@ async fn new_deal(f: &Fixture, value_minor: i64, hours: &[(&str, i64)], weeks: i
     (id, 1)
 }
 
-fn close_form(deal: i64, version: i64, key: &str, start_on: &str, reason: &str) -> String {
+pub(crate) fn close_form(
+    deal: i64,
+    version: i64,
+    key: &str,
+    start_on: &str,
+    reason: &str,
+) -> String {
     format!(
         "deal_id={deal}&version={version}&close_key={key}&start_on={start_on}&staffing=&override_reason={}",
         encode(reason)

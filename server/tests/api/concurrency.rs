@@ -343,3 +343,151 @@ async fn a_burst_of_wrong_passwords_cannot_race_past_the_limit() {
         .await;
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Two admins demoting each other at the same moment through two servers on one
+/// database, round after round: the workspace always keeps an admin (no write skew
+/// between the "another admin remains" check and the write), and nobody gets a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admins_demoting_each_other_on_two_servers_leave_an_admin() {
+    let f = Arc::new(fixture().await);
+    let router_b = baton::router(f.fresh_state().await);
+    sqlx::query(
+        "INSERT INTO users (workspace_id, email, name, password_hash, role_id, created_at)
+         SELECT workspace_id, 'admin2@northwind.test', 'Admin Number Two', password_hash, role_id, 0
+         FROM users WHERE email = 'admin@northwind.test'",
+    )
+    .execute(&f.pool)
+    .await
+    .unwrap();
+    let admin_role = f
+        .id("SELECT role_id FROM users WHERE email = 'admin@northwind.test'")
+        .await;
+    let team_role = f.id("SELECT r.id FROM roles r JOIN workspaces w ON w.id = r.workspace_id WHERE w.slug = 'demo' AND r.preset = 'team_member'").await;
+    let emails = ["admin@northwind.test", "admin2@northwind.test"];
+    let mut cookies = Vec::new();
+    for email in emails {
+        cookies.push(f.login(email).await);
+    }
+    let cookies = Arc::new(cookies);
+    for round in 0..12 {
+        if round == 0 {
+            assert_eq!(
+                admins(&f).await,
+                2,
+                "the two are the workspace's only admins"
+            );
+        }
+        sqlx::query("UPDATE users SET role_id = $1 WHERE email IN ($2, $3)")
+            .bind(admin_role)
+            .bind(emails[0])
+            .bind(emails[1])
+            .execute(&f.pool)
+            .await
+            .unwrap();
+        let mut targets = Vec::new();
+        for email in emails {
+            let row: (i64, i64) = sqlx::query_as("SELECT id, version FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&f.pool)
+                .await
+                .unwrap();
+            targets.push(row);
+        }
+        let targets = Arc::new(targets);
+        // Each demotes the other, one through each server.
+        let answers = all_at_once(2, |i| {
+            let f = f.clone();
+            let router_b = router_b.clone();
+            let cookies = cookies.clone();
+            let targets = targets.clone();
+            async move {
+                let (id, version) = targets[1 - i];
+                let request = crate::common::call_request(
+                    "set_user_role",
+                    &format!("user_id={id}&role_id={team_role}&version={version}"),
+                    Some(&cookies[i]),
+                );
+                let answer = if i == 0 {
+                    f.send(request).await
+                } else {
+                    crate::common::send_to(&router_b, request).await
+                };
+                (answer.status, answer.body)
+            }
+        })
+        .await;
+        assert!(
+            server_errors(&answers).is_empty(),
+            "round {round}: {answers:?}"
+        );
+        assert_eq!(admins(&f).await, 1, "round {round}: {answers:?}");
+    }
+}
+
+/// The active users of the demo workspace who may manage users (its admins).
+async fn admins(f: &Fixture) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN workspaces w ON w.id = u.workspace_id
+         JOIN role_permissions rp ON rp.role_id = u.role_id AND rp.permission = $1
+         WHERE w.slug = 'demo' AND u.active = 1",
+    )
+    .bind(app::domain::permissions::Permission::ManageUsers.as_str())
+    .fetch_one(&f.pool)
+    .await
+    .unwrap()
+}
+
+/// One deal closed at the same moment through two servers: one project, however the
+/// calls interleave; repeats of the same close answer like the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_deal_closed_at_once_on_two_servers_becomes_one_project() {
+    let f = Arc::new(fixture().await);
+    let router_b = baton::router(f.fresh_state().await);
+    let am = Arc::new(f.login("am@northwind.test").await);
+    let (deal, version) =
+        crate::close::new_deal(&f, 4_000_000, &[("Design", 40), ("Frontend", 60)], 4).await;
+    let start = crate::close::start(2);
+    let answers = all_at_once(8, |i| {
+        let f = f.clone();
+        let router_b = router_b.clone();
+        let am = am.clone();
+        // Half retry one close (same key), half are other people's closes of the deal.
+        let key = if i % 2 == 0 {
+            "key-twice-0000000001".to_string()
+        } else {
+            format!("key-other-{i:010}")
+        };
+        let form = crate::close::close_form(deal, version, &key, &start, "");
+        async move {
+            let request = crate::common::call_request("close_deal", &form, Some(&am));
+            let answer = if i % 4 < 2 {
+                f.send(request).await
+            } else {
+                crate::common::send_to(&router_b, request).await
+            };
+            (answer.status, answer.body)
+        }
+    })
+    .await;
+    assert!(server_errors(&answers).is_empty(), "{answers:?}");
+    let projects: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE deal_id = $1")
+        .bind(deal)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(projects, 1, "{answers:?}");
+    let won: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events WHERE entity = 'deal' AND entity_id = $1 AND action = 'won'",
+    )
+    .bind(deal)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(won, 1, "{answers:?}");
+    for (status, body) in &answers {
+        assert!(
+            *status == StatusCode::OK || *status == StatusCode::CONFLICT,
+            "{status}: {body}"
+        );
+    }
+}

@@ -12,5 +12,6 @@ mod delivery;
 mod hardening;
 mod http;
 mod planner;
+mod relay;
 mod security;
 mod time;

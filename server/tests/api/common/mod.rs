@@ -375,7 +375,7 @@ pub async fn send_to(router: &axum::Router, request: Request<Body>) -> Answer {
 }
 
 /// A form-encoded POST to a server function, as a page of this site sends it.
-fn call_request(name: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
+pub fn call_request(name: &str, form: &str, cookie: Option<&str>) -> Request<Body> {
     let mut request = Request::post(format!("/api/{name}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
