@@ -13,4 +13,5 @@ mod hardening;
 mod http;
 mod planner;
 mod security;
+mod shared_limits;
 mod time;
