@@ -573,3 +573,19 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value ELSE acc || sep || value END
 $$;
 CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = baton_group_concat_step, STYPE = TEXT);
+
+-- Sign-in attempts shared by every server (the failed-attempt lockout of `LoginLimiter`;
+-- on SQLite one process keeps them in memory). One row per attempt and key it counts
+-- against ('account:<email>', 'pair:<email>|<address>'): 'in_flight' while its password is
+-- being checked, 'failed' once it was wrong (a success deletes its rows). `at` is when the
+-- attempt began, in Unix ms: failures count for the window (15 minutes), attempts in
+-- flight for a minute (a server that died mid-check leaves rows that stop counting).
+-- Writers of one key serialize on a transaction-scoped advisory lock of the key.
+CREATE TABLE login_attempts (
+    id     BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key    TEXT    NOT NULL,
+    at     BIGINT  NOT NULL,
+    state  TEXT    NOT NULL CHECK (state IN ('in_flight', 'failed'))
+);
+CREATE INDEX login_attempts_key ON login_attempts (key, at);
+CREATE INDEX login_attempts_at ON login_attempts (at);

@@ -3,6 +3,7 @@
 use crate::domain::permissions::PermissionSet;
 use crate::error::AppError;
 use crate::server::db::{Conn, Pool};
+use crate::server::limit_repo;
 use argon2::password_hash::{
     rand_core::OsRng, rand_core::RngCore, PasswordHash, PasswordHasher, PasswordVerifier,
     SaltString,
@@ -324,7 +325,9 @@ impl PasswordWorkers {
 }
 
 /// Counts failed sign-ins in a sliding window and refuses further attempts once a key has
-/// too many. In memory: one server's view.
+/// too many. Kept in this process's memory (one server, SQLite: [`LoginLimiter::default`])
+/// or in the database's `login_attempts` table, where every server on it sees the same
+/// counts (PostgreSQL: [`LoginLimiter::shared`]); the rules are the same.
 ///
 /// Two keys per attempt ([`LoginLimiter::keys`]), so neither can be turned against
 /// someone else:
@@ -340,18 +343,28 @@ impl PasswordWorkers {
 /// Attempts still being checked count against the limit too: a key admits a new attempt
 /// only while its failures plus its attempts in flight are under the limit, decided in one
 /// step under one lock — so a burst of simultaneous wrong passwords cannot race past it.
+/// In memory the lock is a mutex; shared, it is a transaction holding each key's advisory
+/// lock (taken in a fixed order), so the burst may arrive through every server at once.
+/// A shared attempt in flight stops counting after [`IN_FLIGHT_MS`] (a server that died
+/// while checking a password leaves its rows behind).
 #[derive(Debug)]
 pub struct LoginLimiter {
     keys: Mutex<HashMap<String, KeyState>>,
+    /// The database keeping the counts for every server; `None`: this process's memory.
+    shared: Option<Pool>,
     /// Failures allowed per account at one address within the window.
     pub max_failures: usize,
     /// Failures allowed per account from all addresses within the window.
     pub max_failures_per_account: usize,
     /// The window, in milliseconds.
     pub window_ms: i64,
-    /// When the map may next be swept for expired failures (a sweep walks it whole).
+    /// When the map (or the shared table) may next be swept for expired failures.
     next_trim_ms: std::sync::atomic::AtomicI64,
 }
+
+/// How long a shared attempt in flight counts against its keys: far longer than checking
+/// a password takes (the password queue clears in seconds).
+pub const IN_FLIGHT_MS: i64 = 60_000;
 
 #[derive(Debug, Default)]
 struct KeyState {
@@ -363,12 +376,18 @@ impl Default for LoginLimiter {
     fn default() -> Self {
         Self {
             keys: Mutex::new(HashMap::new()),
+            shared: None,
             max_failures: 5,
             max_failures_per_account: 50,
             window_ms: 15 * 60_000,
             next_trim_ms: std::sync::atomic::AtomicI64::new(0),
         }
     }
+}
+
+/// The answer to an attempt refused for `secs` seconds.
+fn rate_limited(retry_after_secs: i64) -> AppError {
+    AppError::RateLimited { retry_after_secs }
 }
 
 /// A sign-in attempt admitted by [`LoginLimiter::begin_attempt`]: it counts against its
@@ -380,18 +399,43 @@ pub struct Attempt {
     keys: Vec<String>,
     now_ms: i64,
     settled: bool,
+    /// Shared: its `login_attempts` rows, one per key in the order of `keys`.
+    rows: Vec<i64>,
 }
 
 impl Attempt {
     /// The password was right: the account-at-this-address failures are forgotten (the
     /// account's own count is not: a success elsewhere must not reset a guesser).
-    pub fn succeeded(mut self) {
-        self.settle(Some(true));
+    pub async fn succeeded(mut self) -> Result<(), AppError> {
+        self.settle_with(true).await
     }
 
     /// The password was wrong: a failure is recorded against every key.
-    pub fn failed(mut self) {
-        self.settle(Some(false));
+    pub async fn failed(mut self) -> Result<(), AppError> {
+        self.settle_with(false).await
+    }
+
+    async fn settle_with(&mut self, succeeded: bool) -> Result<(), AppError> {
+        let Some(pool) = self.limiter.shared.clone() else {
+            self.settle(Some(succeeded));
+            return Ok(());
+        };
+        // One transaction: every key settles, or none does (then the rows are still in
+        // flight and the drop deletes them).
+        let mut tx = pool.begin().await?;
+        for (key, &row) in self.keys.iter().zip(&self.rows) {
+            if succeeded {
+                limit_repo::delete_attempt(&mut tx, row).await?;
+                if key.starts_with("pair:") {
+                    limit_repo::clear_failures(&mut tx, key).await?;
+                }
+            } else {
+                limit_repo::mark_failed(&mut tx, row).await?;
+            }
+        }
+        tx.commit().await?;
+        self.settled = true;
+        Ok(())
     }
 
     fn settle(&mut self, outcome: Option<bool>) {
@@ -418,11 +462,38 @@ impl Attempt {
 
 impl Drop for Attempt {
     fn drop(&mut self) {
-        self.settle(None);
+        let Some(pool) = self.limiter.shared.clone() else {
+            self.settle(None);
+            return;
+        };
+        if self.settled {
+            return;
+        }
+        // Shared and unsettled: its rows still in flight are deleted in the background
+        // (a drop cannot wait). Without a runtime they stop counting after IN_FLIGHT_MS.
+        let rows = std::mem::take(&mut self.rows);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                for row in rows {
+                    if let Err(err) = limit_repo::delete_in_flight(&pool, row).await {
+                        tracing::warn!(error = %err, "could not forget a sign-in attempt");
+                    }
+                }
+            });
+        }
     }
 }
 
 impl LoginLimiter {
+    /// The default limits, with the counts kept in the database behind `pool` (the
+    /// `login_attempts` table, PostgreSQL), shared by every server on it.
+    pub fn shared(pool: Pool) -> Self {
+        Self {
+            shared: Some(pool),
+            ..Self::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, KeyState>> {
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -443,10 +514,46 @@ impl LoginLimiter {
         ]
     }
 
-    /// Admits a sign-in attempt for all of `keys`, or answers the seconds to wait: until
-    /// the oldest failure leaves the window when a key is locked out, one second when it
-    /// only has too many attempts in flight.
-    pub fn begin_attempt(
+    /// The seconds a key with `failures` (the oldest at `oldest`) and `in_flight`
+    /// attempts must wait at `now_ms`, or `None` when it admits another attempt: until
+    /// the oldest failure leaves the window when it is locked out, one second when it only
+    /// has too many attempts in flight.
+    fn wait_secs(
+        &self,
+        key: &str,
+        failures: usize,
+        oldest: Option<i64>,
+        in_flight: usize,
+        now_ms: i64,
+    ) -> Option<i64> {
+        let limit = self.limit(key);
+        if failures >= limit {
+            let oldest = oldest.unwrap_or(now_ms);
+            Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
+        } else if failures + in_flight >= limit {
+            Some(1)
+        } else {
+            None
+        }
+    }
+
+    /// Admits a sign-in attempt for all of `keys`, or answers `RateLimited` with the
+    /// seconds to wait: until the oldest failure leaves the window when a key is locked
+    /// out, one second when it only has too many attempts in flight. Shared counts that
+    /// cannot be read answer the database's error (503 when it is busy): never admitted
+    /// unchecked.
+    pub async fn begin_attempt(
+        self: &std::sync::Arc<Self>,
+        keys: Vec<String>,
+        now_ms: i64,
+    ) -> Result<Attempt, AppError> {
+        match &self.shared {
+            None => self.begin_in_memory(keys, now_ms).map_err(rate_limited),
+            Some(pool) => self.begin_shared(pool, keys, now_ms).await,
+        }
+    }
+
+    fn begin_in_memory(
         self: &std::sync::Arc<Self>,
         keys: Vec<String>,
         now_ms: i64,
@@ -454,17 +561,11 @@ impl LoginLimiter {
         let mut map = self.lock();
         let mut wait: Option<i64> = None;
         for key in &keys {
-            let limit = self.limit(key);
             if let Some(state) = map.get_mut(key) {
                 state.failures.retain(|at| now_ms - at < self.window_ms);
-                let secs = if state.failures.len() >= limit {
-                    let oldest = state.failures.iter().copied().min().unwrap_or(now_ms);
-                    Some(((oldest + self.window_ms - now_ms) / 1000).max(1))
-                } else if state.failures.len() + state.in_flight >= limit {
-                    Some(1)
-                } else {
-                    None
-                };
+                let oldest = state.failures.iter().copied().min();
+                let secs =
+                    self.wait_secs(key, state.failures.len(), oldest, state.in_flight, now_ms);
                 if let Some(secs) = secs {
                     wait = Some(wait.map_or(secs, |w| w.max(secs)));
                 }
@@ -496,8 +597,94 @@ impl LoginLimiter {
             keys,
             now_ms,
             settled: false,
+            rows: Vec::new(),
         })
     }
+
+    /// [`LoginLimiter::begin_attempt`] on the shared counts: one transaction takes every
+    /// key's advisory lock (in ascending order of lock number, so two attempts never wait
+    /// for each other in a cycle), counts, and records the attempt in flight against every
+    /// key before it commits and the locks are released.
+    async fn begin_shared(
+        self: &std::sync::Arc<Self>,
+        pool: &Pool,
+        keys: Vec<String>,
+        now_ms: i64,
+    ) -> Result<Attempt, AppError> {
+        self.sweep_shared(pool, now_ms).await;
+        let mut locks: Vec<i64> = keys.iter().map(|key| login_lock(key)).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        let mut tx = pool.begin().await?;
+        limit_repo::bound_lock_wait(&mut tx).await?;
+        for lock in locks {
+            limit_repo::lock_login_key(&mut tx, lock).await?;
+        }
+        let mut wait: Option<i64> = None;
+        for key in &keys {
+            let count = limit_repo::count_attempts(
+                &mut tx,
+                key,
+                now_ms - self.window_ms,
+                now_ms - IN_FLIGHT_MS,
+            )
+            .await?;
+            let secs = self.wait_secs(
+                key,
+                usize::try_from(count.failures).unwrap_or(usize::MAX),
+                count.oldest_failure,
+                usize::try_from(count.in_flight).unwrap_or(usize::MAX),
+                now_ms,
+            );
+            if let Some(secs) = secs {
+                wait = Some(wait.map_or(secs, |w| w.max(secs)));
+            }
+        }
+        if let Some(secs) = wait {
+            tx.rollback().await?;
+            return Err(rate_limited(secs));
+        }
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in &keys {
+            rows.push(limit_repo::insert_in_flight(&mut tx, key, now_ms).await?);
+        }
+        tx.commit().await?;
+        Ok(Attempt {
+            limiter: self.clone(),
+            keys,
+            now_ms,
+            settled: false,
+            rows,
+        })
+    }
+
+    /// Deletes the shared attempts that no longer count (begun a window ago or more), at
+    /// most once a minute per server. A failure is only logged: the rows wait for the
+    /// next sweep and, out of the window, count for nothing meanwhile.
+    async fn sweep_shared(&self, pool: &Pool, now_ms: i64) {
+        use std::sync::atomic::Ordering;
+        let due = self.next_trim_ms.load(Ordering::Relaxed);
+        if now_ms < due
+            || self
+                .next_trim_ms
+                .compare_exchange(due, now_ms + 60_000, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let before = now_ms - self.window_ms.max(IN_FLIGHT_MS);
+        if let Err(err) = limit_repo::sweep_attempts(pool, before).await {
+            tracing::warn!(error = %err, "could not delete expired sign-in attempts");
+        }
+    }
+}
+
+/// The advisory-lock number of sign-in key `key`: 32 bits of its SHA-256.
+fn login_lock(key: &str) -> i64 {
+    let digest = Sha256::digest(key.as_bytes());
+    i64::from(i32::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3],
+    ]))
 }
 
 #[cfg(test)]
@@ -535,110 +722,170 @@ mod tests {
         assert_eq!(cookie_value("a=1", SESSION_COOKIE), None);
     }
 
-    #[test]
-    fn a_burst_of_attempts_cannot_race_past_the_limit() {
-        let limiter = std::sync::Arc::new(LoginLimiter::default());
+    /// The seconds a refused attempt is asked to wait.
+    fn wait(answer: Result<Attempt, AppError>) -> i64 {
+        match answer {
+            Err(AppError::RateLimited { retry_after_secs }) => retry_after_secs,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    /// A limiter whose counts are shared through a new PostgreSQL database, when
+    /// `BATON_TEST_POSTGRES` names a server; `None` (the test is skipped) without.
+    async fn shared_limiter() -> Option<(tempfile::TempDir, std::sync::Arc<LoginLimiter>)> {
+        let (dir, pool) = crate::server::limits::shared_test_pool().await?;
+        Some((dir, std::sync::Arc::new(LoginLimiter::shared(pool))))
+    }
+
+    /// Waits until the attempts of `key` dropped unsettled are forgotten (shared: in the
+    /// background).
+    async fn forgotten(limiter: &LoginLimiter, key: &str, now_ms: i64) {
+        let Some(pool) = &limiter.shared else {
+            return;
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        for _ in 0..500 {
+            let count = limit_repo::count_attempts(&mut conn, key, 0, now_ms - IN_FLIGHT_MS)
+                .await
+                .unwrap();
+            if count.in_flight == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the dropped attempt of {key} is still in flight");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_burst_of_attempts_cannot_race_past_the_limit() {
+        a_burst_cannot_race_past_the_limit(std::sync::Arc::new(LoginLimiter::default())).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_burst_of_attempts_cannot_race_past_the_shared_limit() {
+        if let Some((_dir, limiter)) = shared_limiter().await {
+            a_burst_cannot_race_past_the_limit(limiter).await;
+        }
+    }
+
+    async fn a_burst_cannot_race_past_the_limit(limiter: std::sync::Arc<LoginLimiter>) {
         let keys = LoginLimiter::keys("a@b.test", "1.2.3.4");
         // 64 attempts at once: only as many as the pair may still fail are admitted.
-        let admitted: Vec<Attempt> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..64)
-                .map(|_| {
-                    let limiter = limiter.clone();
-                    let keys = keys.clone();
-                    scope.spawn(move || limiter.begin_attempt(keys, 1_000).ok())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().unwrap())
-                .collect()
-        });
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let limiter = limiter.clone();
+                let keys = keys.clone();
+                tokio::spawn(async move { limiter.begin_attempt(keys, 1_000).await.ok() })
+            })
+            .collect();
+        let mut admitted: Vec<Attempt> = Vec::new();
+        for task in tasks {
+            admitted.extend(task.await.unwrap());
+        }
         assert_eq!(admitted.len(), limiter.max_failures);
-        assert_eq!(limiter.begin_attempt(keys.clone(), 1_000).unwrap_err(), 1);
+        assert_eq!(wait(limiter.begin_attempt(keys.clone(), 1_000).await), 1);
         for attempt in admitted {
-            attempt.failed();
+            attempt.failed().await.unwrap();
         }
         // Locked out for the window now, not just busy.
-        assert!(limiter.begin_attempt(keys.clone(), 2_000).unwrap_err() > 800);
+        assert!(wait(limiter.begin_attempt(keys.clone(), 2_000).await) > 800);
         // The same account from another address may still try: the guesser cannot lock
         // its owner out.
         let owner = LoginLimiter::keys("a@b.test", "10.9.8.7");
-        limiter.begin_attempt(owner, 2_000).unwrap().succeeded();
+        let attempt = limiter.begin_attempt(owner, 2_000).await.unwrap();
+        attempt.succeeded().await.unwrap();
         // Another account from the guesser's address may still try.
         let other = LoginLimiter::keys("c@d.test", "1.2.3.4");
-        limiter
-            .begin_attempt(other.clone(), 2_000)
-            .unwrap()
-            .succeeded();
+        let attempt = limiter.begin_attempt(other.clone(), 2_000).await.unwrap();
+        attempt.succeeded().await.unwrap();
         // An attempt dropped unsettled (never checked) counts as nothing.
-        drop(limiter.begin_attempt(other.clone(), 2_000).unwrap());
+        drop(limiter.begin_attempt(other.clone(), 2_000).await.unwrap());
+        forgotten(&limiter, &other[1], 2_000).await;
         for _ in 0..4 {
-            limiter
-                .begin_attempt(other.clone(), 2_000)
-                .unwrap()
-                .failed();
+            let attempt = limiter.begin_attempt(other.clone(), 2_000).await.unwrap();
+            attempt.failed().await.unwrap();
         }
-        assert!(limiter.begin_attempt(other.clone(), 2_000).is_ok());
+        assert!(limiter.begin_attempt(other.clone(), 2_000).await.is_ok());
     }
 
-    #[test]
-    fn guessing_one_account_from_many_addresses_stops_and_a_success_does_not_reset_it() {
-        let limiter = std::sync::Arc::new(LoginLimiter::default());
+    #[tokio::test]
+    async fn guessing_one_account_from_many_addresses_stops_and_a_success_does_not_reset_it() {
+        guessing_from_many_addresses_stops(std::sync::Arc::new(LoginLimiter::default())).await;
+    }
+
+    #[tokio::test]
+    async fn guessing_one_account_from_many_addresses_stops_on_the_shared_limit() {
+        if let Some((_dir, limiter)) = shared_limiter().await {
+            guessing_from_many_addresses_stops(limiter).await;
+        }
+    }
+
+    async fn guessing_from_many_addresses_stops(limiter: std::sync::Arc<LoginLimiter>) {
         for i in 0..limiter.max_failures_per_account {
             let keys =
                 LoginLimiter::keys("victim@b.test", &format!("10.0.{}.{}", i / 200, i % 200));
-            limiter.begin_attempt(keys, 1_000).unwrap().failed();
+            let attempt = limiter.begin_attempt(keys, 1_000).await.unwrap();
+            attempt.failed().await.unwrap();
         }
         // The owner signing in does not clear the account's count...
         let owner = LoginLimiter::keys("victim@b.test", "192.0.2.1");
-        assert!(limiter.begin_attempt(owner, 1_000).is_err());
+        assert!(limiter.begin_attempt(owner, 1_000).await.is_err());
         // ...and it expires with the window.
         let owner = LoginLimiter::keys("victim@b.test", "192.0.2.1");
         assert!(limiter
             .begin_attempt(owner, 1_000 + limiter.window_ms)
+            .await
             .is_ok());
     }
 
-    #[test]
-    fn a_flood_of_new_keys_does_not_wipe_anyones_failures() {
+    #[tokio::test]
+    async fn a_flood_of_new_keys_does_not_wipe_anyones_failures() {
         let limiter = std::sync::Arc::new(LoginLimiter::default());
         for i in 0..limiter.max_failures_per_account {
             let keys =
                 LoginLimiter::keys("victim@b.test", &format!("10.1.{}.{}", i / 200, i % 200));
-            limiter.begin_attempt(keys, 1_000).unwrap().failed();
+            let attempt = limiter.begin_attempt(keys, 1_000).await.unwrap();
+            attempt.failed().await.unwrap();
         }
         // 60,000 made-up accounts failing once each: 120,000 keys, past the trim.
         for i in 0..60_000 {
             let keys = LoginLimiter::keys(&format!("made-up-{i}@b.test"), "192.0.2.9");
-            limiter.begin_attempt(keys, 2_000).unwrap().failed();
+            let attempt = limiter.begin_attempt(keys, 2_000).await.unwrap();
+            attempt.failed().await.unwrap();
         }
         let owner = LoginLimiter::keys("victim@b.test", "198.51.100.1");
         assert!(
-            limiter.begin_attempt(owner, 3_000).is_err(),
+            limiter.begin_attempt(owner, 3_000).await.is_err(),
             "still counted"
         );
         // Once the window has passed, the trim frees them.
         let later = 2_000 + limiter.window_ms + 1;
         let keys = LoginLimiter::keys("someone@b.test", "192.0.2.10");
-        limiter.begin_attempt(keys, later).unwrap().succeeded();
+        let attempt = limiter.begin_attempt(keys, later).await.unwrap();
+        attempt.succeeded().await.unwrap();
         assert!(limiter.lock().len() < 10, "{}", limiter.lock().len());
     }
 
-    #[test]
-    fn an_office_signing_in_at_once_is_not_locked_out() {
-        let limiter = std::sync::Arc::new(LoginLimiter::default());
-        let attempts: Vec<Attempt> = (0..64)
-            .map(|i| {
-                limiter
-                    .begin_attempt(
-                        LoginLimiter::keys(&format!("{i}@office.test"), "10.0.0.1"),
-                        1_000,
-                    )
-                    .unwrap()
-            })
-            .collect();
+    #[tokio::test]
+    async fn an_office_signing_in_at_once_is_not_locked_out() {
+        an_office_is_not_locked_out(std::sync::Arc::new(LoginLimiter::default())).await;
+    }
+
+    #[tokio::test]
+    async fn an_office_signing_in_at_once_is_not_locked_out_on_the_shared_limit() {
+        if let Some((_dir, limiter)) = shared_limiter().await {
+            an_office_is_not_locked_out(limiter).await;
+        }
+    }
+
+    async fn an_office_is_not_locked_out(limiter: std::sync::Arc<LoginLimiter>) {
+        let mut attempts: Vec<Attempt> = Vec::new();
+        for i in 0..64 {
+            let keys = LoginLimiter::keys(&format!("{i}@office.test"), "10.0.0.1");
+            attempts.push(limiter.begin_attempt(keys, 1_000).await.unwrap());
+        }
         for a in attempts {
-            a.failed();
+            a.failed().await.unwrap();
         }
         // Everyone failed once from one address: nobody is locked out.
         for i in 0..64 {
@@ -647,8 +894,70 @@ mod tests {
                     LoginLimiter::keys(&format!("{i}@office.test"), "10.0.0.1"),
                     2_000
                 )
+                .await
                 .is_ok());
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn servers_sharing_a_database_count_every_attempt_together() {
+        let Some((_dir, one)) = shared_limiter().await else {
+            return;
+        };
+        let pool = one.shared.clone().unwrap();
+        let two = std::sync::Arc::new(LoginLimiter::shared(pool.clone()));
+        let keys = LoginLimiter::keys("a@b.test", "1.2.3.4");
+        // Forty attempts at once, half through each server: five are admitted in all.
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let limiter = if i % 2 == 0 { one.clone() } else { two.clone() };
+                let keys = keys.clone();
+                tokio::spawn(async move { limiter.begin_attempt(keys, 1_000).await.ok() })
+            })
+            .collect();
+        let mut admitted: Vec<Attempt> = Vec::new();
+        for task in tasks {
+            admitted.extend(task.await.unwrap());
+        }
+        assert_eq!(admitted.len(), 5);
+        // Three fail on one server, two on the other: locked out on both, for the window
+        // from the oldest failure.
+        for attempt in admitted {
+            attempt.failed().await.unwrap();
+        }
+        assert_eq!(wait(one.begin_attempt(keys.clone(), 61_000).await), 840);
+        assert_eq!(wait(two.begin_attempt(keys.clone(), 61_000).await), 840);
+        // A success through one server forgets the pair's failures on both; the
+        // account's count stays.
+        let desk = LoginLimiter::keys("a@b.test", "5.6.7.8");
+        for _ in 0..4 {
+            let attempt = one.begin_attempt(desk.clone(), 62_000).await.unwrap();
+            attempt.failed().await.unwrap();
+        }
+        let attempt = two.begin_attempt(desk.clone(), 62_000).await.unwrap();
+        attempt.succeeded().await.unwrap();
+        for _ in 0..5 {
+            let attempt = one.begin_attempt(desk.clone(), 63_000).await.unwrap();
+            attempt.failed().await.unwrap();
+        }
+        assert!(two.begin_attempt(desk.clone(), 63_000).await.is_err());
+        let mut conn = pool.acquire().await.unwrap();
+        let account = limit_repo::count_attempts(&mut conn, &keys[0], 0, 0)
+            .await
+            .unwrap();
+        assert_eq!((account.failures, account.in_flight), (14, 0));
+        drop(conn);
+        // Attempts on a server that died mid-check stop counting after a minute.
+        let other = LoginLimiter::keys("x@y.test", "1.2.3.4");
+        for _ in 0..5 {
+            std::mem::forget(one.begin_attempt(other.clone(), 100_000).await.unwrap());
+        }
+        assert_eq!(wait(two.begin_attempt(other.clone(), 100_000).await), 1);
+        let attempt = two
+            .begin_attempt(other.clone(), 100_001 + IN_FLIGHT_MS)
+            .await
+            .unwrap();
+        attempt.failed().await.unwrap();
     }
 
     #[tokio::test]

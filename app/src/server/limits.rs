@@ -7,12 +7,18 @@
 //! (addresses or networks). The client is the right-most address of the chain that is
 //! not a trusted proxy (each proxy appends the address it received from).
 //!
-//! **Throttles** ([`Throttles`]) are rate limits per client address from `governor`
-//! (GCRA): a burst, then a steady rate. They slow one address down and never lock it out
-//! for long, so one person's mistakes cannot shut out an office that shares an address.
+//! **Throttles** ([`Throttles`]) are rate limits per client address (GCRA): a burst, then
+//! a steady rate. They slow one address down and never lock it out for long, so one
+//! person's mistakes cannot shut out an office that shares an address. One server
+//! (SQLite) keeps them in memory with `governor`; several servers on one PostgreSQL
+//! database keep them in its `throttles` table, one row per address and limit updated in
+//! one statement, so an address counts the same whichever server it reaches.
 //! Lockouts for wrong passwords are per account and per account-and-address
 //! ([`super::auth::LoginLimiter`]).
 
+use super::db::Pool;
+use super::limit_repo;
+use crate::error::AppError;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -105,13 +111,60 @@ pub const SHARE_BURST: u32 = 20;
 /// After the burst: one unknown token per this long, per address.
 pub const SHARE_EVERY: Duration = Duration::from_secs(30);
 
-/// Rate limits per client address.
+/// Rate limits per client address, with the same quotas wherever they are kept: in this
+/// process's memory (`governor`; one server, SQLite) or in the database's `throttles`
+/// table, shared by every server on it (PostgreSQL; [`Throttles::shared`]).
 #[derive(Debug)]
 pub struct Throttles {
-    sign_in: DefaultKeyedRateLimiter<IpAddr>,
-    share: DefaultKeyedRateLimiter<IpAddr>,
+    store: Store,
     calls: std::sync::atomic::AtomicU64,
 }
+
+#[derive(Debug)]
+enum Store {
+    /// One process's counts.
+    Memory {
+        sign_in: DefaultKeyedRateLimiter<IpAddr>,
+        share: DefaultKeyedRateLimiter<IpAddr>,
+    },
+    /// Every server's counts, one row per key in `throttles`.
+    Shared {
+        pool: Pool,
+        sign_in: Gcra,
+        share: Gcra,
+        /// When this server may next delete the rows that have recovered (Unix ms).
+        next_sweep_ms: std::sync::atomic::AtomicI64,
+    },
+}
+
+/// One quota as the shared store applies it (the same algorithm as `governor`'s): a key's
+/// theoretical arrival time moves on by `every_ms` per request, and a request is let
+/// through while that stays within `limit_ms` (burst × every) of now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gcra {
+    every_ms: i64,
+    limit_ms: i64,
+}
+
+impl Gcra {
+    fn new(burst: u32, every: Duration) -> Self {
+        let every_ms = (every.as_millis() as i64).max(1);
+        Self {
+            every_ms,
+            limit_ms: every_ms * i64::from(burst.max(1)),
+        }
+    }
+
+    /// Whole seconds until a key refused at `now_ms` with arrival time `tat` may try again
+    /// (when `tat + every - now` falls back to the limit), at least one.
+    fn wait_secs(&self, tat: i64, now_ms: i64) -> i64 {
+        let wait_ms = tat + self.every_ms - self.limit_ms - now_ms;
+        ((wait_ms + 999) / 1000).max(1)
+    }
+}
+
+/// How often one server deletes the shared throttles that have recovered.
+const SWEEP_EVERY_MS: i64 = 60_000;
 
 impl Default for Throttles {
     fn default() -> Self {
@@ -132,8 +185,19 @@ fn wait_secs(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> i
     (wait.as_secs_f64().ceil() as i64).max(1)
 }
 
+fn refused(retry_after_secs: i64) -> AppError {
+    AppError::RateLimited { retry_after_secs }
+}
+
+/// The two limits.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    SignIn,
+    Share,
+}
+
 impl Throttles {
-    /// Throttles with the given bursts and rates.
+    /// Throttles with the given bursts and rates, kept in this process's memory.
     pub fn new(
         sign_in_burst: u32,
         sign_in_every: Duration,
@@ -141,44 +205,154 @@ impl Throttles {
         share_every: Duration,
     ) -> Self {
         Self {
-            sign_in: RateLimiter::keyed(quota(sign_in_burst, sign_in_every)),
-            share: RateLimiter::keyed(quota(share_burst, share_every)),
+            store: Store::Memory {
+                sign_in: RateLimiter::keyed(quota(sign_in_burst, sign_in_every)),
+                share: RateLimiter::keyed(quota(share_burst, share_every)),
+            },
             calls: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    /// Counts a sign-in attempt from `address`; `Err(seconds)` to wait when it has
-    /// used its burst.
-    pub fn sign_in(&self, address: IpAddr) -> Result<(), i64> {
-        self.trim();
-        self.sign_in
-            .check_key(&rate_key(address))
-            .map_err(wait_secs)
+    /// The default throttles, kept in the database behind `pool` (the `throttles` table,
+    /// PostgreSQL) so that every server on it counts each address together.
+    pub fn shared(pool: Pool) -> Self {
+        Self::shared_with(pool, SIGN_IN_BURST, SIGN_IN_EVERY, SHARE_BURST, SHARE_EVERY)
     }
 
-    /// Counts an unknown share-link token tried from `address`; `Err(seconds)` to wait
-    /// when it has used its burst. Links that exist are never counted.
-    pub fn unknown_share_token(&self, address: IpAddr) -> Result<(), i64> {
-        self.trim();
-        self.share.check_key(&rate_key(address)).map_err(wait_secs)
+    /// Throttles with the given bursts and rates, kept in the database behind `pool`.
+    pub fn shared_with(
+        pool: Pool,
+        sign_in_burst: u32,
+        sign_in_every: Duration,
+        share_burst: u32,
+        share_every: Duration,
+    ) -> Self {
+        Self {
+            store: Store::Shared {
+                pool,
+                sign_in: Gcra::new(sign_in_burst, sign_in_every),
+                share: Gcra::new(share_burst, share_every),
+                next_sweep_ms: std::sync::atomic::AtomicI64::new(0),
+            },
+            calls: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a sign-in attempt from `address`; `RateLimited` with the seconds to wait
+    /// when it has used its burst.
+    pub async fn sign_in(&self, address: IpAddr) -> Result<(), AppError> {
+        self.check(Limit::SignIn, address).await
+    }
+
+    /// Counts an unknown share-link token tried from `address`; `RateLimited` with the
+    /// seconds to wait when it has used its burst. Links that exist are never counted.
+    pub async fn unknown_share_token(&self, address: IpAddr) -> Result<(), AppError> {
+        self.check(Limit::Share, address).await
+    }
+
+    async fn check(&self, limit: Limit, address: IpAddr) -> Result<(), AppError> {
+        match &self.store {
+            Store::Memory { sign_in, share } => {
+                self.trim(sign_in, share);
+                let limiter = match limit {
+                    Limit::SignIn => sign_in,
+                    Limit::Share => share,
+                };
+                limiter
+                    .check_key(&rate_key(address))
+                    .map_err(|not_until| refused(wait_secs(not_until)))
+            }
+            Store::Shared {
+                pool,
+                sign_in,
+                share,
+                next_sweep_ms,
+            } => {
+                let (gcra, prefix) = match limit {
+                    Limit::SignIn => (sign_in, "sign_in"),
+                    Limit::Share => (share, "share"),
+                };
+                let key = format!("{prefix}:{}", rate_key(address));
+                // The system's clock, as the servers share it (not a test's clock: the
+                // in-memory store runs on the real clock too).
+                let now_ms = super::clock::system_now_ms();
+                sweep_shared(pool, next_sweep_ms, now_ms).await;
+                let taken =
+                    limit_repo::throttle_take(pool, &key, now_ms, gcra.every_ms, gcra.limit_ms)
+                        .await?;
+                if taken.is_some() {
+                    return Ok(());
+                }
+                // Refused: the key's arrival time says how long until it may try again.
+                let tat = limit_repo::throttle_tat(pool, &key)
+                    .await?
+                    .unwrap_or(now_ms);
+                Err(refused(gcra.wait_secs(tat, now_ms)))
+            }
+        }
     }
 
     /// Forgets addresses whose limits have fully recovered, once the maps grow large
     /// (looked at once every 1,024 calls: the sweep walks the whole map).
-    fn trim(&self) {
+    fn trim(
+        &self,
+        sign_in: &DefaultKeyedRateLimiter<IpAddr>,
+        share: &DefaultKeyedRateLimiter<IpAddr>,
+    ) {
         let n = self
             .calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !n.is_multiple_of(1024) {
             return;
         }
-        if self.sign_in.len() > 10_000 {
-            self.sign_in.retain_recent();
+        if sign_in.len() > 10_000 {
+            sign_in.retain_recent();
         }
-        if self.share.len() > 10_000 {
-            self.share.retain_recent();
+        if share.len() > 10_000 {
+            share.retain_recent();
         }
     }
+}
+
+/// Deletes the shared throttles that have recovered, at most once a minute per server
+/// (the first caller past the time does it). A failure is only logged: the rows stay
+/// until the next sweep, and a row that has recovered counts exactly as no row.
+async fn sweep_shared(pool: &Pool, next_sweep_ms: &std::sync::atomic::AtomicI64, now_ms: i64) {
+    use std::sync::atomic::Ordering;
+    let due = next_sweep_ms.load(Ordering::Relaxed);
+    if now_ms < due
+        || next_sweep_ms
+            .compare_exchange(
+                due,
+                now_ms + SWEEP_EVERY_MS,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_err()
+    {
+        return;
+    }
+    if let Err(err) = limit_repo::sweep_throttles(pool, now_ms).await {
+        tracing::warn!(error = %err, "could not delete recovered throttles");
+    }
+}
+
+/// A pool on a new PostgreSQL database when `BATON_TEST_POSTGRES` names a server
+/// (the shared stores need PostgreSQL); `None`, and the test is skipped, without.
+#[cfg(test)]
+pub(crate) async fn shared_test_pool() -> Option<(tempfile::TempDir, Pool)> {
+    use crate::server::db;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db::scratch_database(dir.path()).await;
+    if db::Backend::of_url(&url) != Ok(db::Backend::Postgres) {
+        eprintln!(
+            "skipped: the shared limits need PostgreSQL ({} names none)",
+            db::TEST_POSTGRES_VAR
+        );
+        return None;
+    }
+    let pool = db::connect_and_migrate(&url).await.unwrap();
+    Some((dir, pool))
 }
 
 #[cfg(test)]
@@ -236,32 +410,118 @@ mod tests {
         );
     }
 
-    #[test]
-    fn ipv6_is_counted_by_its_64_network() {
+    #[tokio::test]
+    async fn ipv6_is_counted_by_its_64_network() {
         assert_eq!(rate_key(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
         assert_eq!(rate_key(ip("2001:db8:1:2:ffff::9")), ip("2001:db8:1:2::"));
         assert_eq!(rate_key(ip("198.51.100.4")), ip("198.51.100.4"));
         let throttles = Throttles::new(2, Duration::from_secs(60), 2, Duration::from_secs(60));
-        assert!(throttles.sign_in(ip("2001:db8::1")).is_ok());
-        assert!(throttles.sign_in(ip("2001:db8::2")).is_ok());
+        one_64_is_one_bucket(&throttles).await;
+    }
+
+    async fn one_64_is_one_bucket(throttles: &Throttles) {
+        assert!(throttles.sign_in(ip("2001:db8::1")).await.is_ok());
+        assert!(throttles.sign_in(ip("2001:db8::2")).await.is_ok());
         assert!(
-            throttles.sign_in(ip("2001:db8::3")).is_err(),
+            throttles.sign_in(ip("2001:db8::3")).await.is_err(),
             "same /64, same bucket"
         );
-        assert!(throttles.sign_in(ip("2001:db9::1")).is_ok());
+        assert!(throttles.sign_in(ip("2001:db9::1")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_address_is_slowed_after_its_burst_and_others_are_not() {
+        let throttles = Throttles::new(3, Duration::from_secs(60), 2, Duration::from_secs(60));
+        slowed_after_its_burst(&throttles).await;
+    }
+
+    /// The seconds a refusal asks to wait.
+    fn wait(answer: Result<(), AppError>) -> i64 {
+        match answer {
+            Err(AppError::RateLimited { retry_after_secs }) => retry_after_secs,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    async fn slowed_after_its_burst(throttles: &Throttles) {
+        for _ in 0..3 {
+            assert!(throttles.sign_in(ip("192.0.2.1")).await.is_ok());
+        }
+        let wait = wait(throttles.sign_in(ip("192.0.2.1")).await);
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert!(throttles.sign_in(ip("192.0.2.2")).await.is_ok());
+        assert!(throttles.unknown_share_token(ip("192.0.2.1")).await.is_ok());
+        assert!(throttles.unknown_share_token(ip("192.0.2.1")).await.is_ok());
+        assert!(throttles
+            .unknown_share_token(ip("192.0.2.1"))
+            .await
+            .is_err());
     }
 
     #[test]
-    fn an_address_is_slowed_after_its_burst_and_others_are_not() {
-        let throttles = Throttles::new(3, Duration::from_secs(60), 2, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(throttles.sign_in(ip("192.0.2.1")).is_ok());
+    fn the_shared_quota_lets_the_burst_through_then_one_per_period() {
+        // The shared store's arithmetic, as its statement applies it: a fresh key starts
+        // at now + every; each request moves it on by every while it stays within
+        // burst × every of now.
+        let gcra = Gcra::new(3, Duration::from_secs(60));
+        let now = 1_000_000;
+        let mut tat: Option<i64> = None;
+        let mut admitted = 0;
+        for _ in 0..10 {
+            let next = tat.map_or(now, |t| t.max(now)) + gcra.every_ms;
+            if tat.is_none() || next - now <= gcra.limit_ms {
+                tat = Some(next);
+                admitted += 1;
+            }
         }
-        let wait = throttles.sign_in(ip("192.0.2.1")).unwrap_err();
-        assert!((1..=60).contains(&wait), "{wait}");
-        assert!(throttles.sign_in(ip("192.0.2.2")).is_ok());
-        assert!(throttles.unknown_share_token(ip("192.0.2.1")).is_ok());
-        assert!(throttles.unknown_share_token(ip("192.0.2.1")).is_ok());
-        assert!(throttles.unknown_share_token(ip("192.0.2.1")).is_err());
+        assert_eq!(admitted, 3, "the burst, as governor lets through");
+        // Refused now: the next request fits once a period has passed.
+        assert_eq!(gcra.wait_secs(tat.unwrap(), now), 60);
+        assert_eq!(gcra.wait_secs(tat.unwrap(), now + 59_500), 1);
+        assert_eq!(gcra.wait_secs(tat.unwrap(), now + 30_001), 30);
+    }
+
+    #[tokio::test]
+    async fn shared_throttles_count_every_server_together() {
+        let Some((_dir, pool)) = super::shared_test_pool().await else {
+            return;
+        };
+        let minute = Duration::from_secs(60);
+        // The same behaviour as in memory...
+        one_64_is_one_bucket(&Throttles::shared_with(pool.clone(), 2, minute, 2, minute)).await;
+        slowed_after_its_burst(&Throttles::shared_with(pool.clone(), 3, minute, 2, minute)).await;
+        // ...and two servers share each address's burst.
+        let one = Throttles::shared_with(pool.clone(), 3, minute, 3, minute);
+        let two = Throttles::shared_with(pool.clone(), 3, minute, 3, minute);
+        assert!(one.sign_in(ip("203.0.113.5")).await.is_ok());
+        assert!(two.sign_in(ip("203.0.113.5")).await.is_ok());
+        assert!(one.sign_in(ip("203.0.113.5")).await.is_ok());
+        let wait = wait(two.sign_in(ip("203.0.113.5")).await);
+        assert!((59..=60).contains(&wait), "{wait}");
+        assert!(one.sign_in(ip("203.0.113.5")).await.is_err());
+        // The share-link limit is its own.
+        assert!(two.unknown_share_token(ip("203.0.113.5")).await.is_ok());
+        // Forty requests at once on two servers: exactly the burst gets through.
+        let admitted: Vec<bool> = {
+            let one = std::sync::Arc::new(one);
+            let two = std::sync::Arc::new(two);
+            let tasks: Vec<_> = (0..40)
+                .map(|i| {
+                    let server = if i % 2 == 0 { one.clone() } else { two.clone() };
+                    tokio::spawn(async move { server.sign_in(ip("203.0.113.6")).await.is_ok() })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for task in tasks {
+                out.push(task.await.unwrap());
+            }
+            out
+        };
+        assert_eq!(admitted.iter().filter(|a| **a).count(), 3);
+        // Rows that have recovered are deleted; the others stay.
+        let far = super::super::clock::system_now_ms() + 3_600_000;
+        assert!(limit_repo::sweep_throttles(&pool, 0).await.unwrap() == 0);
+        assert_eq!(limit_repo::sweep_throttles(&pool, far).await.unwrap(), 8);
+        assert_eq!(limit_repo::sweep_throttles(&pool, far).await.unwrap(), 0);
     }
 }

@@ -31,6 +31,7 @@ pub mod export_service;
 pub mod import_repo;
 pub mod import_rows;
 pub mod import_service;
+pub mod limit_repo;
 pub mod limits;
 pub mod live;
 pub mod planner_repo;

@@ -38,15 +38,10 @@ pub async fn sign_in(
     // One address is slowed down past a burst; an account (at this address, and from
     // everywhere) is locked out after repeated failures. Checked and counted in one step,
     // so a burst cannot race past the limit.
-    state
-        .throttles
-        .sign_in(context::client_ip())
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    // On PostgreSQL the counts are the database's, shared by every server.
+    state.throttles.sign_in(context::client_ip()).await?;
     let keys = auth::LoginLimiter::keys(email, &limits::rate_key(context::client_ip()).to_string());
-    let attempt = state
-        .limiter
-        .begin_attempt(keys, now)
-        .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+    let attempt = state.limiter.begin_attempt(keys, now).await?;
     let (user_id, workspace_id) = account(&state, email, password, workspace, attempt).await?;
 
     // A new session id at every sign-in; the browser's previous session ends.
@@ -106,15 +101,15 @@ async fn account(
     }
     match opened.as_slice() {
         [] => {
-            attempt.failed();
+            attempt.failed().await?;
             Err(AppError::BadCredentials)
         }
         [one] => {
-            attempt.succeeded();
+            attempt.succeeded().await?;
             Ok((one.user_id, one.workspace_id))
         }
         several => {
-            attempt.succeeded();
+            attempt.succeeded().await?;
             let names: Vec<String> = several
                 .iter()
                 .map(|c| format!("{} ({})", c.workspace_name, c.workspace_slug))

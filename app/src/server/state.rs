@@ -1,7 +1,7 @@
 //! The state shared by every request.
 
 use super::auth::{LoginLimiter, PasswordWorkers};
-use super::db::Database;
+use super::db::{Backend, Database};
 use super::live::LiveHub;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -39,12 +39,23 @@ pub struct AppState {
 impl AppState {
     /// State for `db` with default limits, served over plain HTTP unless `https`.
     pub fn new(leptos_options: LeptosOptions, db: Database, https: bool) -> Self {
+        // Several servers on one PostgreSQL database share the rate limits through it;
+        // one server on SQLite keeps them in memory.
+        let (limiter, throttles) = if db.backend() == Backend::Postgres {
+            let pool = db.writer().clone();
+            (
+                LoginLimiter::shared(pool.clone()),
+                super::limits::Throttles::shared(pool),
+            )
+        } else {
+            (LoginLimiter::default(), super::limits::Throttles::default())
+        };
         Self {
             leptos_options,
             db,
             passwords: Arc::new(PasswordWorkers::new(PasswordWorkers::default_threads())),
-            limiter: Arc::new(LoginLimiter::default()),
-            throttles: Arc::default(),
+            limiter: Arc::new(limiter),
+            throttles: Arc::new(throttles),
             trusted_proxies: Arc::default(),
             https,
             live: Arc::new(LiveHub::new()),

@@ -176,7 +176,7 @@ pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
         state
             .throttles
             .unknown_share_token(context::client_ip())
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+            .await?;
         return Err(AppError::NotFound);
     };
     let (workspace_id, project_id) = (link.workspace_id, link.project_id);

@@ -14,4 +14,5 @@ mod http;
 mod planner;
 mod relay;
 mod security;
+mod shared_limits;
 mod time;
