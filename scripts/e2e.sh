@@ -16,10 +16,19 @@ export BATON_BIN="$PWD/target/debug/baton" BATON_ROOT="$PWD"
 DATABASE_URL="sqlite://$BATON_DB" BATON_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   target/debug/baton serve >"$work/server.log" 2>&1 &
 server=$!
+# The several-servers spec runs Baton on PostgreSQL behind nginx: it needs a cluster to
+# create its database on (make test starts one; alone, this script starts its own).
+own_pg=""
+if [ -z "${BATON_TEST_POSTGRES:-}" ] && ! BATON_TEST_POSTGRES=$(scripts/pg.sh url 2>/dev/null); then
+  BATON_TEST_POSTGRES=$(scripts/pg.sh start)
+  own_pg=1
+fi
+export BATON_TEST_POSTGRES
 cleanup() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
   rm -rf "$work"
+  if [ -n "$own_pg" ]; then scripts/pg.sh stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 

@@ -39,9 +39,24 @@ if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v sqlite3 >/dev/null || missing+=(sqlite3)
   command -v curl >/dev/null || missing+=(curl)
+  # nginx: the load balancer in front of two servers in the several-servers test (started
+  # by the test itself on loopback; the package's own service must not start).
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  # PostgreSQL 15 for the integration tests on PostgreSQL (scripts/pg.sh runs a throw-away
+  # cluster of its own; the package's own cluster service must not start either).
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+  command -v psql >/dev/null || missing+=(postgresql-client-15)
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
+    own_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+      chmod +x /usr/sbin/policy-rc.d
+      own_policy=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   fi
+
 fi
