@@ -4,10 +4,15 @@
 // Both clocks are this Node process's: the figure includes Playwright's round trips.
 //
 //   BATON_URL=http://127.0.0.1:3055 node bench/live-latency.mjs [moves]
+//
+// With BATON_URL_B set, browser B signs in there instead: another server on the same
+// PostgreSQL database, so each move crosses servers (through the database's notification).
 import { chromium } from "@playwright/test";
 
 const base = process.env.BATON_URL ?? "http://127.0.0.1:3055";
 if (!/^http:\/\/(127\.|localhost)/.test(base)) throw new Error("loopback only");
+const baseB = process.env.BATON_URL_B ?? base;
+if (!/^http:\/\/(127\.|localhost)/.test(baseB)) throw new Error("loopback only");
 const moves = Number(process.argv[2] ?? 100);
 
 const browser = await chromium.launch({
@@ -16,8 +21,8 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
-async function signedIn(email) {
-  const context = await browser.newContext({ baseURL: base, viewport: { width: 1600, height: 1000 } });
+async function signedIn(email, url = base) {
+  const context = await browser.newContext({ baseURL: url, viewport: { width: 1600, height: 1000 } });
   const page = await context.newPage();
   await page.goto("/login", { waitUntil: "networkidle" });
   await page.getByLabel("Email").fill(email);
@@ -29,7 +34,7 @@ async function signedIn(email) {
 }
 
 const a = await signedIn("am@northwind.test");
-const b = await signedIn("daniel@northwind.test");
+const b = await signedIn("daniel@northwind.test", baseB);
 
 const stageId = (page, name) => page.getByRole("region", { name, exact: true }).getAttribute("data-stage-id");
 const lead = await stageId(a, "Lead");

@@ -1,9 +1,11 @@
 //! Close benchmark: seeds an agency of 500 people and 5,000 deals into a throw-away
-//! SQLite file, then closes open deals through `POST /api/close_deal` (the whole server
+//! database (a SQLite file; a new PostgreSQL database when `BATON_TEST_POSTGRES` names a
+//! server), then closes open deals through `POST /api/close_deal` (the whole server
 //! path: session, checks on the server, the project spawn in one transaction) at 1, 8 and
 //! 32 concurrent callers. Beside it, in the same run and on the same database, a bare
-//! SQLite transaction writes the same rows (deal to Won, the project, its allocations,
-//! two events) with no checks. Reports p50 / p99 latency, throughput and the ratio.
+//! transaction writes the same rows (deal to Won, the project, its allocations, two
+//! events) with no checks, under the same write lock (`db::begin_write`: `BEGIN IMMEDIATE`
+//! on SQLite, the workspace's advisory lock on PostgreSQL). Reports p50 / p99 latency, throughput and the ratio.
 //!
 //! ```text
 //! cargo run --profile server-release -p baton --example close_bench [closes-per-level]
@@ -47,7 +49,7 @@ struct Rows {
 /// One bare transaction writing a close's rows for `deal` (no reads, no checks).
 async fn bare_close(pool: &Pool, ws: i64, won: i64, deal: (i64, i64), rows: &Rows, n: i64) {
     let now = context::now_ms();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    let mut tx = db::begin_write(pool, ws).await.unwrap();
     sqlx::query(
         "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2, version = version + 1
          WHERE id = $3 AND workspace_id = $4",
@@ -138,7 +140,8 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/bench.db", dir.path().display());
+    let url = db::scratch_database(dir.path()).await;
+    eprintln!("database: {}", db::redact(&url));
     let database = db::Database::open(&url, db::PoolLimits::default())
         .await
         .unwrap();
