@@ -44,6 +44,11 @@ scripts/load.sh --bin target/debug/baton --users 16 --seconds 15
 step "crash: SIGKILL under load, 3 times; no acknowledged write lost"
 (cd end2end && BATON_BIN="$PWD/../target/debug/baton" BATON_ROOT="$PWD/.." node bench/crash.mjs --rounds 3 --users 8)
 
+# The same on a fresh database of the PostgreSQL cluster started above (still running:
+# the EXIT trap stops it).
+step "crash on PostgreSQL: SIGKILL under load, 3 times; no acknowledged write lost"
+(cd end2end && BATON_BIN="$PWD/../target/debug/baton" BATON_ROOT="$PWD/.." node bench/crash.mjs --rounds 3 --users 8 --postgres "$BATON_TEST_POSTGRES")
+
 # One closing line over every suite.
 passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 e2e=$(grep -oE '^ +[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')

@@ -2,11 +2,18 @@
 // everyday write and opening every page at once, against a running Baton on loopback.
 // Bounded in time and count; stops by itself. Reports p50 / p99 latency per server
 // function and per page, throughput, and non-2xx answers by status; then checks the data:
-// every acknowledged write is in the database, and SQLite's integrity checks pass.
+// every acknowledged write is in the database, and the database is intact (SQLite's
+// integrity checks; on PostgreSQL every foreign key holds, no event seq is repeated within
+// a workspace, every index is valid and, if the amcheck extension is installed, every
+// B-tree index agrees with its table).
 //
 //   BATON_URL=http://127.0.0.1:3000 BATON_DB=data/baton.db \
 //     node bench/load.mjs [--users 32] [--seconds 30] [--max-ops 100000] [--json out.json]
 //                         [--think MS]
+//
+// On PostgreSQL name the database instead of BATON_DB (the checks run through psql):
+//   BATON_DATABASE_URL=postgres://USER@127.0.0.1:PORT/DATABASE
+// (BATON_DATABASE_URL=sqlite://PATH is the same as BATON_DB=PATH.)
 //
 // Without --think every simulated person acts again the moment an answer arrives (a
 // stress test: far more than people do). `--think MS` pauses 0.5–1.5 × MS between one
@@ -14,19 +21,27 @@
 //
 // For the crash test (bench/crash.mjs): `--tolerate-network` does not fail on refused or
 // reset connections (the server is being killed), `--expectations FILE` saves the
-// acknowledged writes, and `--verify FILE...` only checks saved ones against BATON_DB.
+// acknowledged writes, and `--verify FILE...` only checks saved ones against BATON_DB
+// (or BATON_DATABASE_URL).
 //
 // Exit status: 0 when there was no 5xx, no lost write and the database is intact; 1
 // otherwise. 409 (someone else changed it) and 422 (a field error) are counted but are
 // answers a person would also get, not failures.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const base = process.env.BATON_URL ?? "http://127.0.0.1:3000";
 if (!/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/.test(base)) {
   throw new Error(`BATON_URL must be a loopback address, not ${base}`);
 }
-const dbPath = process.env.BATON_DB ?? "";
+// The database to check: a SQLite file (BATON_DB) or a PostgreSQL URL (BATON_DATABASE_URL).
+const dbUrl = process.env.BATON_DATABASE_URL ?? "";
+const pgUrl = /^postgres(ql)?:\/\//.test(dbUrl) ? dbUrl : "";
+if (dbUrl && !pgUrl && !dbUrl.startsWith("sqlite://")) {
+  throw new Error(`BATON_DATABASE_URL must be postgres://… or sqlite://…, not ${dbUrl}`);
+}
+const dbPath = pgUrl ? "" : dbUrl ? dbUrl.slice("sqlite://".length) : process.env.BATON_DB ?? "";
+const haveDb = Boolean(pgUrl || dbPath);
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -368,27 +383,97 @@ async function person(p) {
 }
 
 // ---- check the data ---------------------------------------------------------------------
+const sqlite = (sql) =>
+  execFileSync("sqlite3", [dbPath, sql], { encoding: "utf8", maxBuffer: 1 << 26 }).trim();
+// psql reads the script from stdin: one line per result row, columns separated by |,
+// stopping at the first error (thrown, with psql's message).
+function psql(sql) {
+  const r = spawnSync("psql", ["-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", pgUrl, "-f", "-"], {
+    input: sql,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`psql exited with ${r.status}: ${r.stderr.trim()}`);
+  return r.stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .join("\n");
+}
+const query = (sql) => (pgUrl ? psql(sql) : sqlite(sql));
+
+// PostgreSQL enforces foreign keys and unique constraints as it writes; after a crash check
+// them anyway, from the catalog: every problem is one line, nothing means intact.
+const PG_INTEGRITY = `
+-- Every foreign key of the schema: rows whose (non-null) key has no parent row.
+SELECT format($q$SELECT 'foreign key ' || %L || ': ' || count(*) || ' rows of ' || %L || ' without their ' || %L
+                 FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s) HAVING count(*) > 0$q$,
+              conname, conrelid::regclass::text, confrelid::regclass::text,
+              conrelid::regclass, not_null, confrelid::regclass, joined)
+  FROM (SELECT c.conname, c.conrelid, c.confrelid,
+               string_agg(format('c.%I IS NOT NULL', a.attname), ' AND ' ORDER BY k.i) AS not_null,
+               string_agg(format('p.%I = c.%I', b.attname, a.attname), ' AND ' ORDER BY k.i) AS joined
+          FROM pg_constraint c
+          CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(ck, fk, i)
+          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.ck
+          JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attnum = k.fk
+         WHERE c.contype = 'f'
+           AND c.connamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+         GROUP BY c.oid, c.conname, c.conrelid, c.confrelid) f
+ ORDER BY conname
+\\gexec
+-- The live stream's order: one event per (workspace, seq).
+SELECT 'events: workspace ' || workspace_id || ' has seq ' || seq || ' ' || count(*) || ' times'
+  FROM events GROUP BY workspace_id, seq HAVING count(*) > 1 ORDER BY workspace_id, seq LIMIT 20;
+-- No index left invalid.
+SELECT 'index ' || i.indexrelid::regclass || ' is not valid'
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+   AND NOT (i.indisvalid AND i.indisready);
+-- With amcheck installed: every B-tree index of the schema is sound and indexes every row.
+SELECT format('SELECT %s.bt_index_check(%L::regclass, true)', quote_ident(e.nspname), c.oid::regclass)
+  FROM pg_class c
+  JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
+  CROSS JOIN (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace
+               WHERE x.extname = 'amcheck') e
+ WHERE c.relkind = 'i'
+   AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+ ORDER BY 1
+\\gexec
+`;
+
 function checkDatabase(list) {
-  const sqlite = (sql) =>
-    execFileSync("sqlite3", [dbPath, sql], { encoding: "utf8", maxBuffer: 1 << 26 }).trim();
   const missing = [];
-  // One query per batch of expectations: each answers 1 or is missing.
+  // One query per batch of expectations: each answers 1 or is missing. (CASE rather than
+  // EXISTS alone: PostgreSQL would answer a boolean, t or f.)
   for (let i = 0; i < list.length; i += 200) {
     const batch = list.slice(i, i + 200);
-    const sql = batch.map((e, j) => `SELECT ${i + j}, EXISTS(${e.sql});`).join("\n");
-    for (const line of sqlite(sql).split("\n")) {
+    const sql = batch.map((e, j) => `SELECT ${i + j}, CASE WHEN EXISTS(${e.sql}) THEN 1 ELSE 0 END;`).join("\n");
+    for (const line of query(sql).split("\n")) {
+      if (!line) continue;
       const [idx, found] = line.split("|");
       if (found !== "1") missing.push(list[Number(idx)].what);
     }
   }
-  const check = sqlite("PRAGMA integrity_check;");
-  const fk = sqlite("PRAGMA foreign_key_check;");
-  const integrity = check === "ok" && fk === "" ? "ok" : `integrity_check: ${check}; foreign_key_check: ${fk || "ok"}`;
+  let integrity;
+  if (pgUrl) {
+    let problems;
+    try {
+      problems = psql(PG_INTEGRITY);
+    } catch (e) {
+      problems = e.message; // amcheck raises an error on a damaged index
+    }
+    integrity = problems === "" ? "ok" : problems.split("\n").join("; ");
+  } else {
+    const check = sqlite("PRAGMA integrity_check;");
+    const fk = sqlite("PRAGMA foreign_key_check;");
+    integrity = check === "ok" && fk === "" ? "ok" : `integrity_check: ${check}; foreign_key_check: ${fk || "ok"}`;
+  }
   return { missing, integrity };
 }
 
 if (VERIFY) {
-  if (!dbPath) throw new Error("--verify needs BATON_DB");
+  if (!haveDb) throw new Error("--verify needs BATON_DB or BATON_DATABASE_URL");
   const list = VERIFY.flatMap((f) => JSON.parse(readFileSync(f, "utf8")));
   const { missing, integrity } = checkDatabase(list);
   console.log(`acknowledged writes checked: ${list.length}, missing: ${missing.length}; database integrity: ${integrity}`);
@@ -446,15 +531,15 @@ for (const [what, body] of firstErrors) console.log(`  first ${what}: ${body}`);
 
 // ---- check the data ---------------------------------------------------------------------
 let lost = [];
-let integrity = "not checked (no BATON_DB)";
+let integrity = "not checked (no BATON_DB or BATON_DATABASE_URL)";
 if (EXPECTATIONS_OUT) writeFileSync(EXPECTATIONS_OUT, JSON.stringify(expectations));
-if (dbPath) ({ missing: lost, integrity } = checkDatabase(expectations));
-console.log(`acknowledged writes checked: ${dbPath ? expectations.length : 0}, missing: ${lost.length}`);
+if (haveDb) ({ missing: lost, integrity } = checkDatabase(expectations));
+console.log(`acknowledged writes checked: ${haveDb ? expectations.length : 0}, missing: ${lost.length}`);
 for (const what of lost.slice(0, 20)) console.log(`  missing: ${what}`);
 console.log(`database integrity: ${integrity}`);
 if (JSON_OUT) {
   writeFileSync(JSON_OUT, JSON.stringify({ users: USERS, seconds, requests: total, writes, rows, nonOk: Object.fromEntries(nonOk), lost: lost.length, integrity }, null, 2));
 }
-const failed = fivexx > 0 || lost.length > 0 || (dbPath && integrity !== "ok");
+const failed = fivexx > 0 || lost.length > 0 || (haveDb && integrity !== "ok");
 if (failed) console.log(`FAILED: ${fivexx} answers 5xx or network errors, ${lost.length} acknowledged writes missing, integrity ${integrity}`);
 process.exit(failed ? 1 : 0);
