@@ -30,6 +30,8 @@ async fn call(router: &axum::Router, name: &str, form: String, cookie: &str) -> 
     let request = Request::post(format!("/api/{name}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
+        // As a page of the site sends it: the cross-site guard refuses anything else.
+        .header("sec-fetch-site", "same-origin")
         .header(header::COOKIE, cookie)
         .body(Body::from(form))
         .unwrap();
