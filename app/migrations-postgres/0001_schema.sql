@@ -589,3 +589,26 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_key ON login_attempts (key, at);
 CREATE INDEX login_attempts_at ON login_attempts (at);
+
+-- Changes of access (a session ended, a user deactivated or given another role, a role's
+-- permissions changed) are announced on `baton_access` as
+-- '<workspace_id>:<application_name>' at commit, in commit order with the events: every
+-- server's live streams of the workspace check their session again before anything
+-- committed later reaches them.
+CREATE FUNCTION access_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('baton_access', OLD.workspace_id || ':' || current_setting('application_name'));
+    ELSE
+        PERFORM pg_notify('baton_access', NEW.workspace_id || ':' || current_setting('application_name'));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER sessions_access_notify AFTER DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION access_notify();
+CREATE TRIGGER users_access_notify AFTER UPDATE OF role_id, active ON users
+    FOR EACH ROW EXECUTE FUNCTION access_notify();
+CREATE TRIGGER role_permissions_access_notify AFTER INSERT OR DELETE ON role_permissions
+    FOR EACH ROW EXECUTE FUNCTION access_notify();

@@ -15,8 +15,10 @@
 //! Presence: each viewer connected here is a row of `presence` (written by the relay,
 //! refreshed every [`HEARTBEAT`], expired after [`PRESENCE_TTL`] when a server dies) and a
 //! notification on `baton_presence`; the other servers read the workspace's viewers back.
-//! Changes of access made here (sign-out, role, deactivation) are announced on
-//! `baton_access`, and every server's streams of that workspace check their session again.
+//! Changes of access (sign-out, role, deactivation, a role's permissions) are announced
+//! on `baton_access` by database triggers at commit — in commit order with the events, so
+//! no event committed after a change of access reaches a stream before its check — and
+//! every server's streams of that workspace check their session again.
 
 use app::api::live::LiveEvent;
 use app::server::live::Outgoing;
@@ -89,13 +91,24 @@ impl Relay {
                         tracing::warn!("live relay: connection lost; catching up");
                         self.catch_up().await;
                     }
+                    // Whatever the listener does next, notifications may have been lost:
+                    // listen afresh (retrying every second) and read back what changed.
                     Err(err) => {
-                        tracing::warn!(error = %err, "live relay: listening failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        if let Ok(fresh) = listen(&self.state).await {
-                            listener = fresh;
-                            self.catch_up().await;
+                        tracing::warn!(error = %err, "live relay: listening failed; reconnecting");
+                        loop {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            if self.state.live.is_shutting_down() {
+                                break;
+                            }
+                            match listen(&self.state).await {
+                                Ok(fresh) => {
+                                    listener = fresh;
+                                    break;
+                                }
+                                Err(err) => tracing::warn!(error = %err, "live relay: still not listening"),
+                            }
                         }
+                        self.catch_up().await;
                     }
                 },
                 Some(message) = inbox.recv() => self.send(message).await,
@@ -125,8 +138,9 @@ impl Relay {
             PRESENCE if number != self.state.db.server_id() => {
                 self.refresh_viewers(workspace_id).await;
             }
-            ACCESS if number != self.state.db.server_id() => {
-                self.state.live.access_changed_here(workspace_id);
+            // `<workspace>:<application_name>`, from the database's triggers.
+            ACCESS if number != self.me => {
+                self.state.live.access_changed(workspace_id);
             }
             _ => {}
         }
@@ -154,7 +168,9 @@ impl Relay {
                 self.cursors.insert(workspace_id, last);
             }
             Err(err) => {
+                // Kept as the cursor: the next notification (or catch-up) reads from here.
                 tracing::warn!(error = ?err, workspace_id, "live relay: reading events failed");
+                self.cursors.entry(workspace_id).or_insert(since);
             }
         }
     }
@@ -178,7 +194,7 @@ impl Relay {
                     self.cursors.insert(workspace_id, latest);
                 }
             }
-            self.state.live.access_changed_here(workspace_id);
+            self.state.live.access_changed(workspace_id);
         }
         let mut workspaces = self.state.live.local_workspaces();
         workspaces.extend(self.state.live.remote_workspaces());
@@ -227,7 +243,6 @@ impl Relay {
                 workspace_id,
                 relay_repo::left(db, server, connection as i64, workspace_id).await,
             ),
-            Outgoing::AccessChanged { workspace_id } => (ACCESS, workspace_id, Ok(())),
         };
         let sent = match result {
             Ok(()) => relay_repo::notify(db, channel, &format!("{workspace_id}:{server}")).await,

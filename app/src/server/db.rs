@@ -225,6 +225,11 @@ const SQLITE_READER_SETTINGS: &[&str] = &[
 
 const POSTGRES_READER_SETTINGS: &[&str] = &["SET default_transaction_read_only = on"];
 
+/// A write waits at most this long for its workspace's lock (or a row lock), then fails
+/// with 55P03 and the request answers 503 — it never holds a writer connection forever
+/// behind a stuck transaction.
+const POSTGRES_WRITER_SETTINGS: &[&str] = &["SET lock_timeout = '10s'"];
+
 /// Makes the `Any` drivers (SQLite, PostgreSQL) known; idempotent.
 fn install_drivers() {
     sqlx::any::install_default_drivers();
@@ -271,7 +276,7 @@ impl Database {
             }
             Backend::Postgres => {
                 migrate_postgres(url).await?;
-                let writer = pool_options(&[])
+                let writer = pool_options(POSTGRES_WRITER_SETTINGS)
                     .max_connections(limits.writers.max(1))
                     .acquire_timeout(limits.write_timeout)
                     .connect_with(any.clone())

@@ -39,12 +39,6 @@ pub enum Outgoing {
         /// Their connection's id on this server.
         connection: u64,
     },
-    /// Sessions, users or roles of a workspace changed here: streams everywhere check
-    /// their access again.
-    AccessChanged {
-        /// The workspace.
-        workspace_id: i64,
-    },
 }
 
 /// Fans events out to live connections and remembers who is connected (presence).
@@ -156,14 +150,11 @@ impl LiveHub {
 
     /// Tells every stream of the workspace to check its session and permissions again
     /// now: call after committing a change to sessions, users or roles.
+    ///
+    /// The other servers learn of it from the database itself (PostgreSQL triggers on
+    /// sessions, users and role permissions announce it at commit, in order with the
+    /// events), and their relays call this for their own streams.
     pub fn access_changed(&self, workspace_id: i64) {
-        self.access_changed_here(workspace_id);
-        self.tell_others(Outgoing::AccessChanged { workspace_id });
-    }
-
-    /// Like [`LiveHub::access_changed`], for this server's streams only (the relay, for a
-    /// change made on another server).
-    pub fn access_changed_here(&self, workspace_id: i64) {
         let _ = self.sender.send(Arc::new(Published {
             workspace_id,
             event: None,
