@@ -3,8 +3,8 @@
 //! server), then closes open deals through `POST /api/close_deal` (the whole server
 //! path: session, checks on the server, the project spawn in one transaction) at 1, 8 and
 //! 32 concurrent callers. Beside it, in the same run and on the same database, a bare
-//! transaction writes the same rows (deal to Won, the project, its allocations, two
-//! events) with no checks, under the same write lock (`db::begin_write`: `BEGIN IMMEDIATE`
+//! transaction writes the same rows (deal to Won, the project, its allocations in one
+//! multi-row INSERT as a close does, two events) with no checks, under the same write lock (`db::begin_write`: `BEGIN IMMEDIATE`
 //! on SQLite, the workspace's advisory lock on PostgreSQL). Reports p50 / p99 latency, throughput and the ratio.
 //!
 //! ```text
@@ -83,21 +83,21 @@ async fn bare_close(pool: &Pool, ws: i64, won: i64, deal: (i64, i64), rows: &Row
         .execute(&mut *tx)
         .await
         .unwrap();
-    for (person, week, minutes) in &rows.allocations {
-        sqlx::query(
-            "INSERT INTO allocations (workspace_id, person_id, project_id, week, minutes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(ws)
-        .bind(person)
-        .bind(project)
-        .bind(week)
-        .bind(minutes)
-        .bind(now)
-        .execute(&mut *tx)
+    // The same rows in the same multi-row INSERT a close uses.
+    let cells: Vec<(i64, app::domain::calendar::Date, i64)> = rows
+        .allocations
+        .iter()
+        .map(|(person, week, minutes)| {
+            (
+                *person,
+                app::domain::calendar::Date::parse(week).expect("a week date"),
+                *minutes,
+            )
+        })
+        .collect();
+    app::server::close_repo::insert_allocations(&mut tx, ws, project, &cells, now)
         .await
         .unwrap();
-    }
     for entity in ["deal", "project"] {
         sqlx::query(
             "INSERT INTO events (workspace_id, seq, actor_user_id, entity, entity_id, action, after_json, created_at)

@@ -263,9 +263,29 @@ impl Relay {
         let db = self.state.db.writer();
         let now = self.state.clock.now_ms();
         let cutoff = now - PRESENCE_TTL.as_millis() as i64;
-        if let Err(err) = relay_repo::heartbeat(db, self.state.db.server_id(), now).await {
-            tracing::warn!(error = %err, "live relay: heartbeat failed");
-            return;
+        let server = self.state.db.server_id();
+        let kept = match relay_repo::heartbeat(db, server, now).await {
+            Ok(kept) => kept,
+            Err(err) => {
+                tracing::warn!(error = %err, "live relay: heartbeat failed");
+                return;
+            }
+        };
+        // Rows another server expired (this one stalled, or the clocks disagree) are
+        // written again: this server's viewers stay visible everywhere.
+        let here = self.state.live.local_viewers();
+        if (kept as usize) < here.len() {
+            let mut workspaces = Vec::new();
+            for (workspace_id, connection, name) in here {
+                let _ = relay_repo::joined(db, server, connection as i64, workspace_id, &name, now)
+                    .await;
+                workspaces.push(workspace_id);
+            }
+            workspaces.sort_unstable();
+            workspaces.dedup();
+            for workspace_id in workspaces {
+                let _ = relay_repo::notify(db, PRESENCE, &format!("{workspace_id}:{server}")).await;
+            }
         }
         if let Ok(mut gone) = relay_repo::expire(db, cutoff).await {
             gone.sort_unstable();

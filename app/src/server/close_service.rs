@@ -101,6 +101,18 @@ async fn open_deal(
     let stage = board_repo::stage(&mut *conn, caller.workspace_id, row.stage_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    open_deal_from(conn, caller, deal_id, row, &stage, now_ms).await
+}
+
+/// [`open_deal`] for a deal whose card row and stage the caller already read.
+async fn open_deal_from(
+    conn: &mut Conn,
+    caller: &Caller,
+    deal_id: i64,
+    row: crate::shared::board::BoardDealRow,
+    stage: &StageSummary,
+    now_ms: i64,
+) -> Result<OpenDeal, AppError> {
     if stage.kind != StageKind::Open {
         return Err(AppError::invalid(
             "stage",
@@ -117,7 +129,7 @@ async fn open_deal(
     }
     let value_minor = row.value_minor;
     Ok(OpenDeal {
-        card: DealCard::from_row(&stage, row, now_ms),
+        card: DealCard::from_row(stage, row, now_ms),
         value_minor,
         demand: Demand {
             lines,
@@ -427,10 +439,10 @@ async fn check(
     request: &CloseRequest<'_>,
     now_ms: i64,
 ) -> Result<CheckedClose, AppError> {
-    let (_, from) =
+    let (row, from) =
         deal_service::current_deal(&mut *conn, caller, request.deal_id, request.version, now_ms)
             .await?;
-    let deal = open_deal(&mut *conn, caller, request.deal_id, now_ms).await?;
+    let deal = open_deal_from(&mut *conn, caller, request.deal_id, row, &from, now_ms).await?;
     let capacity_before = capacity_cache::version(&mut *conn, caller.workspace_id).await?;
     let evaluation = evaluate(
         &mut *conn,
@@ -590,24 +602,18 @@ async fn confirm_staffing(
             None => cells.push((line.person_id, line.week, line.minutes)),
         }
     }
-    for &(person_id, week, minutes) in &cells {
-        if minutes > WEEK_MINUTES {
-            return Err(AppError::invalid(
-                "staffing",
-                "gives someone more than 168 hours in a week",
-            ));
-        }
-        close_repo::insert_allocation(
-            &mut *conn,
-            caller.workspace_id,
-            project_id,
-            person_id,
-            checked.deal.week_date(week),
-            minutes,
-            now_ms,
-        )
-        .await?;
+    if cells.iter().any(|&(_, _, minutes)| minutes > WEEK_MINUTES) {
+        return Err(AppError::invalid(
+            "staffing",
+            "gives someone more than 168 hours in a week",
+        ));
     }
+    let rows: Vec<(i64, crate::domain::calendar::Date, i64)> = cells
+        .iter()
+        .map(|&(person_id, week, minutes)| (person_id, checked.deal.week_date(week), minutes))
+        .collect();
+    close_repo::insert_allocations(&mut *conn, caller.workspace_id, project_id, &rows, now_ms)
+        .await?;
     Ok(cells)
 }
 

@@ -130,6 +130,19 @@ impl LiveHub {
             .collect()
     }
 
+    /// Every viewer connected here: (workspace, connection, name).
+    pub fn local_viewers(&self) -> Vec<(i64, u64, String)> {
+        self.viewers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .flat_map(|(workspace, list)| {
+                list.iter()
+                    .map(move |(connection, name)| (*workspace, *connection, name.clone()))
+            })
+            .collect()
+    }
+
     /// The workspaces whose viewers on other servers are known.
     pub fn remote_workspaces(&self) -> Vec<i64> {
         self.remote_viewers

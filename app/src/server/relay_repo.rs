@@ -49,18 +49,20 @@ pub async fn left<'e>(
     .map(|_| ())
 }
 
-/// Marks every connection of server `server_id` as still there.
+/// Marks every connection of server `server_id` as still there; answers how many rows it
+/// still had (fewer than its connections: another server expired some, and they are
+/// written again).
 pub async fn heartbeat<'e>(
     db: impl Executor<'e>,
     server_id: &str,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
     sqlx::query("UPDATE presence SET seen_at = $2 WHERE server_id = $1")
         .bind(server_id)
         .bind(now_ms)
         .execute(db)
         .await
-        .map(|_| ())
+        .map(|done| done.rows_affected())
 }
 
 /// Removes connections not seen since `cutoff_ms` (their server stopped without saying

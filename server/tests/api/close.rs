@@ -757,3 +757,44 @@ async fn the_checks_follow_every_change_to_the_team_however_it_is_written() {
         p.capacity.cells
     );
 }
+
+/// A close's allocations go in one statement per 100 rows: 250 rows (three statements,
+/// the last one short) all land, with their weeks and minutes.
+#[tokio::test]
+async fn allocations_are_inserted_in_chunks_without_losing_a_row() {
+    let f = fixture().await;
+    let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
+    let project = f
+        .id("SELECT p.id FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' ORDER BY p.id LIMIT 1")
+        .await;
+    let people: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM people WHERE workspace_id = $1 ORDER BY id LIMIT 10")
+            .bind(ws)
+            .fetch_all(&f.pool)
+            .await
+            .unwrap();
+    let first = Date::parse("2031-01-06").unwrap();
+    let cells: Vec<(i64, Date, i64)> = (0..250)
+        .map(|i| {
+            (
+                people[i % people.len()],
+                first.add_days(7 * (i / people.len()) as i32),
+                60 + i as i64,
+            )
+        })
+        .collect();
+    let mut tx = app::server::db::begin_write(&f.pool, ws).await.unwrap();
+    app::server::close_repo::insert_allocations(&mut tx, ws, project, &cells, 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (rows, minutes): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(SUM(minutes) AS BIGINT) FROM allocations WHERE project_id = $1 AND week >= '2031-01-06'",
+    )
+    .bind(project)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, 250);
+    assert_eq!(minutes, (0..250).map(|i| 60 + i).sum::<i64>());
+}
