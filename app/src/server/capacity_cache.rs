@@ -143,6 +143,11 @@ impl CapacityCache {
 }
 
 impl CapacityCache {
+    /// Drops the workspace's snapshot: the next use rebuilds it from the database.
+    pub async fn forget(&self, workspace_id: i64) {
+        *self.slot(workspace_id).lock().await = None;
+    }
+
     /// The badge last worked out for `deal_id`, without waiting: `None` when there is
     /// none, or when the workspace's snapshot is being rebuilt right now. It may be
     /// behind a change just committed; [`CapacityCache::fits`] answers exactly.

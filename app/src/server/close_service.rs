@@ -363,8 +363,10 @@ async fn close_in_transaction(
     let (deal_seq, project_seq) =
         append_events(&mut tx, caller, &request, &checked, &written, now_ms).await?;
     let capacity_after = capacity_cache::version(&mut tx, caller.workspace_id).await?;
-    deal_service::commit_and_publish(tx, caller, &checked.won, request.deal_id, deal_seq, now_ms)
-        .await?;
+    // The kept engine takes this close's allocations before the commit, while the close
+    // still holds its workspace's write lock: the next close, which waits for that lock,
+    // finds the engine at the version it reads instead of re-reading the whole team. A
+    // commit that fails forgets the engine (it is rebuilt from what was committed).
     state
         .capacity
         .applied(
@@ -375,6 +377,19 @@ async fn close_in_transaction(
             &written.cells,
         )
         .await;
+    if let Err(err) = deal_service::commit_and_publish(
+        tx,
+        caller,
+        &checked.won,
+        request.deal_id,
+        deal_seq,
+        now_ms,
+    )
+    .await
+    {
+        state.capacity.forget(caller.workspace_id).await;
+        return Err(err);
+    }
     state.live.publish(
         caller.workspace_id,
         LiveEvent::Projects { seq: project_seq },
