@@ -1,8 +1,9 @@
 //! The capacity engine kept in memory per workspace, so closing a deal does not re-read
 //! the whole team. A snapshot is valid while the workspace's `capacity_version` (moved
 //! by database triggers on every change the engine depends on) and this week are the
-//! ones it was built for; otherwise it is rebuilt from the database. Closes apply their
-//! own allocations to it after they commit.
+//! ones it was built for; otherwise it is rebuilt from the database. A close applies its
+//! own allocations to it just before committing, under its workspace's write lock (a
+//! failed commit forgets the snapshot).
 //!
 //! Each workspace has its own slot: a rebuild is single-flight per workspace (the first
 //! request rebuilds, the others of that workspace wait for its result) and never holds up
