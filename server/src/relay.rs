@@ -220,18 +220,31 @@ impl Relay {
         }
     }
 
-    /// Carries a change made here to the other servers.
+    /// Tells the other servers that `workspace_id` changed on `channel` here.
+    async fn announce(&self, channel: &str, workspace_id: i64) -> Result<(), sqlx::Error> {
+        let payload = format!("{workspace_id}:{}", self.state.db.server_id());
+        relay_repo::notify(self.state.db.writer(), channel, &payload).await
+    }
+
+    /// Tells the other servers who is looking at `workspace_id` changed here (best effort:
+    /// they also read presence again after any reconnect).
+    async fn announce_presence(&self, workspace_id: i64) {
+        if let Err(err) = self.announce(PRESENCE, workspace_id).await {
+            tracing::warn!(error = %err, "live relay: announcing presence failed");
+        }
+    }
+
+    /// Carries a change of presence made here to the other servers.
     async fn send(&self, message: Outgoing) {
         let db = self.state.db.writer();
         let server = self.state.db.server_id();
         let now = self.state.clock.now_ms();
-        let (channel, workspace_id, result) = match message {
+        let (workspace_id, written) = match message {
             Outgoing::Joined {
                 workspace_id,
                 connection,
                 name,
             } => (
-                PRESENCE,
                 workspace_id,
                 relay_repo::joined(db, server, connection as i64, workspace_id, &name, now).await,
             ),
@@ -239,22 +252,16 @@ impl Relay {
                 workspace_id,
                 connection,
             } => (
-                PRESENCE,
                 workspace_id,
                 relay_repo::left(db, server, connection as i64, workspace_id).await,
             ),
         };
-        let sent = match result {
-            Ok(()) => relay_repo::notify(db, channel, &format!("{workspace_id}:{server}")).await,
-            Err(err) => Err(err),
-        };
-        if let Err(err) = sent {
-            tracing::warn!(error = %err, "live relay: telling the other servers failed");
+        match written {
+            Ok(()) => self.announce_presence(workspace_id).await,
+            Err(err) => tracing::warn!(error = %err, "live relay: recording presence failed"),
         }
         // A viewer who just joined sees who is looking on the other servers too.
-        if channel == PRESENCE {
-            self.refresh_viewers(workspace_id).await;
-        }
+        self.refresh_viewers(workspace_id).await;
     }
 
     /// Marks this server's viewers as still there, removes those of servers that died,
@@ -284,19 +291,14 @@ impl Relay {
             workspaces.sort_unstable();
             workspaces.dedup();
             for workspace_id in workspaces {
-                let _ = relay_repo::notify(db, PRESENCE, &format!("{workspace_id}:{server}")).await;
+                self.announce_presence(workspace_id).await;
             }
         }
         if let Ok(mut gone) = relay_repo::expire(db, cutoff).await {
             gone.sort_unstable();
             gone.dedup();
             for workspace_id in gone {
-                let _ = relay_repo::notify(
-                    db,
-                    PRESENCE,
-                    &format!("{workspace_id}:{}", self.state.db.server_id()),
-                )
-                .await;
+                self.announce_presence(workspace_id).await;
                 self.refresh_viewers(workspace_id).await;
             }
         }
@@ -310,7 +312,7 @@ impl Relay {
             gone.sort_unstable();
             gone.dedup();
             for workspace_id in gone {
-                let _ = relay_repo::notify(db, PRESENCE, &format!("{workspace_id}:{server}")).await;
+                self.announce_presence(workspace_id).await;
             }
         }
     }

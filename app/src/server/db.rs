@@ -248,53 +248,39 @@ impl Database {
         };
         let url = url.as_str();
         let any = AnyConnectOptions::from_str(url)?;
-        match backend {
-            Backend::Sqlite => {
-                migrate_sqlite(url).await?;
-                // The writer stays open for the life of the server: it keeps the WAL index
-                // alive for the readers and never pays a reconnect on the write path.
-                let writer = pool_options(SQLITE_SETTINGS)
+        migrate(backend, url).await?;
+        let (writer, reader_settings) = match backend {
+            // The writer stays open for the life of the server: it keeps the WAL index
+            // alive for the readers and never pays a reconnect on the write path.
+            Backend::Sqlite => (
+                pool_options(SQLITE_SETTINGS)
                     .max_connections(1)
                     .min_connections(1)
                     .idle_timeout(None)
-                    .max_lifetime(None)
-                    .acquire_timeout(limits.write_timeout)
-                    .connect_with(any.clone())
-                    .await?;
-                let reader = pool_options(SQLITE_READER_SETTINGS)
-                    .max_connections(limits.readers.max(1))
-                    .acquire_timeout(limits.read_timeout)
-                    .connect_with(any)
-                    .await?;
-                Ok(Self {
-                    backend,
-                    reader,
-                    writer,
-                    server_id: server_id.clone(),
-                    url: url.into(),
-                })
-            }
-            Backend::Postgres => {
-                migrate_postgres(url).await?;
-                let writer = pool_options(POSTGRES_WRITER_SETTINGS)
-                    .max_connections(limits.writers.max(1))
-                    .acquire_timeout(limits.write_timeout)
-                    .connect_with(any.clone())
-                    .await?;
-                let reader = pool_options(POSTGRES_READER_SETTINGS)
-                    .max_connections(limits.readers.max(1))
-                    .acquire_timeout(limits.read_timeout)
-                    .connect_with(any)
-                    .await?;
-                Ok(Self {
-                    backend,
-                    reader,
-                    writer,
-                    server_id: server_id.clone(),
-                    url: url.into(),
-                })
-            }
-        }
+                    .max_lifetime(None),
+                SQLITE_READER_SETTINGS,
+            ),
+            Backend::Postgres => (
+                pool_options(POSTGRES_WRITER_SETTINGS).max_connections(limits.writers.max(1)),
+                POSTGRES_READER_SETTINGS,
+            ),
+        };
+        let writer = writer
+            .acquire_timeout(limits.write_timeout)
+            .connect_with(any.clone())
+            .await?;
+        let reader = pool_options(reader_settings)
+            .max_connections(limits.readers.max(1))
+            .acquire_timeout(limits.read_timeout)
+            .connect_with(any)
+            .await?;
+        Ok(Self {
+            backend,
+            reader,
+            writer,
+            server_id,
+            url: url.into(),
+        })
     }
 
     /// Which database this is.
@@ -393,15 +379,10 @@ pub fn changed_one(done: Done, what: &str) -> Result<(), AppError> {
 pub async fn connect_and_migrate(url: &str) -> Result<AnyPool, sqlx::Error> {
     install_drivers();
     let backend = Backend::of_url(url).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+    migrate(backend, url).await?;
     let settings: &'static [&'static str] = match backend {
-        Backend::Sqlite => {
-            migrate_sqlite(url).await?;
-            SQLITE_SETTINGS
-        }
-        Backend::Postgres => {
-            migrate_postgres(url).await?;
-            &[]
-        }
+        Backend::Sqlite => SQLITE_SETTINGS,
+        Backend::Postgres => &[],
     };
     pool_options(settings)
         .max_connections(4)
@@ -453,6 +434,14 @@ fn with_database(url: &str, name: &str) -> String {
         .find('/')
         .map_or(main.len(), |i| authority_start + i);
     format!("{}/{name}{query}", &main[..host_end])
+}
+
+/// Applies every pending migration of `backend` to the database at `url`.
+async fn migrate(backend: Backend, url: &str) -> Result<(), sqlx::Error> {
+    match backend {
+        Backend::Sqlite => migrate_sqlite(url).await,
+        Backend::Postgres => migrate_postgres(url).await,
+    }
 }
 
 /// Applies every pending PostgreSQL migration. sqlx takes an advisory lock for it, so

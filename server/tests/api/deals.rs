@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use tower::ServiceExt;
 
-async fn lead_deal(f: &Fixture) -> (i64, i64) {
+pub(crate) async fn lead_deal(f: &Fixture) -> (i64, i64) {
     sqlx::query_as(
         "SELECT d.id, d.version FROM deals d JOIN stages s ON s.id = d.stage_id
          JOIN workspaces w ON w.id = d.workspace_id
@@ -18,7 +18,7 @@ async fn lead_deal(f: &Fixture) -> (i64, i64) {
     .unwrap()
 }
 
-async fn stage(f: &Fixture, slug: &str, name: &str) -> i64 {
+pub(crate) async fn stage(f: &Fixture, slug: &str, name: &str) -> i64 {
     f.id(&format!(
         "SELECT s.id FROM stages s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = '{slug}' AND s.name = '{name}'"
     ))

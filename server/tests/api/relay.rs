@@ -4,6 +4,7 @@
 //! return at once there.
 
 use crate::common::{fixture, Fixture};
+use crate::deals::lead_deal;
 use app::api::live::LiveEvent;
 use app::server::db::Backend;
 use app::server::state::AppState;
@@ -84,20 +85,8 @@ impl Live {
     }
 }
 
-async fn lead_deal(f: &Fixture) -> (i64, i64) {
-    sqlx::query_as(
-        "SELECT d.id, d.version FROM deals d JOIN stages s ON s.id = d.stage_id
-         JOIN workspaces w ON w.id = d.workspace_id
-         WHERE w.slug = 'demo' AND s.name = 'Lead' ORDER BY d.id LIMIT 1",
-    )
-    .fetch_one(&f.pool)
-    .await
-    .unwrap()
-}
-
 async fn qualified(f: &Fixture) -> i64 {
-    f.id("SELECT s.id FROM stages s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Qualified'")
-        .await
+    crate::deals::stage(f, "demo", "Qualified").await
 }
 
 fn deal_in(deal: i64, stage: i64) -> impl Fn(&LiveEvent) -> bool {
