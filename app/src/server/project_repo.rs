@@ -195,22 +195,6 @@ pub async fn pm(
         .await
 }
 
-/// Whether `user_id` is an active user of the workspace.
-pub async fn is_active_user(
-    conn: &mut Conn,
-    workspace_id: i64,
-    user_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE id = $1 AND workspace_id = $2 AND active = 1",
-    )
-    .bind(user_id)
-    .bind(workspace_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(found.is_some())
-}
-
 /// Makes `pm` (nobody for `None`) the project's manager if the project still has
 /// `version`; otherwise the conflict.
 pub async fn set_pm(

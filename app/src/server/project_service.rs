@@ -213,7 +213,7 @@ pub async fn assign_pm(
         ));
     }
     if let Some(pm) = pm {
-        if !project_repo::is_active_user(&mut tx, caller.workspace_id, pm).await? {
+        if !crate::server::user_repo::is_owner(&mut *tx, caller.workspace_id, pm).await? {
             return Err(AppError::invalid(
                 "pm",
                 "is not an active user of this workspace",

@@ -276,8 +276,8 @@ pub async fn owners<'e>(
     .await
 }
 
-/// Whether `user_id` may own a deal or a client's account: an active user of the
-/// workspace.
+/// Whether `user_id` may own a deal or a client's account, or manage a project: an
+/// active user of the workspace.
 pub async fn is_owner<'e>(
     conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
