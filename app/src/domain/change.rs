@@ -135,12 +135,14 @@ mod tests {
             weekly_capacity: 40 * 60,
             cost_rate_minor: cost,
             time_off: vec![],
+            ..PersonInput::default()
         };
         Engine::new(&CapacityInput {
             horizon_weeks: 20,
             people: vec![person(1, 5_000), person(2, 5_000)],
             allocations: vec![],
             tentative: TentativeMode::Exclude,
+            skill_names: Vec::new(),
         })
         .unwrap()
     }

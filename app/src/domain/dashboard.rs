@@ -206,6 +206,7 @@ mod tests {
                     weekly_capacity: 2_400,
                     cost_rate_minor: 0,
                     time_off: vec![(1, 480)],
+                    ..PersonInput::default()
                 },
                 PersonInput {
                     id: 2,
@@ -213,6 +214,7 @@ mod tests {
                     weekly_capacity: 2_400,
                     cost_rate_minor: 0,
                     time_off: vec![],
+                    ..PersonInput::default()
                 },
             ],
             allocations: vec![
@@ -238,6 +240,7 @@ mod tests {
                 },
             ],
             tentative: TentativeMode::Weighted,
+            skill_names: Vec::new(),
         };
         let loads = week_loads(&input);
         assert_eq!(loads[0].available, 4_800);

@@ -38,6 +38,8 @@ pub fn sample(size: SampleSize, seed: u64) -> (CapacityInput, Demand) {
             }
             PersonInput {
                 id: i as i64 + 1,
+                name: format!("Person {:03}", i + 1),
+                bill_rate_minor: 12_000,
                 skills,
                 weekly_capacity: [40, 40, 40, 32, 24][i % 5] * 60,
                 cost_rate_minor: 3_500 + rng.below(5_000) as i64,
@@ -81,6 +83,7 @@ pub fn sample(size: SampleSize, seed: u64) -> (CapacityInput, Demand) {
             people,
             allocations,
             tentative: TentativeMode::Weighted,
+            skill_names: (0..8).map(|s| (s, format!("Skill {s}"))).collect(),
         },
         demand,
     )

@@ -47,8 +47,8 @@ pub async fn load_capacity_input(
     let end = horizon.end().to_string();
 
     // 1. People.
-    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, weekly_capacity_minutes, cost_rate_minor FROM people
+    let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, name, weekly_capacity_minutes, cost_rate_minor, bill_rate_minor FROM people
          WHERE workspace_id = $1 AND active = 1 ORDER BY id",
     )
     .bind(workspace_id)
@@ -56,23 +56,35 @@ pub async fn load_capacity_input(
     .await?;
     let mut people: Vec<PersonInput> = rows
         .into_iter()
-        .map(|(id, weekly_capacity, cost_rate_minor)| PersonInput {
-            id,
-            skills: Vec::new(),
-            weekly_capacity,
-            cost_rate_minor,
-            time_off: Vec::new(),
-        })
+        .map(
+            |(id, name, weekly_capacity, cost_rate_minor, bill_rate_minor)| PersonInput {
+                id,
+                name,
+                skills: Vec::new(),
+                weekly_capacity,
+                cost_rate_minor,
+                bill_rate_minor,
+                time_off: Vec::new(),
+            },
+        )
         .collect();
     let index = |people: &[PersonInput], id: i64| people.binary_search_by_key(&id, |p| p.id).ok();
 
     // 2. Their skills.
-    let skills: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT person_id, skill_id FROM person_skills WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (person_id, skill_id) in skills {
+    // (With the skills' names: they break ties between otherwise equal skills.)
+    let skills: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT ps.person_id, ps.skill_id, s.name FROM person_skills ps
+         JOIN skills s ON s.id = ps.skill_id AND s.workspace_id = ps.workspace_id
+         WHERE ps.workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut skill_names: Vec<(i64, String)> = Vec::new();
+    for (person_id, skill_id, skill_name) in skills {
+        if let Err(at) = skill_names.binary_search_by_key(&skill_id, |(id, _)| *id) {
+            skill_names.insert(at, (skill_id, skill_name));
+        }
         if let Some(i) = index(&people, person_id) {
             people[i].skills.push(skill_id);
         }
@@ -175,6 +187,7 @@ pub async fn load_capacity_input(
         people,
         allocations,
         tentative,
+        skill_names,
     })
 }
 

@@ -4,101 +4,75 @@
 use super::*;
 
 impl Engine {
-    /// Checks `demand` starting in `start_week`: per skill and week demand, supply,
-    /// staffing and shortfall; the verdict; the suggested staffing.
+    /// Checks `demand` starting in `start_week`: the verdict (hours of a skill may go in
+    /// any week of the deal's window), the suggested staffing, and per skill and week what
+    /// it plans, who could still take it and what nobody can cover.
     pub fn check(&self, demand: &Demand, start_week: u32) -> Result<CapacityReport, DomainError> {
         let prepared = self.prepare(demand, Some(start_week))?;
-        let n = prepared.lines.len();
-        let mut cells = Vec::with_capacity(n * prepared.weeks as usize);
-        let mut staffing: Vec<StaffingLine> = Vec::new();
-        let mut short = false;
-        let mut tight = false;
-        for k in 0..prepared.weeks {
-            let week = start_week + k;
-            let needs = prepared.slice(k);
-            let pools = self.pools(&prepared, week, 10);
-            let flow = max_flow(&needs, &pools);
-            let mut staffed = vec![0; n];
-            let mut week_lines: Vec<StaffingLine> = Vec::new();
-            let mut left: Vec<Minutes> = Vec::new();
-            for (g, pool) in pools.iter().enumerate() {
-                // Members by most free time, then lower cost, then id.
-                let mut members = pool.members.clone();
-                members.sort_by_key(|&p| {
-                    (
-                        -self.free[p * self.horizon as usize + week as usize],
-                        self.people[p].cost_rate_minor,
-                        self.people[p].id,
-                    )
-                });
-                left.clear();
-                left.extend(
-                    members
-                        .iter()
-                        .map(|&p| self.free[p * self.horizon as usize + week as usize]),
-                );
-                for (s, amount) in flow.iter().enumerate().map(|(s, row)| (s, row[g])) {
-                    let mut rest = amount;
-                    staffed[s] += amount;
-                    for (m, &p) in members.iter().enumerate() {
-                        if rest == 0 {
-                            break;
-                        }
-                        let give = rest.min(left[m]);
-                        if give > 0 {
-                            left[m] -= give;
-                            rest -= give;
-                            week_lines.push(StaffingLine {
-                                person_id: self.people[p].id,
-                                skill: prepared.lines[s].0,
-                                week,
-                                minutes: give,
-                            });
-                        }
-                    }
-                }
-            }
-            week_lines.sort_by_key(|l| (l.person_id, l.skill));
-            staffing.extend(week_lines);
-            for (s, &(skill, _)) in prepared.lines.iter().enumerate() {
+        let (staffing, covered) = self.suggest(&prepared, start_week);
+        let verdict = self.judge(&prepared, start_week);
+        Ok(CapacityReport {
+            start_week,
+            cells: self.cells(&prepared, start_week, &staffing, &covered),
+            verdict,
+            staffing,
+            overbooked: Vec::new(),
+        })
+    }
+
+    /// Per skill and week: the staffing's minutes, the skill's share of what nobody
+    /// covers (spread evenly over the weeks, the remainder first), and the free time of the
+    /// people with the skill that the staffing does not give to another of the deal's
+    /// skills (so someone with two skills is not counted twice).
+    fn cells(
+        &self,
+        prepared: &Prepared,
+        start_week: u32,
+        staffing: &[StaffingLine],
+        covered: &[Minutes],
+    ) -> Vec<SkillWeek> {
+        let weeks = prepared.weeks;
+        let mut cells = Vec::with_capacity(prepared.lines.len() * weeks as usize);
+        for (s, &(skill, total)) in prepared.lines.iter().enumerate() {
+            let open = (total - covered[s]).max(0);
+            for k in 0..weeks {
+                let week = start_week + k;
+                let staffed: Minutes = staffing
+                    .iter()
+                    .filter(|l| l.skill == skill && l.week == week)
+                    .map(|l| l.minutes)
+                    .sum();
+                let shortfall =
+                    open / i64::from(weeks) + i64::from(i64::from(k) < open % i64::from(weeks));
                 let supply = prepared
                     .masks
                     .iter()
                     .enumerate()
                     .filter(|(_, &m)| m & (1 << s) != 0)
-                    .map(|(p, _)| self.free[p * self.horizon as usize + week as usize])
+                    .map(|(p, _)| {
+                        let elsewhere: Minutes = staffing
+                            .iter()
+                            .filter(|l| {
+                                l.week == week
+                                    && l.skill != skill
+                                    && l.person_id == self.people[p].id
+                            })
+                            .map(|l| l.minutes)
+                            .sum();
+                        (self.free_at(p, week) - elsewhere).max(0)
+                    })
                     .sum();
-                let shortfall = needs[s] - staffed[s];
-                short |= shortfall > 0;
                 cells.push(SkillWeek {
                     skill,
                     week,
-                    demand: needs[s],
+                    demand: staffed + shortfall,
                     supply,
-                    staffed: staffed[s],
+                    staffed,
                     shortfall,
                 });
             }
-            if !short && !tight {
-                let scaled = self.pools(&prepared, week, 9);
-                tight = flow_value(&max_flow(&needs, &scaled)) < needs.iter().sum::<Minutes>();
-            }
         }
-        cells.sort_by_key(|c| (c.skill, c.week));
-        let verdict = if short {
-            CapacityVerdict::Short
-        } else if tight {
-            CapacityVerdict::Tight
-        } else {
-            CapacityVerdict::Fits
-        };
-        Ok(CapacityReport {
-            start_week,
-            cells,
-            verdict,
-            staffing,
-            overbooked: Vec::new(),
-        })
+        cells
     }
 
     /// Checks a given staffing of `demand` from `start_week` (the suggestion as someone
@@ -114,9 +88,7 @@ impl Engine {
         staffing: &[StaffingLine],
     ) -> Result<CapacityReport, DomainError> {
         let prepared = self.prepare(demand, Some(start_week))?;
-        let n = prepared.lines.len();
         let weeks = prepared.weeks;
-        let mut covered = vec![0 as Minutes; n * weeks as usize];
         let mut merged: Vec<StaffingLine> = Vec::with_capacity(staffing.len());
         let mut load: Vec<(usize, u32, Minutes)> = Vec::new();
         for line in staffing {
@@ -157,7 +129,6 @@ impl Engine {
             if line.minutes == 0 {
                 continue;
             }
-            covered[s * weeks as usize + (line.week - start_week) as usize] += line.minutes;
             match load.iter_mut().find(|(q, w, _)| *q == p && *w == line.week) {
                 Some((_, _, m)) => *m += line.minutes,
                 None => load.push((p, line.week, line.minutes)),
@@ -173,7 +144,7 @@ impl Engine {
         let mut overbooked: Vec<Overbooked> = load
             .iter()
             .filter_map(|&(p, week, given)| {
-                let free = self.free[p * self.horizon as usize + week as usize];
+                let free = self.free_at(p, week);
                 (given > free).then_some(Overbooked {
                     person_id: self.people[p].id,
                     week,
@@ -183,45 +154,32 @@ impl Engine {
             })
             .collect();
         overbooked.sort_by_key(|o| (o.week, o.person_id));
-        let mut short = !overbooked.is_empty();
-        let mut tight = false;
-        let mut cells = Vec::with_capacity(n * weeks as usize);
-        for k in 0..weeks {
-            let week = start_week + k;
-            let needs = prepared.slice(k);
-            for (s, &(skill, _)) in prepared.lines.iter().enumerate() {
-                let supply = prepared
-                    .masks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &m)| m & (1 << s) != 0)
-                    .map(|(p, _)| self.free[p * self.horizon as usize + week as usize])
-                    .sum();
-                let staffed = covered[s * weeks as usize + k as usize];
-                let shortfall = (needs[s] - staffed).max(0);
-                short |= shortfall > 0;
-                cells.push(SkillWeek {
-                    skill,
-                    week,
-                    demand: needs[s],
-                    supply,
-                    staffed,
-                    shortfall,
-                });
-            }
-            if !short && !tight {
-                let scaled = self.pools(&prepared, week, 9);
-                tight = flow_value(&max_flow(&needs, &scaled)) < needs.iter().sum::<Minutes>();
-            }
-        }
-        cells.sort_by_key(|c| (c.skill, c.week));
         merged.sort_by_key(|l| (l.week, l.person_id, l.skill));
-        let verdict = if short {
+        let covered: Vec<Minutes> = prepared
+            .lines
+            .iter()
+            .map(|&(skill, total)| {
+                merged
+                    .iter()
+                    .filter(|l| l.skill == skill)
+                    .map(|l| l.minutes)
+                    .sum::<Minutes>()
+                    .min(total)
+            })
+            .collect();
+        let uncovered = prepared
+            .lines
+            .iter()
+            .zip(&covered)
+            .any(|(&(_, total), &c)| c < total);
+        let cells = self.cells(&prepared, start_week, &merged, &covered);
+        let verdict = if uncovered || !overbooked.is_empty() {
             CapacityVerdict::Short
-        } else if tight {
-            CapacityVerdict::Tight
         } else {
-            CapacityVerdict::Fits
+            match self.judge(&prepared, start_week) {
+                CapacityVerdict::Short => CapacityVerdict::Tight,
+                other => other,
+            }
         };
         Ok(CapacityReport {
             start_week,
@@ -258,31 +216,22 @@ impl Engine {
             Some(last) => last.min(within),
             None => return Ok(None),
         };
-        // Week k of the demand needs one of a few distinct slices; whether a calendar week
-        // can take a slice is computed once and reused by every start that needs it.
-        let slices: Vec<Vec<Minutes>> = (0..prepared.weeks).map(|k| prepared.slice(k)).collect();
-        let mut distinct: Vec<&Vec<Minutes>> = Vec::new();
-        let slice_class: Vec<usize> = slices
-            .iter()
-            .map(|s| match distinct.iter().position(|d| *d == s) {
-                Some(i) => i,
-                None => {
-                    distinct.push(s);
-                    distinct.len() - 1
-                }
-            })
-            .collect();
-        let mut memo: Vec<Option<bool>> = vec![None; (self.horizon as usize) * distinct.len()];
-        let mut fits = |week: u32, class: usize| -> bool {
-            let key = week as usize * distinct.len() + class;
-            *memo[key].get_or_insert_with(|| {
-                let needs = distinct[class];
-                let pools = self.pools(&prepared, week, 10);
-                flow_value(&max_flow(needs, &pools)) == needs.iter().sum::<Minutes>()
-            })
-        };
+        // Free time summed over any window: prefix sums per person.
+        let h = self.horizon as usize;
+        let mut prefix = vec![0 as Minutes; self.people.len() * (h + 1)];
+        for p in 0..self.people.len() {
+            for w in 0..h {
+                prefix[p * (h + 1) + w + 1] = prefix[p * (h + 1) + w] + self.free_at(p, w as u32);
+            }
+        }
+        let needs: Vec<Minutes> = prepared.lines.iter().map(|l| l.1).collect();
+        let mut window = vec![0 as Minutes; self.people.len()];
         for start in 0..=last {
-            if (0..prepared.weeks).all(|k| fits(start + k, slice_class[k as usize])) {
+            let (a, b) = (start as usize, (start + prepared.weeks) as usize);
+            for (p, f) in window.iter_mut().enumerate() {
+                *f = prefix[p * (h + 1) + b] - prefix[p * (h + 1) + a];
+            }
+            if Self::covers(&prepared, &needs, &window) {
                 return Ok(Some(start));
             }
         }

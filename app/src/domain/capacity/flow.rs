@@ -1,5 +1,5 @@
-//! The staffing of one week as a maximum flow from the demand's skills to pools of people
-//! with the same skills (Dinic's algorithm), and the demand prepared for it.
+//! What a team can cover as a maximum flow from the demand's skills to pools of people with
+//! the same skills (Dinic's algorithm), and the demand prepared for it.
 
 use super::Minutes;
 
@@ -11,22 +11,9 @@ pub(super) struct Prepared {
     pub(super) masks: Vec<u32>,
 }
 
-impl Prepared {
-    /// What week `k` of the demand needs of each skill: an even spread, the remainder
-    /// going one minute at a time to the first weeks.
-    pub(super) fn slice(&self, k: u32) -> Vec<Minutes> {
-        let weeks = i64::from(self.weeks);
-        self.lines
-            .iter()
-            .map(|&(_, total)| total / weeks + i64::from(i64::from(k) < total % weeks))
-            .collect()
-    }
-}
-
 pub(super) struct Pool {
     pub(super) mask: u32,
     pub(super) capacity: Minutes,
-    pub(super) members: Vec<usize>,
 }
 
 pub(super) fn flow_value(flow: &[Vec<Minutes>]) -> Minutes {

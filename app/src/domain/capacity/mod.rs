@@ -1,20 +1,40 @@
-//! Capacity: does a deal's demand fit the free hours of the people with the right skills,
-//! week by week — and if not, where is it short, who would do it, and when would it fit?
+//! Capacity: can the team do a deal's work in the deal's weeks — and if not, how much is
+//! short, who would do it, and when would it fit?
 //!
 //! Amounts are integer minutes; weeks are indices into a planning horizon (week 0 is the
-//! horizon's first week). For each week the staffing is a maximum flow from the deal's
-//! skills to the people who have them, so it is the best possible — adding capacity can
-//! never make a verdict worse, and adding allocations can never make it better — and
-//! people with the same skills are pooled, which keeps the flow tiny whatever the
-//! number of people. Within a pool, work goes to the person with the most free time,
-//! then the lower cost rate, then the lower id: deterministic.
+//! horizon's first week).
+//!
+//! **Fits means the team can do it.** A deal's hours of a skill may be placed in any week
+//! of its window, each person giving at most their free time that week (weekly capacity
+//! minus time off minus other work): a team can work ahead of a holiday. "Short" means no
+//! such placement covers the demand; "tight" means one does, but none would with a tenth
+//! less free time. People with the same skills are pooled and the window's free time
+//! summed, so the test is one small maximum flow whatever the number of people; adding
+//! capacity never makes a verdict worse, adding work never makes it better. The earliest
+//! start and a staffing edited by hand are judged by the same rule.
+//!
+//! **Staffing a project manager would sign.** The suggestion prefers, in this order:
+//! 1. covering the demand (as much as the team's free time allows; when not all of it,
+//!    the hours left open are those of the skills cheapest to buy in);
+//! 2. the fewest people per skill;
+//! 3. the same person on a skill across consecutive weeks (each person keeps their skills
+//!    for the whole window, at an even pace);
+//! 4. whole or half hours;
+//! 5. lower cost where everything else is equal.
+//!
+//! Ties break by a rule a person can state — more free time in the deal's weeks first,
+//! then the lower cost rate, then the name in alphabetical order (skills: the scarcer
+//! first, then by name) — never by ids, so renumbering people or skills changes nothing.
+//! How a suggestion reads (people per skill, switches) is measured by [`quality`].
 
 use super::DomainError;
-use flow::{flow_value, max_flow, Pool, Prepared};
+use flow::Prepared;
 use serde::{Deserialize, Serialize};
 
 mod check;
 mod flow;
+mod plan;
+pub mod quality;
 #[cfg(test)]
 mod tests;
 
@@ -45,16 +65,22 @@ pub enum TentativeMode {
 }
 
 /// A staff member as the engine needs them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonInput {
     /// Person id.
     pub id: i64,
+    /// Name: breaks ties between people who are otherwise equal.
+    #[serde(default)]
+    pub name: String,
     /// Skill ids.
     pub skills: Vec<i64>,
     /// Weekly capacity.
     pub weekly_capacity: Minutes,
     /// Hourly cost rate, minor units.
     pub cost_rate_minor: i64,
+    /// Hourly bill rate, minor units (what the project's burn charges for their time).
+    #[serde(default)]
+    pub bill_rate_minor: i64,
     /// Time off as (week, minutes off that week).
     pub time_off: Vec<(u32, Minutes)>,
 }
@@ -95,9 +121,12 @@ pub struct CapacityInput {
     pub allocations: Vec<AllocationInput>,
     /// How tentative allocations count.
     pub tentative: TentativeMode,
+    /// Skill names by id: break ties between skills that are otherwise equal.
+    #[serde(default)]
+    pub skill_names: Vec<(i64, String)>,
 }
 
-/// Work a deal needs of one skill, spread evenly over the deal's weeks.
+/// Work a deal needs of one skill, in any of the deal's weeks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemandLine {
     /// Skill id.
@@ -133,13 +162,15 @@ pub struct SkillWeek {
     pub skill: i64,
     /// Week index.
     pub week: u32,
-    /// Minutes the deal needs.
+    /// Minutes planned this week: `staffed + shortfall`.
     pub demand: Minutes,
-    /// Free minutes of everyone with the skill (people with several skills count in each).
+    /// Free minutes of everyone with the skill, less what the staffing gives them of the
+    /// deal's other skills this week (so nobody counts under two skills).
     pub supply: Minutes,
-    /// Minutes the suggested staffing covers.
+    /// Minutes the staffing covers this week.
     pub staffed: Minutes,
-    /// Minutes nobody can cover: `demand - staffed`.
+    /// This week's share of the skill's minutes nobody covers (spread evenly over the
+    /// deal's weeks, the remainder first).
     pub shortfall: Minutes,
 }
 
@@ -214,8 +245,10 @@ fn out_of_range(field: &str, reason: &str) -> DomainError {
 
 struct EnginePerson {
     id: i64,
+    name: String,
     skills: Vec<i64>,
     cost_rate_minor: i64,
+    bill_rate_minor: i64,
 }
 
 /// Free capacity of every person in every week of the horizon, ready for many checks
@@ -225,6 +258,8 @@ pub struct Engine {
     people: Vec<EnginePerson>,
     /// `free[p * horizon + w]`.
     free: Vec<Minutes>,
+    /// Skill names by id.
+    skill_names: Vec<(i64, String)>,
 }
 
 impl Engine {
@@ -276,10 +311,18 @@ impl Engine {
             let mut skills = p.skills.clone();
             skills.sort_unstable();
             skills.dedup();
+            if !(0..=100_000_000).contains(&p.bill_rate_minor) {
+                return Err(out_of_range(
+                    "bill_rate",
+                    "must be between 0 and 1,000,000 an hour",
+                ));
+            }
             people.push(EnginePerson {
                 id: p.id,
+                name: p.name.clone(),
                 skills,
                 cost_rate_minor: p.cost_rate_minor,
+                bill_rate_minor: p.bill_rate_minor,
             });
         }
         for a in &input.allocations {
@@ -311,10 +354,14 @@ impl Engine {
             let cell = &mut free[p * horizon as usize + a.week as usize];
             *cell = (*cell - taken).max(0);
         }
+        let mut skill_names = input.skill_names.clone();
+        skill_names.sort();
+        skill_names.dedup_by_key(|(id, _)| *id);
         Ok(Self {
             horizon,
             people,
             free,
+            skill_names,
         })
     }
 
@@ -337,6 +384,14 @@ impl Engine {
             .binary_search_by_key(&person_id, |p| p.id)
             .ok()
             .map(|p| self.people[p].cost_rate_minor)
+    }
+
+    /// A person's hourly bill rate, if they are known.
+    pub fn bill_rate(&self, person_id: i64) -> Option<i64> {
+        self.people
+            .binary_search_by_key(&person_id, |p| p.id)
+            .ok()
+            .map(|p| self.people[p].bill_rate_minor)
     }
 
     /// The average hourly cost rate of the people with `skill` (of everyone when nobody
@@ -413,33 +468,6 @@ impl Engine {
         })
     }
 
-    /// Pools of people with the same demanded skills and free time in `week`:
-    /// (mask, total free, members).
-    fn pools(&self, prepared: &Prepared, week: u32, scale_tenths: i64) -> Vec<Pool> {
-        let mut pools: Vec<Pool> = Vec::new();
-        for (p, &mask) in prepared.masks.iter().enumerate() {
-            if mask == 0 {
-                continue;
-            }
-            let free = self.free[p * self.horizon as usize + week as usize] * scale_tenths / 10;
-            if free <= 0 {
-                continue;
-            }
-            match pools.iter_mut().find(|pool| pool.mask == mask) {
-                Some(pool) => {
-                    pool.capacity += free;
-                    pool.members.push(p);
-                }
-                None => pools.push(Pool {
-                    mask,
-                    capacity: free,
-                    members: vec![p],
-                }),
-            }
-        }
-        pools
-    }
-
     /// Only the verdict of [`Engine::check`] — the same answer, without working out the
     /// staffing and the per-cell report (the board's badges need nothing else).
     pub fn verdict(
@@ -448,28 +476,28 @@ impl Engine {
         start_week: u32,
     ) -> Result<CapacityVerdict, DomainError> {
         let prepared = self.prepare(demand, Some(start_week))?;
-        let mut tight = false;
-        for k in 0..prepared.weeks {
-            let week = start_week + k;
-            let needs = prepared.slice(k);
-            let flow = max_flow(&needs, &self.pools(&prepared, week, 10));
-            let short = flow
-                .iter()
-                .zip(&needs)
-                .any(|(row, need)| row.iter().sum::<Minutes>() < *need);
-            if short {
-                return Ok(CapacityVerdict::Short);
-            }
-            if !tight {
-                let scaled = self.pools(&prepared, week, 9);
-                tight = flow_value(&max_flow(&needs, &scaled)) < needs.iter().sum::<Minutes>();
-            }
-        }
-        Ok(if tight {
+        Ok(self.judge(&prepared, start_week))
+    }
+
+    /// Short when no placement covers the demand in its window; tight when one does, but
+    /// none would with a tenth less free time; fits otherwise.
+    fn judge(&self, prepared: &Prepared, start_week: u32) -> CapacityVerdict {
+        let needs: Vec<Minutes> = prepared.lines.iter().map(|l| l.1).collect();
+        if !Self::covers(
+            prepared,
+            &needs,
+            &self.window_free(start_week, prepared.weeks, 10),
+        ) {
+            CapacityVerdict::Short
+        } else if !Self::covers(
+            prepared,
+            &needs,
+            &self.window_free(start_week, prepared.weeks, 9),
+        ) {
             CapacityVerdict::Tight
         } else {
             CapacityVerdict::Fits
-        })
+        }
     }
 
     /// The (person index, week) cells whose free time differs from `older`'s, when both
