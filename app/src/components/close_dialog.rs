@@ -7,6 +7,7 @@
 use crate::api::close::{close_deal, close_setup, preview_close, staffing_text, CloseDialogData};
 use crate::components::errors::error_text;
 use crate::domain::calendar::Date;
+use crate::domain::capacity::quality::StaffingQuality;
 use crate::domain::capacity::{CapacityVerdict, Engine, StaffingLine};
 use crate::domain::close::{percent, ClosePreview};
 use crate::domain::margin::MarginVerdict;
@@ -114,7 +115,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         d.floor_bp,
                     )
                     .ok()
-                    .map(|ev| ClosePreview::of(&ev, true))
+                    .map(|ev| ClosePreview::of(&ev, true, d.value_minor.is_some()))
                 })
             });
             computed.unwrap_or_else(|| remote.get())
@@ -334,6 +335,60 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
             percent(floor_bp)
         )
     };
+    let cur = currency.clone();
+    let budget_badge = move || {
+        let at_risk = preview.with(|p| !p.day_one_risks.is_empty());
+        let (class, text) = if at_risk {
+            ("verdict verdict-warn", "At risk")
+        } else {
+            ("verdict verdict-good", "On budget")
+        };
+        view! { <span class=class data-testid="budget-verdict">{text}</span> }
+    };
+    let budget_line = move || {
+        let p = preview.get();
+        match (p.forecast_minor, p.budget_minor) {
+            (Some(f), Some(b)) => format!(
+                "forecast {} of {} (planned hours at bill rates)",
+                format_money_whole(f, &cur),
+                format_money_whole(b, &cur)
+            ),
+            _ => "forecast at bill rates against the deal's value".to_string(),
+        }
+    };
+    let day_one = move || {
+        let p = preview.get();
+        (!p.day_one_risks.is_empty()).then(|| {
+            view! {
+                <p class="day-one-risk" role="status" data-testid="day-one-risk">
+                    {format!(
+                        "If closed like this, the project page will show it at risk from day one: {}. Raise the value, staff cheaper or fewer hours, or accept it.",
+                        p.day_one_risks.join("; ")
+                    )}
+                </p>
+            }
+        })
+    };
+    let staffing_shape = move || {
+        let p = preview.get();
+        let q = StaffingQuality::of(&p.capacity.staffing);
+        let people = p
+            .capacity
+            .staffing
+            .iter()
+            .map(|l| l.person_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        (q.skills > 0).then(|| {
+            format!(
+                "{people} {} · {:.1} per skill · {} {} of person from week to week",
+                if people == 1 { "person" } else { "people" },
+                q.people_per_skill(),
+                q.switches,
+                if q.switches == 1 { "change" } else { "changes" },
+            )
+        })
+    };
     let earliest = move || {
         let p = preview.get();
         match p.earliest_start {
@@ -449,6 +504,11 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         {margin_badge}
                         <span class="margin-line" data-testid="margin">{margin_line}</span>
                     </div>
+                    <div class="verdict-box">
+                        <span class="verdict-label">"Budget"</span>
+                        {budget_badge}
+                        <span class="margin-line" data-testid="budget">{budget_line}</span>
+                    </div>
                     <label class="verdict-box start-box">
                         <span class="verdict-label">"Start (week of)"</span>
                         <input type="date" min=min_start step="7" prop:value=start_value aria-label="Start"
@@ -464,10 +524,12 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                     </label>
                     <span class="muted small" aria-live="polite">{move || pending.get().then_some("Checking…")}</span>
                 </div>
+                {day_one}
                 {earliest}
                 <h3 class="section-title">"Capacity by skill and week"</h3>
                 <div class="table-scroll">{heatmap}</div>
                 <h3 class="section-title">"Staffing " <span class="muted small">"(hours a week; pick someone else or change the hours)"</span></h3>
+                <p class="muted small" data-testid="staffing-shape">{staffing_shape}</p>
                 <div class="table-scroll">
                     <table class="staffing" data-testid="staffing">
                         <tbody>{staffing_rows}</tbody>

@@ -1,6 +1,7 @@
 //! Closing a deal: both checks together, as the close dialog previews them and the
 //! server decides them.
 
+use super::burn::{self, Burn, Work};
 use super::capacity::{
     CapacityReport, CapacityVerdict, Demand, Engine, StaffingLine, DEFAULT_EARLIEST_START_WITHIN,
 };
@@ -17,6 +18,10 @@ pub struct CloseEvaluation {
     pub margin: MarginReport,
     /// The earliest start week at which the suggestion would not be short, if any.
     pub earliest_start: Option<u32>,
+    /// The project's burn on its first day, as its page will compute it: budget (the
+    /// deal's value), forecast at completion (the staffing at bill rates), forecast margin
+    /// (at cost rates) and the risks it would show.
+    pub day_one: Burn,
 }
 
 impl CloseEvaluation {
@@ -31,11 +36,9 @@ impl CloseEvaluation {
     pub fn blockers(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
-            let hours = super::capacity::shortfall_hours(
-                self.capacity.cells.iter().map(|c| c.shortfall).sum(),
-            );
+            let minutes: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum();
             if self.capacity.overbooked.is_empty() {
-                out.push(format!("the team is {hours} h short"));
+                out.push(format!("the team is {} short", duration(minutes)));
             } else {
                 out.push("someone is booked beyond their free time".to_string());
             }
@@ -47,6 +50,15 @@ impl CloseEvaluation {
             });
         }
         out
+    }
+}
+
+/// Minutes as a sentence says them: "30 min", "1 h", "12.5 h", "13.72 h".
+pub fn duration(minutes: i64) -> String {
+    if minutes.abs() < 60 {
+        format!("{minutes} min")
+    } else {
+        format!("{} h", super::validate::hours_text(minutes))
     }
 }
 
@@ -116,11 +128,46 @@ pub fn evaluate(
     };
     let margin = margin::margin(engine, &capacity, value_minor, target_bp, floor_bp)?;
     let earliest_start = engine.earliest_start(demand, DEFAULT_EARLIEST_START_WITHIN)?;
+    let day_one = day_one(engine, &capacity, demand.weeks, value_minor, floor_bp);
     Ok(CloseEvaluation {
         capacity,
         margin,
         earliest_start,
+        day_one,
     })
+}
+
+/// The burn the project's page will show on its first day: nothing logged yet, the
+/// staffing as its confirmed allocations (one per person and week, as the close writes
+/// them), priced at each person's bill and cost rates, the budget being the deal's value.
+pub fn day_one(
+    engine: &Engine,
+    capacity: &CapacityReport,
+    weeks: u32,
+    value_minor: i64,
+    floor_bp: i64,
+) -> Burn {
+    let mut cells: Vec<(i64, u32, i64)> = Vec::new();
+    for line in capacity.staffing.iter().filter(|l| l.minutes > 0) {
+        match cells
+            .iter_mut()
+            .find(|(p, w, _)| *p == line.person_id && *w == line.week)
+        {
+            Some((_, _, m)) => *m += line.minutes,
+            None => cells.push((line.person_id, line.week, line.minutes)),
+        }
+    }
+    let planned: Vec<Work> = cells
+        .into_iter()
+        .map(|(person, week, minutes)| Work {
+            week: week.saturating_sub(capacity.start_week),
+            minutes,
+            billable: true,
+            bill_rate: engine.bill_rate(person).unwrap_or(0),
+            cost_rate: engine.cost_rate(person).unwrap_or(0),
+        })
+        .collect();
+    burn::burn(value_minor, weeks, 0, &[], &[], &planned, floor_bp)
 }
 
 /// What the close dialog shows: the evaluation, with amounts derived from cost rates only
@@ -143,11 +190,23 @@ pub struct ClosePreview {
     pub needs_override: bool,
     /// What blocks the close.
     pub blockers: Vec<String>,
+    /// The budget the project starts with (the deal's value): only with "view deal values".
+    #[serde(default)]
+    pub budget_minor: Option<i64>,
+    /// Its forecast at completion on day one (the staffing at bill rates): only with "view
+    /// deal values".
+    #[serde(default)]
+    pub forecast_minor: Option<i64>,
+    /// Why the project page would show it at risk from its first day (empty: it would
+    /// not), as far as the caller may be told.
+    #[serde(default)]
+    pub day_one_risks: Vec<String>,
 }
 
 impl ClosePreview {
-    /// The preview of `evaluation`, amounts kept only if `may_see_costs`.
-    pub fn of(evaluation: &CloseEvaluation, may_see_costs: bool) -> Self {
+    /// The preview of `evaluation`, cost amounts kept only if `may_see_costs`, the budget
+    /// and forecast only if `may_see_values`.
+    pub fn of(evaluation: &CloseEvaluation, may_see_costs: bool, may_see_values: bool) -> Self {
         Self {
             capacity: evaluation.capacity.clone(),
             margin_bp: evaluation.margin.margin_bp,
@@ -157,6 +216,9 @@ impl ClosePreview {
             earliest_start: evaluation.earliest_start,
             needs_override: evaluation.needs_override(),
             blockers: evaluation.blockers(),
+            budget_minor: may_see_values.then_some(evaluation.day_one.budget_minor),
+            forecast_minor: may_see_values.then_some(evaluation.day_one.forecast_minor),
+            day_one_risks: burn::visible_risks(&evaluation.day_one, may_see_values, may_see_costs),
         }
     }
 }
@@ -172,6 +234,7 @@ mod tests {
             skills: vec![skill],
             weekly_capacity: 40 * 60,
             cost_rate_minor: cost,
+            bill_rate_minor: 10_000,
             time_off: vec![],
             ..PersonInput::default()
         };
@@ -203,10 +266,43 @@ mod tests {
         assert_eq!(e.margin.margin_bp, Some(5_000));
         assert!(!e.needs_override());
         assert!(e.blockers().is_empty());
-        let hidden = ClosePreview::of(&e, false);
+        let hidden = ClosePreview::of(&e, false, true);
         assert_eq!((hidden.cost_minor, hidden.max_discount_minor), (None, None));
         assert_eq!(hidden.margin_bp, Some(5_000));
-        assert_eq!(ClosePreview::of(&e, true).cost_minor, Some(500_000));
+        assert_eq!(ClosePreview::of(&e, true, true).cost_minor, Some(500_000));
+        // Billed at 100.00/h the work is worth exactly the value: on budget from day one.
+        assert_eq!(e.day_one.forecast_minor, 1_000_000);
+        assert!(e.day_one.risks.is_empty());
+        assert!(ClosePreview::of(&e, true, true).day_one_risks.is_empty());
+    }
+
+    #[test]
+    fn a_close_that_passes_says_when_its_project_would_start_at_risk() {
+        // 100 h at 50.00/h cost, billed at 100.00/h = 10,000.00 against a value of
+        // 9,000.00: the margin (44.4 %) passes, but the project page would say at once
+        // that the forecast is over the budget — and the dialog says so too.
+        let e = evaluate(&engine(), &demand(100, 4), 0, None, 900_000, 3_500, 1_500).unwrap();
+        assert_eq!(e.margin.verdict, MarginVerdict::Pass);
+        assert_eq!(
+            (e.day_one.budget_minor, e.day_one.forecast_minor),
+            (900_000, 1_000_000)
+        );
+        assert_eq!(e.day_one.forecast_margin_bp, e.margin.margin_bp);
+        let shown = ClosePreview::of(&e, true, true);
+        assert_eq!(
+            shown.day_one_risks,
+            vec!["the forecast at completion is over the budget".to_string()]
+        );
+        assert_eq!(shown.forecast_minor, Some(1_000_000));
+        let no_values = ClosePreview::of(&e, false, false);
+        assert_eq!(
+            (no_values.budget_minor, no_values.forecast_minor),
+            (None, None)
+        );
+        assert_eq!(
+            no_values.day_one_risks,
+            vec!["its budget or margin is at risk".to_string()]
+        );
     }
 
     #[test]

@@ -100,12 +100,13 @@ pub fn judge(
         Some(m) if m >= floor_bp => MarginVerdict::Warn,
         _ => MarginVerdict::Block,
     };
-    // The lowest price p with (p − cost) / p ≥ floor is ⌈cost × 10⁴ / (10⁴ − floor)⌉.
+    // The lowest price p with (p − cost) / p ≥ floor is ⌈cost × 10⁴ / (10⁴ − floor)⌉, and a
+    // price of nothing earns no margin at all: at least one minor unit.
     let max_discount_minor = if floor_bp >= 10_000 {
         0
     } else {
         let denominator = i128::from(10_000 - floor_bp);
-        let min_price = (i128::from(cost_minor) * 10_000 + denominator - 1) / denominator;
+        let min_price = ((i128::from(cost_minor) * 10_000 + denominator - 1) / denominator).max(1);
         (i128::from(value_minor) - min_price).clamp(0, i128::from(i64::MAX)) as i64
     };
     MarginReport {

@@ -258,7 +258,11 @@ pub async fn dialog(caller: &Caller, deal_id: i64) -> Result<CloseDialogData, Ap
         floor_bp,
         value_minor: may_see_costs.then_some(deal.value_minor),
         engine_input,
-        preview: ClosePreview::of(&evaluation, may_see_costs),
+        preview: ClosePreview::of(
+            &evaluation,
+            may_see_costs,
+            caller.can(Permission::ViewDealValues),
+        ),
         can_override: caller.can(Permission::OverrideChecks),
     })
 }
@@ -281,6 +285,7 @@ pub async fn preview(
     Ok(ClosePreview::of(
         &evaluation,
         caller.permissions.sees_cost_amounts(),
+        caller.can(Permission::ViewDealValues),
     ))
 }
 

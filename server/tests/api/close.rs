@@ -513,7 +513,7 @@ async fn the_preview_shows_cost_only_to_those_who_may_see_cost_rates() {
         setup.floor_bp,
     )
     .unwrap();
-    assert_eq!(ClosePreview::of(&local, true), setup.preview);
+    assert_eq!(ClosePreview::of(&local, true, true), setup.preview);
 }
 
 #[tokio::test]
@@ -797,4 +797,69 @@ async fn allocations_are_inserted_in_chunks_without_losing_a_row() {
     .unwrap();
     assert_eq!(rows, 250);
     assert_eq!(minutes, (0..250).map(|i| 60 + i).sum::<i64>());
+}
+
+/// One story from close to delivery: for open demo deals closed with the suggestion, the
+/// budget, forecast and risks the close dialog showed are what the new project's page
+/// says on its first day — at risk there exactly when the dialog said it would be.
+#[tokio::test]
+async fn the_project_page_starts_from_what_the_close_dialog_showed() {
+    let f = fixture().await;
+    let admin = f.login("admin@northwind.test").await;
+    let deals: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT d.id, d.version FROM deals d JOIN stages s ON s.id = d.stage_id
+         JOIN workspaces w ON w.id = d.workspace_id
+         WHERE w.slug = 'demo' AND s.kind = 'open' AND d.archived_at IS NULL
+           AND EXISTS (SELECT 1 FROM deal_estimate_lines l WHERE l.deal_id = d.id)
+         ORDER BY d.id LIMIT 12",
+    )
+    .fetch_all(&f.pool)
+    .await
+    .unwrap();
+    assert!(deals.len() >= 8, "the demo has open deals with estimates");
+    let (mut closed, mut at_risk) = (0, 0);
+    for (n, (deal, version)) in deals.into_iter().enumerate() {
+        let setup = f
+            .call("close_setup", &format!("deal_id={deal}"), Some(&admin))
+            .await;
+        assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+        let setup: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+        let preview = setup.preview;
+        if preview.needs_override {
+            continue;
+        }
+        let start_on = Date::parse(&setup.first_week)
+            .unwrap()
+            .add_days(7 * setup.start_week as i32)
+            .to_string();
+        let answer = f
+            .call(
+                "close_deal",
+                &close_form(deal, version, &format!("key-story-{n:012}"), &start_on, ""),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let outcome: CloseOutcome = serde_json::from_str(&answer.body).unwrap();
+        let page = f
+            .call(
+                "get_project",
+                &format!("project_id={}", outcome.project_id),
+                Some(&admin),
+            )
+            .await;
+        let page: ProjectDetail = serde_json::from_str(&page.body).unwrap();
+        assert_eq!(page.burn.budget_minor, preview.budget_minor, "deal {deal}");
+        assert_eq!(
+            page.burn.forecast_minor, preview.forecast_minor,
+            "deal {deal}"
+        );
+        assert_eq!(page.burn.risks, preview.day_one_risks, "deal {deal}");
+        assert_eq!(page.burn.at_risk, !preview.day_one_risks.is_empty());
+        assert_eq!(page.burn.spent_minor, Some(0));
+        closed += 1;
+        at_risk += usize::from(page.burn.at_risk);
+    }
+    assert!(closed >= 4, "closed {closed}");
+    eprintln!("closed {closed}, {at_risk} said at risk from day one");
 }
