@@ -51,6 +51,7 @@ async fn measure(name: &str, size: seed::SeedSize) {
     let mut total = StaffingQuality::default();
     let (mut checked, mut short) = (0, 0);
     let mut most_people = 0;
+    let mut biggest = String::new();
     let t = Instant::now();
     for deal in &deals {
         let days = first_week.days_until(deal.start.week_start(1)).max(0);
@@ -60,20 +61,27 @@ async fn measure(name: &str, size: seed::SeedSize) {
         }
         let report = engine.check(&deal.demand, start).unwrap();
         let q = StaffingQuality::of(&report.staffing);
-        most_people = most_people.max(
-            report
-                .staffing
-                .iter()
-                .map(|l| l.person_id)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-        );
+        let people = report
+            .staffing
+            .iter()
+            .map(|l| l.person_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if people > most_people {
+            most_people = people;
+            let hours: i64 = deal.demand.lines.iter().map(|l| l.minutes).sum::<i64>() / 60;
+            biggest = format!(
+                " ({hours} h of {} skills over {} weeks)",
+                deal.demand.lines.len(),
+                deal.demand.weeks
+            );
+        }
         total.add(q);
         checked += 1;
         short += usize::from(report.verdict == CapacityVerdict::Short);
     }
     println!(
-        "{name}: {checked} open deals checked in {:.1?} ({short} short)\n  people per skill {:.2}, switches per skill {:.2}, slices {} of which not whole/half hours {:.1} %, most people on one deal {most_people}",
+        "{name}: {checked} open deals checked in {:.1?} ({short} short)\n  people per skill {:.2}, switches per skill {:.2}, slices {} of which not whole/half hours {:.1} %, most people on one deal {most_people}{biggest}",
         t.elapsed(),
         total.people_per_skill(),
         total.switches_per_skill(),
