@@ -277,6 +277,16 @@ mod tests {
     }
 
     #[test]
+    fn half_an_hour_short_says_thirty_minutes() {
+        // 80 h 30 min over two weeks of two people with 40 h each.
+        let mut d = demand(80, 1);
+        d.lines[0].minutes += 30;
+        let e = evaluate(&engine(), &d, 0, None, 10_000_000, 3_500, 1_500).unwrap();
+        assert_eq!(e.blockers(), vec!["the team is 30 min short".to_string()]);
+        assert_eq!(duration(90), "1.5 h");
+    }
+
+    #[test]
     fn a_close_that_passes_says_when_its_project_would_start_at_risk() {
         // 100 h at 50.00/h cost, billed at 100.00/h = 10,000.00 against a value of
         // 9,000.00: the margin (44.4 %) passes, but the project page would say at once

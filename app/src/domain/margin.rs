@@ -187,4 +187,14 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn with_no_cost_the_largest_discount_keeps_a_price() {
+        let r = judge(1_000_000, 0, 0, 3_500, 1_500);
+        assert_eq!(r.max_discount_minor, 999_999);
+        assert_eq!(
+            judge(1_000_000 - 999_999, 0, 0, 3_500, 1_500).verdict,
+            MarginVerdict::Pass
+        );
+    }
 }

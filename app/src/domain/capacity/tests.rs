@@ -855,3 +855,26 @@ proptest! {
         prop_assert_eq!(a.earliest_start(&w.demand, 6).unwrap(), b.earliest_start(&r.demand, 6).unwrap());
     }
 }
+
+#[test]
+fn a_person_with_two_skills_is_not_counted_as_free_under_both() {
+    // Ada (design + copy, 40 h) is the only one; the deal needs 30 h design, 8 h copy.
+    let engine = Engine::new(&input(
+        vec![person(1, &[DESIGN, BACKEND], 40, 5_000)],
+        vec![],
+    ))
+    .unwrap();
+    let report = engine
+        .check(&demand(&[(DESIGN, 30), (BACKEND, 8)], 1), 0)
+        .unwrap();
+    let supply = |skill| {
+        report
+            .cells
+            .iter()
+            .find(|c| c.skill == skill)
+            .unwrap()
+            .supply
+    };
+    // Free for design: 40 h less the 8 h of copy she is given; for copy: 40 − 30.
+    assert_eq!((supply(DESIGN), supply(BACKEND)), (32 * H, 10 * H));
+}
