@@ -32,41 +32,62 @@ impl Engine {
         covered: &[Minutes],
     ) -> Vec<SkillWeek> {
         let weeks = prepared.weeks;
-        let mut cells = Vec::with_capacity(prepared.lines.len() * weeks as usize);
+        let n = prepared.lines.len();
+        let at = |s: usize, k: u32| s * weeks as usize + k as usize;
+        // Everyone's free time per skill and week, then less what the staffing gives
+        // each person of the deal's other skills that week.
+        let mut supply = vec![0 as Minutes; n * weeks as usize];
+        for (p, &mask) in prepared.masks.iter().enumerate() {
+            if mask == 0 {
+                continue;
+            }
+            for k in 0..weeks {
+                let free = self.free_at(p, start_week + k);
+                for s in (0..n).filter(|s| mask & (1 << s) != 0) {
+                    supply[at(s, k)] += free;
+                }
+            }
+        }
+        let mut staffed = vec![0 as Minutes; n * weeks as usize];
+        // (person index, week offset, minutes per demanded skill)
+        let mut given: Vec<(usize, u32, Vec<Minutes>)> = Vec::new();
+        for line in staffing {
+            let (Some(s), Ok(p)) = (
+                prepared.lines.iter().position(|l| l.0 == line.skill),
+                self.people.binary_search_by_key(&line.person_id, |p| p.id),
+            ) else {
+                continue;
+            };
+            let k = line.week - start_week;
+            staffed[at(s, k)] += line.minutes;
+            match given.iter_mut().find(|g| g.0 == p && g.1 == k) {
+                Some(g) => g.2[s] += line.minutes,
+                None => {
+                    let mut by_skill = vec![0; n];
+                    by_skill[s] = line.minutes;
+                    given.push((p, k, by_skill));
+                }
+            }
+        }
+        for (p, k, by_skill) in &given {
+            let free = self.free_at(*p, start_week + k);
+            let all: Minutes = by_skill.iter().sum();
+            for s in (0..n).filter(|s| prepared.masks[*p] & (1 << s) != 0) {
+                supply[at(s, *k)] -= free.min(all - by_skill[s]);
+            }
+        }
+        let mut cells = Vec::with_capacity(n * weeks as usize);
         for (s, &(skill, total)) in prepared.lines.iter().enumerate() {
             let open = (total - covered[s]).max(0);
             for k in 0..weeks {
-                let week = start_week + k;
-                let staffed: Minutes = staffing
-                    .iter()
-                    .filter(|l| l.skill == skill && l.week == week)
-                    .map(|l| l.minutes)
-                    .sum();
                 let shortfall =
                     open / i64::from(weeks) + i64::from(i64::from(k) < open % i64::from(weeks));
-                let supply = prepared
-                    .masks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &m)| m & (1 << s) != 0)
-                    .map(|(p, _)| {
-                        let elsewhere: Minutes = staffing
-                            .iter()
-                            .filter(|l| {
-                                l.week == week
-                                    && l.skill != skill
-                                    && l.person_id == self.people[p].id
-                            })
-                            .map(|l| l.minutes)
-                            .sum();
-                        (self.free_at(p, week) - elsewhere).max(0)
-                    })
-                    .sum();
+                let staffed = staffed[at(s, k)];
                 cells.push(SkillWeek {
                     skill,
-                    week,
+                    week: start_week + k,
                     demand: staffed + shortfall,
-                    supply,
+                    supply: supply[at(s, k)],
                     staffed,
                     shortfall,
                 });
