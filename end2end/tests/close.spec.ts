@@ -22,25 +22,73 @@ function addWeeks(date: string, weeks: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** An open deal that is short at its planned start but fits, without an override, at the
- * earliest start the engine suggests — found through the same server functions the
- * dialog uses, so the test follows the seed rather than hard-coding it. */
+type Deal = {
+  card: { id: number; title: string; version: number; client_id: number; owner_user_id: number; expected_close_on: string | null };
+  stage_kind: string;
+  probability_override_pct: number | null;
+  brief_goals: string;
+  brief_priorities: string;
+  brief_context: string;
+  notes: string;
+  estimate: { skill_id: number; minutes: number }[];
+};
+
+/** Saves `deal` as one week of `hours` of skill `skill` (every other estimate line
+ * removed) starting on `start`, at a value that clears the margin floor. */
+async function reshape(api: APIRequestContext, deal: Deal, start: string, skill: number, hours: number) {
+  const form: Record<string, string> = {
+    deal_id: String(deal.card.id),
+    version: String(deal.card.version),
+    title: deal.card.title,
+    client_id: String(deal.card.client_id),
+    value: "900,000",
+    probability: deal.probability_override_pct === null ? "" : String(deal.probability_override_pct),
+    owner_user_id: String(deal.card.owner_user_id),
+    expected_close_on: deal.card.expected_close_on ?? "",
+    planned_start_on: start,
+    planned_weeks: "1",
+    brief_goals: deal.brief_goals,
+    brief_priorities: deal.brief_priorities,
+    brief_context: deal.brief_context,
+    notes: deal.notes,
+  };
+  for (const line of deal.estimate) form[`estimate[${line.skill_id}]`] = line.skill_id === skill ? String(hours) : "0";
+  const card = await post(api, "update_deal", form);
+  deal.card.version = card.version;
+}
+
+/** An open deal made short this week but able to fit, without an override, at a later
+ * start: one week of one skill, an hour more than its people have free this week and no
+ * more than they have in some week of the next twelve. Built through the same server
+ * functions the drawer and the dialog use, from what the seed's team has free. */
 async function shortDealThatFitsLater(page: Page): Promise<{ id: number; title: string; earliest: string }> {
+  const api = page.request;
   const ids = await page
-    .locator('article[data-deal-id]:has([data-testid="fit"]:text-is("Short"))')
+    .locator('section[aria-label="Negotiation"] article[data-deal-id], section[aria-label="Proposal"] article[data-deal-id]')
     .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-deal-id"))));
   for (const id of ids) {
-    const setup: Setup = await post(page.request, "close_setup", { deal_id: String(id) });
-    const w = setup.preview.earliest_start;
-    if (setup.preview.capacity.verdict !== "Short" || w === null || w === setup.start_week) continue;
-    const later = await post(page.request, "preview_close", {
-      deal_id: String(id),
-      start_on: addWeeks(setup.first_week, w),
-      staffing: "",
-    });
-    if (!later.needs_override) return { id, title: setup.card.title, earliest: addWeeks(setup.first_week, w) };
+    const deal: Deal = await post(api, "get_deal", { deal_id: String(id) });
+    if (deal.stage_kind !== "Open" || deal.estimate.length === 0) continue;
+    const setup: Setup = await post(api, "close_setup", { deal_id: String(id) });
+    const thisWeek = setup.first_week;
+    for (const line of deal.estimate) {
+      await reshape(api, deal, thisWeek, line.skill_id, 1);
+      const free: number[] = [];
+      for (let w = 0; w <= 8; w++) {
+        const p = await post(api, "preview_close", { deal_id: String(id), start_on: addWeeks(thisWeek, w), staffing: "" });
+        free.push(p.capacity.cells[0].supply);
+      }
+      const hours = Math.floor(free[0] / 60) + 1;
+      if (!free.slice(1).some((m) => m >= hours * 60 + 120)) continue;
+      await reshape(api, deal, thisWeek, line.skill_id, hours);
+      const now: Setup = await post(api, "close_setup", { deal_id: String(id) });
+      const w = now.preview.earliest_start;
+      if (now.preview.capacity.verdict !== "Short" || w === null || w === now.start_week) continue;
+      const later = await post(api, "preview_close", { deal_id: String(id), start_on: addWeeks(thisWeek, w), staffing: "" });
+      if (!later.needs_override) return { id, title: now.card.title, earliest: addWeeks(thisWeek, w) };
+    }
   }
-  throw new Error(`no short deal that fits later among ${ids.length} candidates`);
+  throw new Error(`no deal could be made short now and fitting later among ${ids.length} candidates`);
 }
 
 async function open(browser: Browser, email: string, path = "/pipeline") {
