@@ -64,11 +64,10 @@ impl ChangeReview {
     pub fn blockers(&self, may_see_costs: bool) -> Vec<String> {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
-            let hours = super::capacity::shortfall_hours(
-                self.capacity.cells.iter().map(|c| c.shortfall).sum(),
-            );
+            let minutes: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum();
             out.push(format!(
-                "the team is {hours} h short for the extra work in the project's remaining weeks"
+                "the team is {} short for the extra work in the project's remaining weeks",
+                super::close::duration(minutes)
             ));
         }
         if self.margin.verdict == MarginVerdict::Block {

@@ -37,10 +37,16 @@ impl CloseEvaluation {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
             let minutes: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum();
-            if self.capacity.overbooked.is_empty() {
-                out.push(format!("the team is {} short", duration(minutes)));
-            } else {
+            if !self.capacity.overbooked.is_empty() {
                 out.push("someone is booked beyond their free time".to_string());
+            }
+            if minutes > 0 && self.capacity.coverable {
+                out.push(format!(
+                    "the staffing leaves {} unassigned (the team has the time: try the suggestion)",
+                    duration(minutes)
+                ));
+            } else if minutes > 0 {
+                out.push(format!("the team is {} short", duration(minutes)));
             }
         }
         if self.margin.verdict == MarginVerdict::Block {
@@ -274,6 +280,34 @@ mod tests {
         assert_eq!(e.day_one.forecast_minor, 1_000_000);
         assert!(e.day_one.risks.is_empty());
         assert!(ClosePreview::of(&e, true, true).day_one_risks.is_empty());
+    }
+
+    #[test]
+    fn a_staffing_that_leaves_hours_out_says_so_when_the_team_has_the_time() {
+        let line = StaffingLine {
+            person_id: 1,
+            skill: 1,
+            week: 0,
+            minutes: 30 * 60,
+        };
+        let e = evaluate(
+            &engine(),
+            &demand(40, 1),
+            0,
+            Some(&[line]),
+            10_000_000,
+            3_500,
+            1_500,
+        )
+        .unwrap();
+        assert_eq!(e.capacity.verdict, CapacityVerdict::Short);
+        assert_eq!(
+            e.blockers(),
+            vec![
+                "the staffing leaves 10 h unassigned (the team has the time: try the suggestion)"
+                    .to_string()
+            ]
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ impl Engine {
             verdict,
             staffing,
             overbooked: Vec::new(),
+            coverable: verdict != CapacityVerdict::Short,
         })
     }
 
@@ -194,10 +195,11 @@ impl Engine {
             .zip(&covered)
             .any(|(&(_, total), &c)| c < total);
         let cells = self.cells(&prepared, start_week, &merged, &covered);
+        let team = self.judge(&prepared, start_week);
         let verdict = if uncovered || !overbooked.is_empty() {
             CapacityVerdict::Short
         } else {
-            match self.judge(&prepared, start_week) {
+            match team {
                 CapacityVerdict::Short => CapacityVerdict::Tight,
                 other => other,
             }
@@ -208,6 +210,7 @@ impl Engine {
             verdict,
             staffing: merged,
             overbooked,
+            coverable: team != CapacityVerdict::Short,
         })
     }
 
@@ -238,7 +241,7 @@ impl Engine {
             None => return Ok(None),
         };
         // Free time summed over any window: prefix sums per person.
-        let h = self.horizon as usize;
+        let h = (last + prepared.weeks) as usize;
         let mut prefix = vec![0 as Minutes; self.people.len() * (h + 1)];
         for p in 0..self.people.len() {
             for w in 0..h {

@@ -50,6 +50,10 @@ pub const MAX_HORIZON_WEEKS: u32 = 520;
 /// How many weeks ahead the earliest start is looked for unless a caller says otherwise.
 pub const DEFAULT_EARLIEST_START_WITHIN: u32 = 12;
 
+/// The highest hourly rate the engine takes, minor units (what a person's rates may be set
+/// to anywhere in Baton: 10¹² minor units).
+pub const MAX_RATE_MINOR: i64 = 1_000_000_000_000;
+
 /// The most skills one demand may name.
 pub const MAX_DEMAND_SKILLS: usize = 16;
 
@@ -202,6 +206,10 @@ pub struct CapacityReport {
     /// someone edited; the suggestion never overbooks).
     #[serde(default)]
     pub overbooked: Vec<Overbooked>,
+    /// Whether some placement of the team's free time covers the whole demand (a staffing
+    /// someone edited may still leave hours unassigned).
+    #[serde(default)]
+    pub coverable: bool,
 }
 
 /// A person given more than their free time in a week.
@@ -282,10 +290,10 @@ impl Engine {
                     "must be between 0 and 168 hours",
                 ));
             }
-            if !(0..=100_000_000).contains(&p.cost_rate_minor) {
+            if !(0..=MAX_RATE_MINOR).contains(&p.cost_rate_minor) {
                 return Err(out_of_range(
                     "cost_rate",
-                    "must be between 0 and 1,000,000 an hour",
+                    "must be between 0 and 10,000,000,000 an hour",
                 ));
             }
             if people
@@ -311,10 +319,10 @@ impl Engine {
             let mut skills = p.skills.clone();
             skills.sort_unstable();
             skills.dedup();
-            if !(0..=100_000_000).contains(&p.bill_rate_minor) {
+            if !(0..=MAX_RATE_MINOR).contains(&p.bill_rate_minor) {
                 return Err(out_of_range(
                     "bill_rate",
-                    "must be between 0 and 1,000,000 an hour",
+                    "must be between 0 and 10,000,000,000 an hour",
                 ));
             }
             people.push(EnginePerson {

@@ -8,10 +8,12 @@
 //!    covered first; the coverages form a polymatroid, so covering them greedily in that
 //!    order still covers as much as possible in total.
 //! 2. **People.** Skills are staffed scarcest first (most hours needed per free hour of the
-//!    people who have the skill). For each, people are taken one at a time — the one with
-//!    the most free time in the window first, then the lower cost rate, then by name — each
-//!    given as much of the skill as they can take without leaving another skill uncovered
-//!    (checked by the same flow), so a skill goes to as few people as the team allows.
+//!    people who have the skill). For each, people are taken one at a time: the first who
+//!    can take all that is left without leaving another skill uncovered (checked by the
+//!    same flow), else whoever can take the most — people in order of most free time in the
+//!    window, then lower cost rate, then name (alphabetical, ignoring case; the id only
+//!    between namesakes). Greedy, not an exact minimum: it finds one person per skill
+//!    whenever one person can do it.
 //! 3. **Weeks.** Each person's hours of a skill are spread over the window at an even pace
 //!    in half-hour steps, capped by their free time each week (working ahead of a holiday),
 //!    extra half hours going to the earliest weeks; any odd minutes go in one slice.
@@ -81,8 +83,10 @@ impl Engine {
                 rate(b)
                     .cmp(&rate(a))
                     .then_with(|| {
-                        self.skill_name(prepared.lines[a].0)
-                            .cmp(self.skill_name(prepared.lines[b].0))
+                        by_name(
+                            self.skill_name(prepared.lines[a].0),
+                            self.skill_name(prepared.lines[b].0),
+                        )
                     })
                     .then(prepared.lines[a].0.cmp(&prepared.lines[b].0))
             });
@@ -114,64 +118,112 @@ impl Engine {
             (i128::from(targets[b]) * i128::from(sa))
                 .cmp(&(i128::from(targets[a]) * i128::from(sb)))
                 .then_with(|| {
-                    self.skill_name(prepared.lines[a].0)
-                        .cmp(self.skill_name(prepared.lines[b].0))
+                    by_name(
+                        self.skill_name(prepared.lines[a].0),
+                        self.skill_name(prepared.lines[b].0),
+                    )
                 })
                 .then(prepared.lines[a].0.cmp(&prepared.lines[b].0))
         });
         let mut remaining = targets.clone();
+        // Pools of people with the same demanded skills, their free time in the window kept
+        // up to date as people are given work, so each "would the rest still be covered?"
+        // is one flow over a handful of pools.
+        let mut pool_masks: Vec<u32> = Vec::new();
+        let mut pool_of: Vec<usize> = vec![usize::MAX; self.people.len()];
+        for (p, &mask) in prepared.masks.iter().enumerate() {
+            if mask == 0 {
+                continue;
+            }
+            pool_of[p] = match pool_masks.iter().position(|&m| m == mask) {
+                Some(g) => g,
+                None => {
+                    pool_masks.push(mask);
+                    pool_masks.len() - 1
+                }
+            };
+        }
+        let mut caps = vec![0 as Minutes; pool_masks.len()];
+        for (p, &g) in pool_of.iter().enumerate() {
+            if g != usize::MAX {
+                caps[g] += left[p];
+            }
+        }
+        let covered_by = |needs: &[Minutes], caps: &[Minutes]| -> bool {
+            let total: Minutes = needs.iter().sum();
+            let pools: Vec<Pool> = pool_masks
+                .iter()
+                .zip(caps)
+                .map(|(&mask, &capacity)| Pool { mask, capacity })
+                .collect();
+            total == 0 || flow_value(&max_flow(needs, &pools)) == total
+        };
+        // Whether `p` taking `take` of skill `s` leaves the rest coverable.
+        let fits =
+            |p: usize, s: usize, take: Minutes, caps: &mut [Minutes], remaining: &mut [Minutes]| {
+                caps[pool_of[p]] -= take;
+                remaining[s] -= take;
+                let ok = covered_by(remaining, caps);
+                caps[pool_of[p]] += take;
+                remaining[s] += take;
+                ok
+            };
         // (person, skill index, minutes) in the order given.
         let mut given: Vec<(usize, usize, Minutes)> = Vec::new();
         for &s in &order {
-            let mut candidates: Vec<usize> = (0..self.people.len())
-                .filter(|&p| prepared.masks[p] & (1 << s) != 0)
-                .collect();
-            candidates.sort_by(|&a, &b| {
-                left[b]
-                    .cmp(&left[a])
-                    .then(
-                        self.people[a]
-                            .cost_rate_minor
-                            .cmp(&self.people[b].cost_rate_minor),
-                    )
-                    .then_with(|| self.people[a].name.cmp(&self.people[b].name))
-                    .then(self.people[a].id.cmp(&self.people[b].id))
-            });
-            for p in candidates {
-                if remaining[s] == 0 {
-                    break;
-                }
-                if left[p] == 0 {
-                    continue;
-                }
-                let fits =
-                    |take: Minutes, left: &mut Vec<Minutes>, remaining: &mut Vec<Minutes>| {
-                        left[p] -= take;
-                        remaining[s] -= take;
-                        let ok = Self::covers(prepared, remaining, left);
-                        left[p] += take;
-                        remaining[s] += take;
-                        ok
-                    };
-                let mut take = remaining[s].min(left[p]);
-                if !fits(take, &mut left, &mut remaining) {
-                    // The most they can take: feasibility only grows as the take shrinks.
-                    let (mut lo, mut hi) = (0, take);
-                    while lo < hi {
-                        let mid = lo + (hi - lo + 1) / 2;
-                        if fits(mid, &mut left, &mut remaining) {
-                            lo = mid;
-                        } else {
-                            hi = mid - 1;
+            while remaining[s] > 0 {
+                let mut candidates: Vec<usize> = (0..self.people.len())
+                    .filter(|&p| prepared.masks[p] & (1 << s) != 0 && left[p] > 0)
+                    .collect();
+                candidates.sort_by(|&a, &b| {
+                    left[b]
+                        .cmp(&left[a])
+                        .then(
+                            self.people[a]
+                                .cost_rate_minor
+                                .cmp(&self.people[b].cost_rate_minor),
+                        )
+                        .then_with(|| by_name(&self.people[a].name, &self.people[b].name))
+                        .then(self.people[a].id.cmp(&self.people[b].id))
+                });
+                // The first who can take all that is left; else whoever can take the most.
+                let whole = candidates.iter().copied().find(|&p| {
+                    left[p] >= remaining[s] && fits(p, s, remaining[s], &mut caps, &mut remaining)
+                });
+                let (p, take) = match whole {
+                    Some(p) => (p, remaining[s]),
+                    None => {
+                        let mut best: Option<(usize, Minutes)> = None;
+                        for &p in &candidates {
+                            let bound = left[p].min(remaining[s]);
+                            if best.is_some_and(|(_, t)| bound <= t) {
+                                break;
+                            }
+                            // The most they can take: feasibility only grows as the take
+                            // shrinks (they could cover the difference themselves).
+                            let (mut lo, mut hi) = (0, bound);
+                            while lo < hi {
+                                let mid = lo + (hi - lo + 1) / 2;
+                                if fits(p, s, mid, &mut caps, &mut remaining) {
+                                    lo = mid;
+                                } else {
+                                    hi = mid - 1;
+                                }
+                            }
+                            if lo > best.map_or(0, |(_, t)| t) {
+                                best = Some((p, lo));
+                            }
+                        }
+                        match best {
+                            Some(b) => b,
+                            None => break,
                         }
                     }
-                    take = lo;
-                }
-                if take > 0 {
-                    left[p] -= take;
-                    remaining[s] -= take;
-                    given.push((p, s, take));
-                }
+                };
+                left[p] -= take;
+                caps[pool_of[p]] -= take;
+                remaining[s] -= take;
+                given.push((p, s, take));
             }
         }
 
@@ -209,6 +261,13 @@ impl Engine {
             .binary_search_by_key(&skill, |(id, _)| *id)
             .map_or("", |i| self.skill_names[i].1.as_str())
     }
+}
+
+/// Names in alphabetical order, ignoring case first.
+fn by_name(a: &str, b: &str) -> std::cmp::Ordering {
+    a.to_lowercase()
+        .cmp(&b.to_lowercase())
+        .then_with(|| a.cmp(b))
 }
 
 /// Pools of people with the same demanded skills and their free time over the window.

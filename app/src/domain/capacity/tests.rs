@@ -177,13 +177,28 @@ fn a_person_with_two_skills_goes_where_only_they_can_help() {
         week: 0,
         minutes: 5 * H,
     }));
-    let b_on_x: Minutes = report
-        .staffing
-        .iter()
-        .filter(|l| l.person_id == 2)
-        .map(|l| l.minutes)
-        .sum();
-    assert!(b_on_x >= 5 * H);
+    // And each skill goes to one person: B does all of X.
+    assert_eq!(
+        report
+            .staffing
+            .iter()
+            .map(|l| (l.person_id, l.skill, l.minutes))
+            .collect::<Vec<_>>(),
+        vec![(1, 2, 5 * H), (2, 1, 10 * H)]
+    );
+}
+
+#[test]
+fn a_skill_goes_to_one_person_when_one_can_do_it() {
+    // X (A and B, 60 h) has the most free time, but B needs 20 h of X: A goes to Y alone.
+    let engine = Engine::new(&input(
+        vec![person(1, &[1, 2], 60, 5_000), person(2, &[1], 55, 5_000)],
+        vec![],
+    ))
+    .unwrap();
+    let report = engine.check(&demand(&[(1, 50), (2, 20)], 1), 0).unwrap();
+    let q = quality::StaffingQuality::of(&report.staffing);
+    assert_eq!((q.skills, q.people), (2, 2), "{:?}", report.staffing);
 }
 
 #[test]
