@@ -191,6 +191,10 @@ async fn changing_the_week_start_to_sunday_moves_the_planners_weeks() {
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
     let setup: serde_json::Value = serde_json::from_str(&setup.body).unwrap();
     assert_eq!(setup["first_week"], "2026-11-29");
+    // The board's capacity badges are worked out against the rebuilt weeks.
+    let board = f.call("list_board", "", Some(&admin)).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert!(board.body.contains("\"fit\":\""), "badges after the change");
     // A planner edit names a Sunday now.
     let person = f
         .id("SELECT person_id FROM users WHERE email = 'pm@northwind.test'")
