@@ -1,5 +1,5 @@
 //! The workspace's settings: its time zone and the day its weeks start on. Both functions
-//! need "edit workspace settings" (admins).
+//! need "manage settings" (admins).
 
 pub use crate::shared::workspace::WorkspaceSettings;
 
