@@ -155,11 +155,16 @@ impl WorkspaceCalendar {
 pub fn known_zone(name: &str) -> Result<(String, TimeZone), DomainError> {
     let unknown = || DomainError::out_of_range("time_zone", "is not a known time zone");
     let name = name.trim();
-    // Only IANA names: no POSIX rules ("EST5EDT,M3.2.0,M11.1.0") or file paths.
+    // Only IANA names: no POSIX rules ("EST5EDT,M3.2.0,M11.1.0"), file paths, or the
+    // system's other files and copies ("localtime", "posix/…", "right/…").
+    let lower = name.to_ascii_lowercase();
     if name.is_empty()
         || name.len() > 64
         || name.starts_with('/')
         || name.contains("..")
+        || ["localtime", "posixrules"].contains(&lower.as_str())
+        || lower.starts_with("posix/")
+        || lower.starts_with("right/")
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
@@ -334,6 +339,9 @@ mod tests {
             "/usr/share/zoneinfo/UTC",
             "EST5EDT,M3.2.0,M11.1.0",
             "+10:00",
+            "localtime",
+            "posix/Europe/Berlin",
+            "right/Europe/Berlin",
         ] {
             assert_eq!(
                 known_zone(bad).map(|(n, _)| n),
@@ -347,6 +355,9 @@ mod tests {
         let names = zone_names();
         assert!(names.iter().any(|n| n == "Australia/Sydney"));
         assert!(names.iter().any(|n| n == "UTC"));
+        assert!(names
+            .iter()
+            .all(|n| known_zone(n).is_ok_and(|(c, _)| c == *n)));
     }
 
     #[test]
