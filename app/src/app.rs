@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/workspace") view=crate::pages::workspace::WorkspacePage ssr=SsrMode::Async/>
                     <Route path=path!("/bench/engine") view=EngineBenchPage/>
                 </Routes>
             </main>
@@ -126,6 +127,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     SessionEpoch::follow(logout.into());
     let admin = user.permissions.contains(Permission::ManageUsers);
+    let settings = user.permissions.contains(Permission::ManageSettings);
     let pipeline = user.permissions.contains(Permission::ViewPipeline);
     let time = user.permissions.contains(Permission::LogOwnTime);
     view! {
@@ -144,6 +146,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
                 <A href="/settings/roles">"Roles"</A>
                 <A href="/settings/audit">"Audit log"</A>
             })}
+            {settings.then(|| view! { <A href="/settings/workspace">"Workspace"</A> })}
         </nav>
         <div class="usermenu">
             <span class="workspace-name">{user.workspace_name}</span>

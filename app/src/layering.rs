@@ -223,12 +223,13 @@ fn shared_limit_query(file: &str, sql: &str) -> bool {
 fn every_repository_query_names_its_workspace() {
     // Tenant rows are only ever read or written with their workspace: a query keyed by an
     // id alone would reach into another agency the moment an id is wrong. Exempt: the
-    // workspaces table itself (keyed by the workspace's own id), a session found by its
-    // secret token, counting workspaces (the seed writes only into an empty database), and
-    // the relay's own bookkeeping: a server's presence rows by its server id, expired
+    // workspaces table itself (read or updated by the workspace's own id), a session found
+    // by its secret token, counting workspaces (the seed writes only into an empty
+    // database), and the relay's own bookkeeping: a server's presence rows by its server id, expired
     // presence rows of every workspace, and notifications (no table).
     let exempt = |sql: &str| {
         sql.contains("FROM workspaces WHERE id = $1")
+            || (sql.starts_with("UPDATE workspaces SET") && sql.contains(" WHERE id = $1"))
             || sql == "SELECT COUNT(*) FROM workspaces"
             || sql == "DELETE FROM sessions WHERE token_hash = $1"
             || sql == "UPDATE presence SET seen_at = $2 WHERE server_id = $1"

@@ -30,8 +30,10 @@ test("a team member logs time and the project manager sees the burn move without
   await expect(team.page.getByTestId("timesheet")).toBeVisible();
   const totalBefore = await team.page.getByTestId("week-total").textContent();
   await team.page.getByLabel("Project").selectOption({ label: name });
-  const today = new Date().toISOString().slice(0, 10);
-  await team.page.getByLabel("Day").fill(today);
+  // The day proposed is today in the workspace's time zone (the server's, not the
+  // browser's): logging on it lands in the week shown.
+  const today = await team.page.getByLabel("Day").inputValue();
+  expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   await team.page.getByLabel("Hours").fill("4");
   await team.page.getByLabel("Note").fill("Design review");
   await team.page.getByRole("button", { name: "Log", exact: true }).click();

@@ -221,8 +221,11 @@ async fn main() {
         "only {} open deals with an estimate",
         deals.len()
     );
-    let this_week = app::domain::calendar::Date::from_unix_ms(context::now_ms())
-        .week_start(1)
+    let (zone, week_start) = app::server::workspace_repo::calendar(&pool, ws)
+        .await
+        .unwrap();
+    let this_week = app::server::calendar::WorkspaceCalendar::stored(&zone, week_start)
+        .this_week(context::now_ms())
         .add_days(14)
         .to_string();
     let (served, bare) = deals.split_at(needed);

@@ -98,9 +98,12 @@ async fn export(
     let Some(kind) = file.strip_suffix(".csv") else {
         return security::error_response(&app::error::AppError::NotFound);
     };
-    match app::server::export_service::export(state.db.reader(), &caller, kind).await {
+    let now = state.clock.now_ms();
+    let calendar = &session.calendar;
+    match app::server::export_service::export(state.db.reader(), &caller, calendar, kind, now).await
+    {
         Ok(body) => {
-            let today = app::domain::calendar::Date::from_unix_ms(state.clock.now_ms());
+            let today = calendar.today(now);
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -18,3 +18,4 @@ pub mod planner;
 pub mod projects;
 pub mod time;
 pub mod updates;
+pub mod workspace;

@@ -12,7 +12,8 @@ pub use crate::shared::planner::*;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The planner for `weeks` weeks from the week containing `from` (empty: this week),
+/// The planner for `weeks` weeks from the week containing `from` (empty: this week; weeks
+/// start on the workspace's week start, "this week" by its time zone),
 /// with open deals counted as `demand` says (`off`, `weighted`, `pessimistic`).
 #[server(endpoint = "capacity_grid")]
 pub async fn capacity_grid(
@@ -28,21 +29,21 @@ pub async fn capacity_grid(
     if !(1..=MAX_WEEKS).contains(&weeks) {
         return Err(AppError::invalid("weeks", "must be from 1 to 52"));
     }
-    let now = context::now_ms();
-    let first = week_from(&from, now)?;
+    let today = context::today()?;
+    let first = week_from(&from, today)?;
     let mode = DemandMode::parse(demand.trim());
-    planner_service::grid(&caller, first, weeks, mode, now).await
+    planner_service::grid(&caller, first, weeks, mode, today).await
 }
 
 /// One person's week: allocations by project or deal, and their time off.
 #[server(endpoint = "capacity_cell")]
 pub async fn capacity_cell(person_id: i64, week: String) -> Result<CellDetail, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::domain::planner::monday;
+    use crate::domain::planner::week_first_day;
     use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ViewPipeline).await?;
-    let week = monday("week", &week)?;
+    let week = week_first_day("week", &week, context::today()?)?;
     planner_service::cell(&caller, person_id, week).await
 }
 
@@ -58,14 +59,15 @@ pub async fn set_allocation(
     version: i64,
 ) -> Result<EditOutcome, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::domain::planner::{in_range, monday, AllocationTarget};
+    use crate::domain::planner::{in_range, week_first_day, AllocationTarget};
     use crate::domain::validate;
     use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
     let now = context::now_ms();
-    let week = monday("week", &week)?;
-    in_range(week, now)?;
+    let today = context::today()?;
+    let week = week_first_day("week", &week, today)?;
+    in_range(week, today)?;
     let minutes = validate::hours("hours", &hours, 168)?;
     let target = AllocationTarget::parse("target", &target)?;
     planner_service::allocate(
@@ -94,14 +96,15 @@ pub async fn assign_range(
     hours: String,
 ) -> Result<EditOutcome, AppError> {
     use crate::domain::permissions::Permission;
-    use crate::domain::planner::{in_range, monday, AllocationTarget};
+    use crate::domain::planner::{in_range, week_first_day, AllocationTarget};
     use crate::domain::validate;
     use crate::server::{context, planner_service};
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
     let now = context::now_ms();
-    let from = monday("from_week", &from_week)?;
-    in_range(from, now)?;
+    let today = context::today()?;
+    let from = week_first_day("from_week", &from_week, today)?;
+    in_range(from, today)?;
     if !(1..=MAX_WEEKS).contains(&weeks) {
         return Err(AppError::invalid("weeks", "must be from 1 to 52"));
     }
@@ -148,6 +151,7 @@ pub async fn add_time_off(
             hours_per_day: &hours_per_day,
             reason: &reason,
         },
+        context::today()?,
         context::now_ms(),
     )
     .await

@@ -7,17 +7,18 @@ pub use crate::shared::time::*;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The caller's week (`week`: any day of it; empty: this week).
+/// The caller's week (`week`: any day of it; empty: this week in the workspace's time
+/// zone, its weeks starting on the workspace's week start).
 #[server(endpoint = "timesheet")]
 pub async fn timesheet(#[server(default)] week: String) -> Result<WeekOfTime, AppError> {
     use crate::domain::permissions::Permission;
     use crate::server::{context, time_service};
 
     let caller = context::caller_with(Permission::LogOwnTime).await?;
-    time_service::timesheet(&caller, &week, context::now_ms()).await
+    time_service::timesheet(&caller, &week, context::today()?).await
 }
 
-/// Logs time: `worked_on` (not in the future, at most a year back), `hours` (more than 0;
+/// Logs time: `worked_on` (not after the workspace's today, at most a year back), `hours` (more than 0;
 /// a person's day adds up to 24 h at most), a note, billable or not.
 #[server(endpoint = "log_time")]
 pub async fn log_time(
@@ -40,6 +41,7 @@ pub async fn log_time(
             note: &note,
             billable: billable.is_some_and(|b| b != "false" && b != "0"),
         },
+        context::today()?,
         context::now_ms(),
     )
     .await

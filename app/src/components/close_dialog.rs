@@ -514,7 +514,8 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         <input type="date" min=min_start step="7" prop:value=start_value aria-label="Start"
                             on:change=move |ev| {
                                 if let Some(d) = Date::parse(&event_target_value(&ev)) {
-                                    let days = first_week.days_until(d.week_start(1));
+                                    // Week 0 starts on the workspace's week start.
+                                    let days = first_week.days_until(d.week_start(first_week.iso_weekday()));
                                     if days >= 0 {
                                         edited.set(None);
                                         start.set((days / 7) as u32);

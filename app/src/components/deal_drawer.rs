@@ -2,7 +2,6 @@
 
 use crate::api::deals::{get_deal, ArchiveDeal, DealDetail, MarkDealLost, UpdateDeal};
 use crate::components::errors::{error_panel, error_text};
-use crate::domain::calendar::Date;
 use crate::domain::money::{format_money, Currency};
 use crate::domain::validate::hours_text;
 use leptos::prelude::*;
@@ -113,7 +112,7 @@ fn Drawer(
         .activity
         .iter()
         .map(|a| {
-            let when = Date::from_unix_ms(a.created_at);
+            let when = d.offsets.date_of(a.created_at);
             let changes = a
                 .changes
                 .iter()

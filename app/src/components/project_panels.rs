@@ -8,6 +8,7 @@ use crate::api::updates::{
     CreateShareLink, PostUpdate, RevokeShareLink, ShareLinkRow, StatusUpdate,
 };
 use crate::components::errors::error_text;
+use crate::domain::calendar::UtcOffsets;
 use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
 use crate::domain::margin::MarginVerdict;
@@ -79,10 +80,9 @@ fn clear_after_success(
     });
 }
 
-fn when(ms: i64) -> String {
-    let date = crate::domain::calendar::Date::from_unix_ms(ms);
-    let minutes = (ms.rem_euclid(86_400_000)) / 60_000;
-    format!("{date} {:02}:{:02} UTC", minutes / 60, minutes % 60)
+/// Instant `ms` as the workspace's local date and time (the server sends its offsets).
+fn when(ms: i64, offsets: &UtcOffsets) -> String {
+    offsets.date_time(ms)
 }
 
 fn capacity_badge(v: CapacityVerdict) -> impl IntoView {
@@ -108,6 +108,8 @@ fn margin_badge(v: MarginVerdict) -> impl IntoView {
 pub fn ChangesPanel(
     project_id: i64,
     changes: Vec<ChangeRow>,
+    /// The workspace's offsets from UTC, to show when things happened.
+    offsets: UtcOffsets,
     skills: Vec<(i64, String)>,
     currency: Currency,
     can_propose: bool,
@@ -180,7 +182,7 @@ pub fn ChangesPanel(
                 .map(|v| format!(" · +{}", format_money_whole(v, &currency)))
                 .unwrap_or_default();
             let decided = c.decided_by.clone().map(|who| {
-                let at = c.decided_at.map(when).unwrap_or_default();
+                let at = c.decided_at.map(|at| when(at, &offsets)).unwrap_or_default();
                 view! { <span class="muted small">{format!(" · {} by {who}, {at}", c.status)}</span> }
             });
             let verdicts = c.verdicts.map(|(cap, bp)| {
@@ -206,7 +208,7 @@ pub fn ChangesPanel(
                         <strong>{c.description.clone()}</strong>
                     </div>
                     <p class="small">{hours}{value}
-                        <span class="muted">{format!(" · proposed by {}, {}", c.proposed_by, when(c.created_at))}</span>
+                        <span class="muted">{format!(" · proposed by {}, {}", c.proposed_by, when(c.created_at, &offsets))}</span>
                         {decided}{verdicts}
                     </p>
                     {why}{overridden}{booked}
@@ -370,6 +372,8 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
 pub fn UpdatesPanel(
     project_id: i64,
     updates: Vec<StatusUpdate>,
+    /// The workspace's offsets from UTC, to show when updates were posted.
+    offsets: UtcOffsets,
     can_post: bool,
     actions: DeliveryActions,
 ) -> impl IntoView {
@@ -404,14 +408,14 @@ pub fn UpdatesPanel(
         <section class="panel" data-testid="updates">
             <h2>"Client updates"</h2>
             {form}
-            <Timeline updates/>
+            <Timeline updates offsets/>
         </section>
     }
 }
 
-/// Status updates, newest first.
+/// Status updates, newest first, dated in the workspace's time zone (`offsets`).
 #[component]
-pub fn Timeline(updates: Vec<StatusUpdate>) -> impl IntoView {
+pub fn Timeline(updates: Vec<StatusUpdate>, offsets: UtcOffsets) -> impl IntoView {
     let empty = updates
         .is_empty()
         .then(|| view! { <li class="muted">"No updates yet."</li> });
@@ -425,7 +429,7 @@ pub fn Timeline(updates: Vec<StatusUpdate>) -> impl IntoView {
                 <li class=format!("update rag-{}", u.rag)>
                     <span class=format!("rag-dot rag-{}", u.rag) title=u.rag.clone()></span>
                     <div>
-                        <p class="muted small">{format!("{} · {}", when(u.created_at), u.author)}</p>
+                        <p class="muted small">{format!("{} · {}", when(u.created_at, &offsets), u.author)}</p>
                         <p>{u.summary.clone()}</p>
                         {next}
                     </div>
@@ -441,6 +445,8 @@ pub fn Timeline(updates: Vec<StatusUpdate>) -> impl IntoView {
 pub fn SharePanel(
     project_id: i64,
     links: Vec<ShareLinkRow>,
+    /// The workspace's offsets from UTC, to show when links were made and opened.
+    offsets: UtcOffsets,
     may_show_budget: bool,
     actions: DeliveryActions,
 ) -> impl IntoView {
@@ -462,8 +468,8 @@ pub fn SharePanel(
         .into_iter()
         .map(|l| {
             let state = match (l.revoked_at, l.last_opened_at) {
-                (Some(at), _) => format!("revoked {}", when(at)),
-                (None, Some(at)) => format!("last opened {}", when(at)),
+                (Some(at), _) => format!("revoked {}", when(at, &offsets)),
+                (None, Some(at)) => format!("last opened {}", when(at, &offsets)),
                 (None, None) => "not opened yet".into(),
             };
             let active = l.revoked_at.is_none();
@@ -471,7 +477,7 @@ pub fn SharePanel(
                 <tr class=if active { "" } else { "muted" }>
                     <td class="mono">{format!("…{}", l.hint)}</td>
                     <td>{if l.show_budget { "with budget" } else { "no money" }}</td>
-                    <td>{format!("{} · {}", l.created_by, when(l.created_at))}</td>
+                    <td>{format!("{} · {}", l.created_by, when(l.created_at, &offsets))}</td>
                     <td>{state}</td>
                     <td>{active.then(|| view! {
                         <ActionForm action=revoke attr:class="inline-form">

@@ -3,7 +3,7 @@
 //! capacity against demand, with the pipeline's open deals added in weighted or
 //! pessimistic (all at 100 %) mode; and the pipeline demand nobody is assigned to yet.
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::DomainError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -88,19 +88,18 @@ impl fmt::Display for AllocationTarget {
     }
 }
 
-/// The first day of the week containing `now_ms`: this week.
-pub fn this_week(now_ms: i64) -> Date {
-    Date::from_unix_ms(now_ms).week_start(1)
-}
-
-/// A date typed into `field` that must be the first day of a week (a Monday).
-pub fn monday(field: &str, text: &str) -> Result<Date, DomainError> {
+/// A date typed into `field` that must be the first day of one of the workspace's weeks
+/// (a Monday, unless its weeks start on another day).
+pub fn week_first_day(field: &str, text: &str, today: Today) -> Result<Date, DomainError> {
     let date = Date::parse(text.trim())
         .ok_or_else(|| DomainError::out_of_range(field, "must be a date like 2027-01-11"))?;
-    if date.week_start(1) != date {
+    if !today.starts_a_week(date) {
         return Err(DomainError::out_of_range(
             field,
-            "must be the first day of a week (a Monday)",
+            format!(
+                "must be the first day of a week (a {})",
+                today.week_start.name()
+            ),
         ));
     }
     Ok(date)
@@ -108,8 +107,8 @@ pub fn monday(field: &str, text: &str) -> Result<Date, DomainError> {
 
 /// Planner edits reach from a year back to two years ahead of this week; a field error on
 /// `week` for any other week.
-pub fn in_range(week: Date, now_ms: i64) -> Result<(), DomainError> {
-    let days = this_week(now_ms).days_until(week);
+pub fn in_range(week: Date, today: Today) -> Result<(), DomainError> {
+    let days = today.this_week().days_until(week);
     if !(-52 * 7..=104 * 7).contains(&days) {
         return Err(DomainError::out_of_range(
             "week",
@@ -120,20 +119,21 @@ pub fn in_range(week: Date, now_ms: i64) -> Result<(), DomainError> {
 }
 
 /// The week containing the date typed into `field`, or this week when it is empty.
-pub fn week_of(field: &str, text: &str, now_ms: i64) -> Result<Date, DomainError> {
+pub fn week_of(field: &str, text: &str, today: Today) -> Result<Date, DomainError> {
     if text.trim().is_empty() {
-        return Ok(this_week(now_ms));
+        return Ok(today.this_week());
     }
-    Ok(Date::parse(text.trim())
-        .ok_or_else(|| DomainError::out_of_range(field, "must be a date like 2027-01-11"))?
-        .week_start(1))
+    Ok(today.week_of(
+        Date::parse(text.trim())
+            .ok_or_else(|| DomainError::out_of_range(field, "must be a date like 2027-01-11"))?,
+    ))
 }
 
 /// The week the planner starts at: the week containing `from` (within the range edits
 /// reach), or this week.
-pub fn week_from(from: &str, now_ms: i64) -> Result<Date, DomainError> {
-    let week = week_of("from", from, now_ms)?;
-    in_range(week, now_ms).map_err(|_| {
+pub fn week_from(from: &str, today: Today) -> Result<Date, DomainError> {
+    let week = week_of("from", from, today)?;
+    in_range(week, today).map_err(|_| {
         DomainError::out_of_range("from", "must be within a year back and two years ahead")
     })?;
     Ok(week)
@@ -144,7 +144,7 @@ pub fn week_from(from: &str, now_ms: i64) -> Result<Date, DomainError> {
 pub fn time_off_span(
     starts_on: &str,
     ends_on: &str,
-    now_ms: i64,
+    today: Today,
 ) -> Result<(Date, Date), DomainError> {
     let starts = Date::parse(starts_on.trim())
         .ok_or_else(|| DomainError::out_of_range("starts_on", "must be a date like 2027-01-11"))?;
@@ -162,7 +162,7 @@ pub fn time_off_span(
             "time off is entered a year at a time at most",
         ));
     }
-    in_range(starts.week_start(1), now_ms).map_err(|_| {
+    in_range(today.week_of(starts), today).map_err(|_| {
         DomainError::out_of_range(
             "starts_on",
             "must be within a year back and two years ahead",
@@ -576,14 +576,15 @@ mod tests {
     }
 
     #[test]
-    fn edits_take_mondays_from_a_year_back_to_two_years_ahead() {
-        // Wednesday 2027-01-13, noon.
-        let now = Date::parse("2027-01-13").unwrap().unix_ms() + 12 * 3_600_000;
+    fn edits_take_first_days_of_weeks_from_a_year_back_to_two_years_ahead() {
+        use crate::domain::calendar::WeekStart;
+        // Wednesday 2027-01-13.
+        let now = Today::new(Date::parse("2027-01-13").unwrap(), WeekStart::MONDAY);
         let monday_now = Date::parse("2027-01-11").unwrap();
-        assert_eq!(this_week(now), monday_now);
-        assert_eq!(monday("week", "2027-01-11"), Ok(monday_now));
+        assert_eq!(now.this_week(), monday_now);
+        assert_eq!(week_first_day("week", "2027-01-11", now), Ok(monday_now));
         assert_eq!(
-            monday("week", "2027-01-12"),
+            week_first_day("week", "2027-01-12", now),
             Err(DomainError::out_of_range(
                 "week",
                 "must be the first day of a week (a Monday)"
@@ -600,6 +601,24 @@ mod tests {
         assert_eq!(
             time_off_span("2027-01-14", "2027-01-15", now),
             Ok((monday_now.add_days(3), monday_now.add_days(4)))
+        );
+    }
+
+    #[test]
+    fn weeks_starting_on_sunday_take_sundays() {
+        use crate::domain::calendar::WeekStart;
+        let now = Today::new(Date::parse("2027-01-13").unwrap(), WeekStart::SUNDAY);
+        let sunday = Date::parse("2027-01-10").unwrap();
+        assert_eq!(week_from("", now), Ok(sunday));
+        assert_eq!(week_of("week", "2027-01-16", now), Ok(sunday));
+        assert_eq!(week_of("week", "2027-01-17", now), Ok(sunday.add_days(7)));
+        assert_eq!(week_first_day("week", "2027-01-10", now), Ok(sunday));
+        assert_eq!(
+            week_first_day("week", "2027-01-11", now),
+            Err(DomainError::out_of_range(
+                "week",
+                "must be the first day of a week (a Sunday)"
+            ))
         );
     }
 

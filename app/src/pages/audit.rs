@@ -2,7 +2,6 @@
 
 use crate::api::audit::list_audit;
 use crate::components::errors::error_panel;
-use crate::domain::calendar::Date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -42,8 +41,7 @@ pub fn AuditPage() -> impl IntoView {
                             <option value=e.clone() selected=entity.as_deref() == Some(e.as_str())>{e.clone()}</option>
                         }).collect_view();
                         let rows = page.entries.iter().map(|e| {
-                            let when = Date::from_unix_ms(e.created_at);
-                            let minutes = (e.created_at.rem_euclid(86_400_000)) / 60_000;
+                            let when = page.offsets.date_time(e.created_at);
                             let change = [e.before_json.clone(), e.after_json.clone()]
                                 .into_iter()
                                 .flatten()
@@ -51,7 +49,7 @@ pub fn AuditPage() -> impl IntoView {
                                 .join(" → ");
                             view! {
                                 <tr>
-                                    <td class="nowrap">{format!("{when} {:02}:{:02}", minutes / 60, minutes % 60)}</td>
+                                    <td class="nowrap">{when}</td>
                                     <td>{e.actor_name.clone().unwrap_or_else(|| "System".into())}</td>
                                     <td>{format!("{} #{}", e.entity, e.entity_id)}</td>
                                     <td class="strong">{e.action.replace('_', " ")}</td>

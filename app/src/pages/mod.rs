@@ -15,3 +15,4 @@ pub mod roles;
 pub mod share;
 pub mod time;
 pub mod users;
+pub mod workspace;

@@ -298,12 +298,12 @@ fn Project(
             {report}
         </div>
         <BurnPanel burn=p.burn.clone() currency=currency.clone()/>
-        <ChangesPanel project_id=p.row.id changes=p.changes.clone() skills=p.skills.clone()
+        <ChangesPanel project_id=p.row.id changes=p.changes.clone() offsets=p.offsets.clone() skills=p.skills.clone()
             currency=currency.clone() can_propose=p.can_contact actions/>
         <div class="two-col">
-            <UpdatesPanel project_id=p.row.id updates=p.updates.clone() can_post=p.can_contact actions/>
+            <UpdatesPanel project_id=p.row.id updates=p.updates.clone() offsets=p.offsets.clone() can_post=p.can_contact actions/>
             {p.can_contact.then(|| view! {
-                <SharePanel project_id=p.row.id links=p.share_links.clone()
+                <SharePanel project_id=p.row.id links=p.share_links.clone() offsets=p.offsets.clone()
                     may_show_budget=p.row.budget_minor.is_some() actions/>
             })}
         </div>

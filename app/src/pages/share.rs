@@ -47,7 +47,7 @@ pub fn SharePage() -> impl IntoView {
                                 <progress class="progress" max="100" value=progress.clamp(0, 100) aria-label="Planned work done"></progress>
                                 <section class="panel">
                                     <h2>"Status updates"</h2>
-                                    <Timeline updates=p.updates/>
+                                    <Timeline updates=p.updates offsets=p.offsets/>
                                 </section>
                             </div>
                         }.into_any()

@@ -41,9 +41,9 @@ pub fn TimePage() -> impl IntoView {
                         <p>"Your user is not linked to a person of the team, so there is no time to log."</p></section>
                     }.into_any(),
                     Ok(s) => {
-                        let monday = Date::parse(&s.week).unwrap_or(Date::from_unix_ms(0));
-                        let prev = format!("/time?week={}", monday.add_days(-7));
-                        let next = format!("/time?week={}", monday.add_days(7));
+                        let first = Date::parse(&s.week).unwrap_or(Date::from_unix_ms(0));
+                        let prev = format!("/time?week={}", first.add_days(-7));
+                        let next = format!("/time?week={}", first.add_days(7));
                         let mut projects: Vec<(i64, String)> = s.projects.clone();
                         for e in &s.entries {
                             if !projects.iter().any(|(id, _)| *id == e.project_id) {
@@ -68,7 +68,13 @@ pub fn TimePage() -> impl IntoView {
                         }).collect_view();
                         let week_total: i64 = s.entries.iter().map(|e| e.minutes).sum();
                         let options = s.projects.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view();
-                        let today = s.days.first().cloned().unwrap_or_default();
+                        // The day offered: today (the workspace's, from the server) in this
+                        // week, else the week's first day.
+                        let today = s.days.iter().find(|d| **d == s.today)
+                            .or_else(|| s.days.first())
+                            .cloned()
+                            .unwrap_or_default();
+                        let latest = s.today.clone();
                         let entries = s.entries.iter().map(|e| {
                             let (id, version) = (e.id, e.version);
                             view! {
@@ -99,7 +105,7 @@ pub fn TimePage() -> impl IntoView {
                                 <h2>"Log time"</h2>
                                 <ActionForm action=log attr:class="grid-form">
                                     <label><span>"Project"</span><select name="project_id">{options}</select></label>
-                                    <label><span>"Day"</span><input type="date" name="worked_on" value=today/></label>
+                                    <label><span>"Day"</span><input type="date" name="worked_on" value=today max=latest/></label>
                                     <label><span>"Hours"</span><input type="text" name="hours" inputmode="decimal" placeholder="e.g. 2.5"/></label>
                                     <label><span>"Note"</span><input type="text" name="note" maxlength="2000"/></label>
                                     <label class="check"><input type="checkbox" name="billable" checked/><span>"Billable"</span></label>

@@ -30,11 +30,14 @@ pub async fn page(caller: &Caller, filter: AuditFilter<'_>) -> Result<AuditPage,
     }
     let actors = audit_repo::actors(&pool, caller.workspace_id).await?;
     let entities = audit_repo::entities(&pool, caller.workspace_id).await?;
+    let offsets =
+        context::calendar()?.offsets_for(entries.iter().map(|e| e.created_at), context::now_ms());
     Ok(AuditPage {
         entries,
         actors,
         entities,
         next_before_seq,
+        offsets,
     })
 }
 

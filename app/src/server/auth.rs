@@ -113,6 +113,9 @@ pub struct Session {
     pub role_name: String,
     /// What the role allows.
     pub permissions: PermissionSet,
+    /// The workspace's time zone and week start, read with the session on every request,
+    /// so a change of them holds for everyone's next request.
+    pub calendar: super::calendar::WorkspaceCalendar,
 }
 
 #[derive(sqlx::FromRow)]
@@ -123,6 +126,8 @@ struct SessionRow {
     email: String,
     role_id: i64,
     role_name: String,
+    time_zone: String,
+    week_start: i64,
 }
 
 /// The permissions granted to role `role_id` of the workspace.
@@ -158,10 +163,12 @@ pub async fn session_by_hash(
     now_ms: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT u.id AS user_id, u.workspace_id, u.name, u.email, r.id AS role_id, r.name AS role_name
+        "SELECT u.id AS user_id, u.workspace_id, u.name, u.email, r.id AS role_id, r.name AS role_name,
+                w.time_zone, w.week_start
          FROM sessions s
          JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id
          JOIN roles r ON r.id = u.role_id AND r.workspace_id = u.workspace_id
+         JOIN workspaces w ON w.id = u.workspace_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
     )
     .bind(&token_hash)
@@ -179,6 +186,7 @@ pub async fn session_by_hash(
         name: row.name,
         email: row.email,
         role_name: row.role_name,
+        calendar: super::calendar::WorkspaceCalendar::stored(&row.time_zone, row.week_start),
     }))
 }
 

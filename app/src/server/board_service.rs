@@ -28,7 +28,12 @@ pub async fn board(caller: &Caller) -> Result<Board, AppError> {
     board.seq = seq;
     let fits: std::collections::HashMap<_, _> = state
         .capacity
-        .fits(&mut conn, caller.workspace_id, None, now)
+        .fits(
+            &mut conn,
+            caller.workspace_id,
+            None,
+            context::calendar()?.this_week(now),
+        )
         .await?
         .into_iter()
         .collect();

@@ -1,18 +1,20 @@
 //! Budget burn of projects from the database.
 
 use crate::domain::burn::{burn, Burn, Work};
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::server::db::Conn;
 use std::collections::HashMap;
 
-/// The burn of every project of the workspace (or only `project`), as of `today`. Money
-/// is rounded once per person, project and billability; the weekly logged minutes of
-/// the chart are read only for a single `project` (lists do not draw it).
+/// The burn of every project of the workspace (or only `project`), as of `today` (the
+/// workspace's date, and the day its weeks start on: a project's weeks run from the
+/// first day of the week it starts in). Money is rounded once per person, project and
+/// billability; the weekly logged minutes of the chart are read only for a single
+/// `project` (lists do not draw it).
 pub async fn burns(
     conn: &mut Conn,
     workspace_id: i64,
     project: Option<i64>,
-    today: Date,
+    today: Today,
 ) -> Result<HashMap<i64, Burn>, sqlx::Error> {
     match project {
         None => compute(conn, workspace_id, None, today).await,
@@ -26,7 +28,7 @@ async fn compute(
     conn: &mut Conn,
     workspace_id: i64,
     only: Option<(i64, bool)>,
-    today: Date,
+    today: Today,
 ) -> Result<HashMap<i64, Burn>, sqlx::Error> {
     let project = only.map(|(id, _)| id);
     let weekly_chart = only.is_some_and(|(_, weekly)| weekly);
@@ -109,13 +111,13 @@ async fn compute(
         let (Some(starts), Some(ends)) = (Date::parse(&starts), Date::parse(&ends)) else {
             continue;
         };
-        let first = starts.week_start(1);
+        let first = today.week_of(starts);
         let weeks = (first.days_until(ends) / 7 + 1).max(1) as u32;
         let index = |d: Date| (first.days_until(d).max(0) / 7) as u32;
-        let current = if today < first {
+        let current = if today.date < first {
             0
         } else {
-            index(today).min(weeks)
+            index(today.date).min(weeks)
         };
         let logged: Vec<Work> = logged_by.remove(&id).unwrap_or_default();
         let weekly: Vec<(u32, i64)> = if weekly_chart {
@@ -149,12 +151,13 @@ async fn compute(
 }
 
 /// What every burn of a workspace reads beyond its own project: people's rates (through
-/// their counter), the margin floor, and the day.
+/// their counter), the margin floor, the day and the week start (a changed calendar
+/// recomputes every burn).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct WorkspaceKey {
     rates_version: i64,
     margin_floor_bp: i64,
-    today: Date,
+    today: Today,
 }
 
 /// What one project's burn reads of its own: its counter (moved by triggers on its time
@@ -199,7 +202,7 @@ impl BurnCache {
         &self,
         conn: &mut Conn,
         workspace_id: i64,
-        today: Date,
+        today: Today,
     ) -> Result<std::sync::Arc<HashMap<i64, Burn>>, sqlx::Error> {
         let (rates_version, margin_floor_bp): (i64, i64) =
             sqlx::query_as("SELECT rates_version, margin_floor_bp FROM workspaces WHERE id = $1")

@@ -1,7 +1,9 @@
 //! The capacity engine kept in memory per workspace, so closing a deal does not re-read
 //! the whole team. A snapshot is valid while the workspace's `capacity_version` (moved
-//! by database triggers on every change the engine depends on) and this week are the
-//! ones it was built for; otherwise it is rebuilt from the database. A close applies its
+//! by database triggers on every change the engine depends on) and this week's first day
+//! are the ones it was built for; otherwise it is rebuilt from the database. That day
+//! follows the workspace's calendar, so a new day in its time zone or a changed week
+//! start rebuilds the snapshot as well. A close applies its
 //! own allocations to it just before committing, under its workspace's write lock (a
 //! failed commit forgets the snapshot).
 //!
@@ -173,22 +175,22 @@ fn keep_untouched(
 
 impl CapacityCache {
     /// Whether each open deal's estimate fits the free capacity left by confirmed work, at
-    /// its planned start (a start already past counts as this week): (deal, verdict), for
-    /// `only` when given. Deals without an estimate or a start, or whose weeks run past
-    /// the snapshot, are left out. Verdicts are remembered against the snapshot, so a
-    /// board load checks only deals that changed since the engine last did.
+    /// its planned start (a start already past counts as this week, `first_week`: the
+    /// first day of the workspace's current week): (deal, verdict), for `only` when given.
+    /// Deals without an estimate or a start, or whose weeks run past the snapshot, are
+    /// left out. Verdicts are remembered against the snapshot, so a board load checks
+    /// only deals that changed since the engine last did.
     pub async fn fits(
         &self,
         conn: &mut Conn,
         workspace_id: i64,
         only: Option<i64>,
-        now_ms: i64,
+        first_week: Date,
     ) -> Result<Vec<(i64, CapacityVerdict)>, crate::error::AppError> {
         let demands = capacity_repo::open_demands(&mut *conn, workspace_id, only).await?;
         if demands.is_empty() {
             return Ok(Vec::new());
         }
-        let first_week = Date::from_unix_ms(now_ms).week_start(1);
         self.with(conn, workspace_id, first_week, |snapshot| {
             let work = || {
                 demands

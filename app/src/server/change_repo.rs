@@ -2,7 +2,7 @@
 //! history of them, proposing one and deciding it. Every query is scoped by
 //! `workspace_id`.
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::capacity::{CapacityVerdict, Demand, DemandLine, StaffingLine};
 use crate::error::AppError;
 use crate::server::close_repo;
@@ -41,7 +41,7 @@ pub async fn load(
     conn: &mut Conn,
     workspace_id: i64,
     id: i64,
-    now_ms: i64,
+    today: Today,
 ) -> Result<LoadedChange, AppError> {
     type Row = (i64, i64, String, i64, i64, String, String, String);
     let row: Option<Row> = sqlx::query_as(
@@ -64,8 +64,8 @@ pub async fn load(
     .bind(workspace_id)
     .fetch_all(&mut *conn)
     .await?;
-    let first_week = close_repo::first_week(now_ms);
-    let (start_week, weeks) = remaining_weeks(first_week, &starts, &ends);
+    let first_week = today.this_week();
+    let (start_week, weeks) = remaining_weeks(today, &starts, &ends);
     let (_, target_bp, floor_bp) = close_repo::targets(&mut *conn, workspace_id).await?;
     Ok(LoadedChange {
         target_bp,
@@ -90,10 +90,11 @@ pub async fn load(
 
 /// The weeks extra work fits in: from this week (or the project's first week, if
 /// later) to the project's last week; at least one, at most 104.
-pub fn remaining_weeks(first_week: Date, starts: &str, ends: &str) -> (u32, u32) {
+pub fn remaining_weeks(today: Today, starts: &str, ends: &str) -> (u32, u32) {
+    let first_week = today.this_week();
     let index = |text: &str| {
         Date::parse(text)
-            .map(|d| first_week.days_until(d.week_start(1)) / 7)
+            .map(|d| first_week.days_until(today.week_of(d)) / 7)
             .unwrap_or(0)
     };
     let start = index(starts).clamp(0, 104);

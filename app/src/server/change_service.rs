@@ -3,7 +3,6 @@
 //! (revising the budget, booking the staffing if asked) or rejecting it. Arguments come
 //! decoded and validated; the state and the clock come from the request's context.
 
-use crate::domain::calendar::Date;
 use crate::domain::change::{ChangeReview, Decision};
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
@@ -110,7 +109,8 @@ pub async fn review(caller: &Caller, change_id: i64) -> Result<ChangeReviewView,
     let pool = context::pool()?;
     let now = context::now_ms();
     let mut conn = pool.acquire().await?;
-    let loaded = change_repo::load(&mut conn, caller.workspace_id, change_id, now).await?;
+    let today = context::calendar()?.at(now);
+    let loaded = change_repo::load(&mut conn, caller.workspace_id, change_id, today).await?;
     still_proposed(&loaded)?;
     let review = review_of(&mut conn, caller.workspace_id, &loaded, now).await?;
     let (skills, people) = change_repo::names(&mut conn, caller.workspace_id).await?;
@@ -208,7 +208,8 @@ pub async fn decide(caller: &Caller, ruling: Ruling<'_>) -> Result<(), AppError>
     // Approval books people: it takes its turn at the writer like closes, so both see
     // each other's allocations.
     let mut tx = state.db.write(caller.workspace_id).await?;
-    let loaded = change_repo::load(&mut tx, caller.workspace_id, ruling.change_id, now).await?;
+    let today = context::calendar()?.at(now);
+    let loaded = change_repo::load(&mut tx, caller.workspace_id, ruling.change_id, today).await?;
     still_proposed(&loaded)?;
     if loaded.version != ruling.version {
         return Err(AppError::Conflict(
@@ -374,7 +375,7 @@ async fn review_of(
     loaded: &LoadedChange,
     now_ms: i64,
 ) -> Result<ChangeReview, AppError> {
-    let today = Date::from_unix_ms(now_ms);
+    let today = context::calendar()?.at(now_ms);
     let forecast_cost = burn_repo::burns(&mut *conn, workspace_id, Some(loaded.project_id), today)
         .await?
         .remove(&loaded.project_id)

@@ -11,11 +11,6 @@ use crate::domain::capacity::DemandLine;
 use crate::error::AppError;
 use crate::server::db::Conn;
 
-/// Week 0: the first day of this week.
-pub fn first_week(now_ms: i64) -> Date {
-    Date::from_unix_ms(now_ms).week_start(1)
-}
-
 /// The workspace's currency and margin targets: (currency, target bp, floor bp).
 pub async fn targets(conn: &mut Conn, workspace_id: i64) -> Result<(String, i64, i64), AppError> {
     Ok(sqlx::query_as(

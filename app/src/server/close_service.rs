@@ -3,7 +3,7 @@
 //! transaction (the deal won, the project created, its staffing confirmed, the events
 //! appended), announcing the deal and the project after commit.
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::capacity::{
     CapacityInput, Demand, StaffingLine, TentativeMode, DEFAULT_EARLIEST_START_WITHIN, WEEK_MINUTES,
 };
@@ -12,7 +12,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::pipeline::StageKind;
 use crate::error::AppError;
 use crate::server::capacity_repo::{self, Horizon};
-use crate::server::close_repo::{self, first_week};
+use crate::server::close_repo;
 use crate::server::context::{self, Caller};
 use crate::server::db::Conn;
 use crate::server::{board_repo, capacity_cache, deal_service, events, skill_repo};
@@ -26,10 +26,10 @@ use crate::shared::live::LiveEvent;
 const MAX_START_WEEK: u32 = 104;
 
 /// The week index of a start date (any day of that week), this week or later.
-fn start_week_of(start_on: &str, now_ms: i64) -> Result<u32, AppError> {
+fn start_week_of(start_on: &str, today: Today) -> Result<u32, AppError> {
     let date = Date::parse(start_on.trim())
         .ok_or_else(|| AppError::invalid("start_on", "must be a date like 2027-01-11"))?;
-    let days = first_week(now_ms).days_until(date.week_start(1));
+    let days = today.this_week().days_until(today.week_of(date));
     if days < 0 {
         return Err(AppError::invalid("start_on", "must be this week or later"));
     }
@@ -38,6 +38,16 @@ fn start_week_of(start_on: &str, now_ms: i64) -> Result<u32, AppError> {
         return Err(AppError::invalid("start_on", "must be within two years"));
     }
     Ok(week)
+}
+
+/// `day`, or the Friday before it when it falls on a weekend: a project's last day is
+/// the last working day of its last week, whichever day the workspace's weeks start on.
+fn last_working_day(day: Date) -> Date {
+    match day.iso_weekday() {
+        6 => day.add_days(-1),
+        7 => day.add_days(-2),
+        _ => day,
+    }
 }
 
 /// A SHA-256 digest of what a close asked for.
@@ -74,8 +84,12 @@ struct OpenDeal {
 impl OpenDeal {
     /// The start the dialog proposes: the planned start's week, or this week.
     fn default_start_week(&self) -> u32 {
+        // Week 0 starts on the workspace's week start.
         self.planned_start
-            .map(|d| self.first_week.days_until(d.week_start(1)))
+            .map(|d| {
+                self.first_week
+                    .days_until(d.week_start(self.first_week.iso_weekday()))
+            })
             .filter(|days| *days >= 0)
             .map(|days| ((days / 7) as u32).min(MAX_START_WEEK))
             .unwrap_or(0)
@@ -136,7 +150,7 @@ async fn open_deal_from(
             weeks: plan.planned_weeks.clamp(1, 104) as u32,
         },
         planned_start: plan.planned_start_on.as_deref().and_then(Date::parse),
-        first_week: first_week(now_ms),
+        first_week: context::calendar()?.this_week(now_ms),
         brief: (plan.brief_goals, plan.brief_priorities, plan.brief_context),
     })
 }
@@ -279,8 +293,9 @@ pub async fn preview(
     let mut conn = context::read().await?;
     let now = context::now_ms();
     let deal = open_deal(&mut conn, caller, deal_id, now).await?;
-    let start_week = start_week_of(start_on, now)?;
-    let staffing = parse_staffing(staffing, first_week(now))?;
+    let today = context::calendar()?.at(now);
+    let start_week = start_week_of(start_on, today)?;
+    let staffing = parse_staffing(staffing, today.this_week())?;
     let evaluation = evaluate(&mut conn, caller, &deal, start_week, staffing.as_deref()).await?;
     Ok(ClosePreview::of(
         &evaluation,
@@ -328,8 +343,9 @@ struct CloseRequest<'a> {
 /// project, the same key with other arguments is refused.
 pub async fn close_deal(caller: &Caller, asked: CloseAsked<'_>) -> Result<CloseOutcome, AppError> {
     let now = context::now_ms();
-    let start_week = start_week_of(asked.start_on, now)?;
-    let staffing = parse_staffing(asked.staffing, first_week(now))?;
+    let today = context::calendar()?.at(now);
+    let start_week = start_week_of(asked.start_on, today)?;
+    let staffing = parse_staffing(asked.staffing, today.this_week())?;
     let fingerprint = fingerprint(&[
         &asked.deal_id.to_string(),
         &asked.version.to_string(),
@@ -567,7 +583,7 @@ async fn write(
         ));
     }
     let name = close::project_name(&deal.card.client_name, &deal.card.title);
-    let today = Date::from_unix_ms(now_ms);
+    let today = context::calendar()?.today(now_ms);
     let project = close_repo::NewProject {
         workspace_id: caller.workspace_id,
         deal_id: request.deal_id,
@@ -575,7 +591,7 @@ async fn write(
         name: &name,
         budget_minor: deal.value_minor,
         starts_on: checked.starts_on,
-        ends_on: checked.starts_on.add_days(7 * deal.demand.weeks as i32 - 3),
+        ends_on: last_working_day(checked.starts_on.add_days(7 * deal.demand.weeks as i32 - 1)),
         status: crate::domain::project::ProjectStatus::of_new_project(checked.starts_on, today)
             .as_str(),
         brief: &deal.brief,

@@ -141,6 +141,18 @@ pub fn now_ms() -> i64 {
         .unwrap_or_else(super::clock::system_now_ms)
 }
 
+/// The calendar (time zone, week start) of the signed-in caller's workspace, read with the
+/// session: `Unauthorized` when nobody is signed in.
+pub fn calendar() -> Result<super::calendar::WorkspaceCalendar, AppError> {
+    session().map(|s| s.calendar).ok_or(AppError::Unauthorized)
+}
+
+/// Today in the signed-in caller's workspace, by the server's clock: its date there and
+/// the day its weeks start on.
+pub fn today() -> Result<crate::domain::calendar::Today, AppError> {
+    Ok(calendar()?.at(now_ms()))
+}
+
 /// The caller's own person (staff member), if their user is linked to one.
 pub async fn own_person(
     conn: &mut crate::server::db::Conn,

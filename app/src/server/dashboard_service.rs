@@ -2,7 +2,7 @@
 //! team's utilisation, the projects at risk and the rotting deals, with amounts only for
 //! those who may see deal values (otherwise the forecast is counted in deals).
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::capacity::TentativeMode;
 use crate::domain::dashboard::{forecast_by_month, week_loads, win_rate_bp, ForecastDeal};
 use crate::domain::permissions::Permission;
@@ -32,14 +32,14 @@ pub async fn dashboard(caller: &Caller) -> Result<DashboardData, AppError> {
     let state = context::state()?;
     let pool = context::pool()?;
     let now = context::now_ms();
-    let today = Date::from_unix_ms(now);
+    let today = context::calendar()?.at(now);
     let seq = board_repo::latest_seq(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
 
     let rows = state.boards.rows(&mut conn, caller.workspace_id).await?;
     let open = open_deals(&rows.deals, &rows.stages);
-    let forecast = forecast(&open, today, values);
+    let forecast = forecast(&open, today.date, values);
     let (rotting, rotting_total) = rotting(&open, now, values);
 
     let deals_ms = started.elapsed().as_millis();
@@ -160,14 +160,14 @@ fn rotting(
     (rotting, total)
 }
 
-/// The team's utilisation over the weeks from the one of `today`, tentative work weighted
-/// by its probability.
+/// The team's utilisation over the weeks from this week (the workspace's), tentative work
+/// weighted by its probability.
 async fn utilisation(
     conn: &mut Conn,
     workspace_id: i64,
-    today: Date,
+    today: Today,
 ) -> Result<Vec<UtilisationPoint>, AppError> {
-    let first_week = today.week_start(1);
+    let first_week = today.this_week();
     let input = capacity_repo::load_capacity_input(
         conn,
         workspace_id,

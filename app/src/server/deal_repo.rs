@@ -65,6 +65,7 @@ pub async fn drawer(
         lost_reason,
         estimate: estimate(&mut *conn, workspace_id, deal_id).await?,
         activity: Vec::new(),
+        offsets: Default::default(),
         clients: Vec::new(),
         owners: Vec::new(),
     })

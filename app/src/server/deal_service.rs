@@ -53,8 +53,11 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
         may_see_values: caller.can(Permission::ViewDealValues),
     };
     let activity = deal_history::activity(events, &ctx);
+    let offsets =
+        context::calendar()?.offsets_for(activity.iter().map(|a| a.created_at), context::now_ms());
     Ok(DealDetail {
         activity,
+        offsets,
         clients,
         owners,
         ..drawer
@@ -471,10 +474,11 @@ async fn fit_of(
     deal_id: i64,
     now: i64,
 ) -> Result<Option<crate::domain::capacity::CapacityVerdict>, AppError> {
+    let first_week = context::calendar()?.this_week(now);
     let mut conn = context::read().await?;
     Ok(context::state()?
         .capacity
-        .fits(&mut conn, workspace_id, Some(deal_id), now)
+        .fits(&mut conn, workspace_id, Some(deal_id), first_week)
         .await?
         .first()
         .map(|(_, verdict)| *verdict))

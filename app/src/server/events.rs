@@ -64,7 +64,7 @@ pub async fn deals_changed_since<'e>(
 }
 
 /// Whether the workspace's projects changed after event `since` (a project's own event,
-/// time logged or removed, or a deal won or reopened).
+/// time logged or removed, a deal won or reopened, or the workspace's calendar).
 pub async fn projects_changed_since<'e>(
     db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
@@ -72,7 +72,7 @@ pub async fn projects_changed_since<'e>(
 ) -> Result<bool, sqlx::Error> {
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
-           AND (entity IN ('project', 'time_entry')
+           AND (entity IN ('project', 'time_entry', 'workspace')
                 OR (entity = 'deal' AND action IN ('won', 'reopened')))",
     )
     .bind(workspace_id)
@@ -83,7 +83,7 @@ pub async fn projects_changed_since<'e>(
 }
 
 /// Whether the workspace's free capacity may have changed after event `since`
-/// (allocations, time off, projects, people added or imported).
+/// (allocations, time off, projects, people added or imported, the workspace's calendar).
 pub async fn capacity_changed_since<'e>(
     db: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
@@ -91,7 +91,7 @@ pub async fn capacity_changed_since<'e>(
 ) -> Result<bool, sqlx::Error> {
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(seq) FROM events WHERE workspace_id = $1 AND seq > $2
-           AND entity IN ('allocation', 'time_off', 'project', 'person', 'import')",
+           AND entity IN ('allocation', 'time_off', 'project', 'person', 'import', 'workspace')",
     )
     .bind(workspace_id)
     .bind(since)

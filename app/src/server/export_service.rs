@@ -3,12 +3,12 @@
 //! Served as `GET /export/<kind>.csv` by the server's router.
 
 use crate::domain::burn::Burn;
-use crate::domain::calendar::Date;
 use crate::domain::csv::{cell, line};
 use crate::domain::money::Currency;
 use crate::domain::permissions::Permission;
 use crate::domain::validate::hours_text;
 use crate::error::AppError;
+use crate::server::calendar::WorkspaceCalendar;
 use crate::server::context::{self, Caller};
 use crate::server::export_repo::{self, DealLine, PersonLine, ProjectLine, ReadPool, TimeLine};
 use crate::server::{burn_repo, close_repo};
@@ -27,8 +27,16 @@ struct Seen {
 
 /// The CSV export of `kind` (`deals`, `projects`, `time` or `people`) as `caller` may see
 /// it. Deals, projects and people need "view pipeline"; time needs "manage projects"
-/// (every entry) or "log own time" (the caller's own).
-pub async fn export(pool: &ReadPool, caller: &Caller, kind: &str) -> Result<String, AppError> {
+/// (every entry) or "log own time" (the caller's own). Days follow the workspace's
+/// `calendar` (a deal's created and closed days, the projects' burns as of today there,
+/// at `now_ms`).
+pub async fn export(
+    pool: &ReadPool,
+    caller: &Caller,
+    calendar: &WorkspaceCalendar,
+    kind: &str,
+    now_ms: i64,
+) -> Result<String, AppError> {
     let seen = Seen {
         values: caller.can(Permission::ViewDealValues),
         costs: caller.can(Permission::ViewCostRates),
@@ -42,11 +50,11 @@ pub async fn export(pool: &ReadPool, caller: &Caller, kind: &str) -> Result<Stri
         "deals" => {
             caller.require(Permission::ViewPipeline)?;
             let deals = export_repo::deals(&mut conn, caller.workspace_id).await?;
-            write_deals(&mut out, &deals, seen, cur);
+            write_deals(&mut out, &deals, seen, cur, calendar);
         }
         "projects" => {
             caller.require(Permission::ViewPipeline)?;
-            let today = Date::from_unix_ms(context::now_ms());
+            let today = calendar.at(now_ms);
             let burns = burn_repo::burns(&mut conn, caller.workspace_id, None, today).await?;
             let projects = export_repo::projects(&mut conn, caller.workspace_id).await?;
             write_projects(&mut out, &projects, &burns, seen, cur);
@@ -105,7 +113,13 @@ pub fn decimal(minor: i64, currency: &Currency) -> String {
 }
 
 /// The deals export: a header, then one line per deal.
-fn write_deals(out: &mut String, deals: &[DealLine], seen: Seen, cur: &Currency) {
+fn write_deals(
+    out: &mut String,
+    deals: &[DealLine],
+    seen: Seen,
+    cur: &Currency,
+    calendar: &WorkspaceCalendar,
+) {
     use crate::domain::pipeline::{effective_probability, weighted_value, StageKind};
     let values = seen.values;
     push(
@@ -132,7 +146,7 @@ fn write_deals(out: &mut String, deals: &[DealLine], seen: Seen, cur: &Currency)
         let kind = StageKind::parse(&d.stage_kind).unwrap_or(StageKind::Open);
         let probability = effective_probability(kind, d.probability_pct, None);
         let weighted = weighted_value(d.value_minor, probability).unwrap_or(0);
-        let closed_on = d.closed_at.map(|c| Date::from_unix_ms(c).to_string());
+        let closed_on = d.closed_at.map(|c| calendar.date_of(c).to_string());
         push(
             out,
             vec![
@@ -148,7 +162,7 @@ fn write_deals(out: &mut String, deals: &[DealLine], seen: Seen, cur: &Currency)
                 (true, d.expected_close_on.clone().unwrap_or_default()),
                 (true, d.planned_start_on.clone().unwrap_or_default()),
                 (true, d.planned_weeks.to_string()),
-                (true, Date::from_unix_ms(d.created_at).to_string()),
+                (true, calendar.date_of(d.created_at).to_string()),
                 (true, closed_on.unwrap_or_default()),
                 (true, cell(&d.lost_reason.clone().unwrap_or_default())),
             ],

@@ -9,6 +9,7 @@ pub mod board_cache;
 pub mod board_repo;
 pub mod board_service;
 pub mod burn_repo;
+pub mod calendar;
 pub mod capacity_cache;
 pub mod capacity_repo;
 pub mod change_repo;
@@ -51,6 +52,7 @@ pub mod update_repo;
 pub mod update_service;
 pub mod user_repo;
 pub mod workspace_repo;
+pub mod workspace_service;
 
 /// The nonce of the current response's Content-Security-Policy, put into the request by
 /// the server's header middleware and handed to Leptos by the shell.

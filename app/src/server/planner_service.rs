@@ -3,7 +3,7 @@
 //! off edits — each written in one transaction with its event and announced to every
 //! planner after commit.
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::permissions::Permission;
 use crate::domain::planner::{
     self, AllocationTarget, Booking, DealDemand, DemandMode, PlannerPerson,
@@ -25,13 +25,14 @@ fn sees_whole_team(caller: &Caller) -> bool {
 }
 
 /// The planner for `weeks` weeks from `first`, with open deals counted as `mode` says:
-/// everyone's rows, or only the caller's own for those who only log time.
+/// everyone's rows, or only the caller's own for those who only log time. Weeks start on
+/// the workspace's week start (`today`'s).
 pub async fn grid(
     caller: &Caller,
     first: Date,
     weeks: u32,
     mode: DemandMode,
-    now_ms: i64,
+    today: Today,
 ) -> Result<PlannerGrid, AppError> {
     let mut conn = context::read().await?;
     // The event number first: a change committed while the grid loads is replayed.
@@ -41,9 +42,13 @@ pub async fn grid(
     } else {
         Some(context::own_person(&mut conn, caller).await?.unwrap_or(-1))
     };
-    let window = Window { first, weeks };
+    let window = Window {
+        first,
+        weeks,
+        today,
+    };
     let mut grid = load_grid(&mut conn, caller, window, mode, only).await?;
-    grid.this_week = planner::this_week(now_ms).to_string();
+    grid.this_week = today.this_week().to_string();
     grid.seq = seq;
     Ok(grid)
 }
@@ -51,10 +56,12 @@ pub async fn grid(
 /// The weeks the grid shows.
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    /// The first week's Monday.
+    /// The first week's first day.
     first: Date,
     /// How many weeks.
     weeks: u32,
+    /// Today, and the day weeks start on.
+    today: Today,
 }
 
 impl Window {
@@ -66,7 +73,7 @@ impl Window {
     /// The index of the week containing the date `text`, if the window shows it.
     fn week_of(self, text: &str) -> Option<u32> {
         Date::parse(text)
-            .map(|d| self.first.days_until(d.week_start(1)))
+            .map(|d| self.first.days_until(self.today.week_of(d)))
             .filter(|days| *days >= 0 && *days < 7 * self.weeks as i32)
             .map(|days| (days / 7) as u32)
     }
@@ -87,7 +94,7 @@ async fn load_grid(
     spread_time_off(&mut people, off, window);
     let bookings = bookings(planner_repo::bookings(conn, ws, first, end).await?, window);
     let (deals, mut deal_names) =
-        deal_demand(planner_repo::pipeline_lines(conn, ws, end).await?, first);
+        deal_demand(planner_repo::pipeline_lines(conn, ws, end).await?, window);
     let pipeline = pipeline(&deals, &deal_names);
     let skill_ids: Vec<i64> = skills.iter().map(|(id, _)| *id).collect();
     let numbers = planner::compute(window.weeks, &skill_ids, &people, &bookings, &deals, mode);
@@ -222,14 +229,15 @@ fn bookings(rows: Vec<BookingRow>, window: Window) -> Vec<Booking> {
 
 /// Open deals whose planned weeks meet the window, with their estimates, and their
 /// titles: (id, title).
-fn deal_demand(rows: Vec<DealLineRow>, first: Date) -> (Vec<DealDemand>, Vec<(i64, String)>) {
+fn deal_demand(rows: Vec<DealLineRow>, window: Window) -> (Vec<DealDemand>, Vec<(i64, String)>) {
+    let first = window.first;
     let mut deals: Vec<DealDemand> = Vec::new();
     let mut deal_names: Vec<(i64, String)> = Vec::new();
     for (id, title, start, weeks_n, pct, skill, minutes) in rows {
         let Some(start) = Date::parse(&start) else {
             continue;
         };
-        let start_week = i64::from(first.days_until(start.week_start(1))) / 7;
+        let start_week = i64::from(first.days_until(window.today.week_of(start))) / 7;
         if start_week + weeks_n <= 0 {
             continue;
         }
@@ -434,7 +442,7 @@ async fn over_allocated(
     let off = planner_repo::person_time_off(conn, ws, person_id, from, end).await?;
     let mut out = Vec::new();
     for (week, minutes) in booked {
-        let Some(monday) = Date::parse(&week) else {
+        let Some(first) = Date::parse(&week) else {
             continue;
         };
         let mut away = 0;
@@ -442,9 +450,10 @@ async fn over_allocated(
             let (Some(s), Some(e)) = (Date::parse(s), Date::parse(e)) else {
                 continue;
             };
-            for d in 0..5 {
-                let day = monday.add_days(d);
-                if s <= day && day <= e {
+            // Working days (Monday to Friday), wherever the week starts.
+            for d in 0..7 {
+                let day = first.add_days(d);
+                if day.iso_weekday() <= 5 && s <= day && day <= e {
                     away += per_day;
                 }
             }
@@ -472,13 +481,14 @@ pub struct TimeOffRequest<'a> {
 }
 
 /// Adds a stretch of time off for a person (at most a year, starting within the range
-/// planner edits reach), with its event, and tells every planner.
+/// planner edits reach from `today`), with its event, and tells every planner.
 pub async fn add_time_off(
     caller: &Caller,
     request: TimeOffRequest<'_>,
+    today: Today,
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let (starts, ends) = planner::time_off_span(request.starts_on, request.ends_on, now_ms)?;
+    let (starts, ends) = planner::time_off_span(request.starts_on, request.ends_on, today)?;
     let reason = crate::domain::validate::optional_text("reason", request.reason, 200)?;
     let state = context::state()?;
     let ws = caller.workspace_id;

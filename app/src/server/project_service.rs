@@ -26,7 +26,7 @@ pub async fn list(caller: &Caller) -> Result<ProjectList, AppError> {
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut projects = project_repo::list(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
-    let today = Date::from_unix_ms(context::now_ms());
+    let today = context::today()?;
     let burns = context::state()?
         .burns
         .all(&mut conn, caller.workspace_id, today)
@@ -69,14 +69,14 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
     let pm_options = crate::server::user_repo::owners(&pool, caller.workspace_id).await?;
     let workspace = board_repo::workspace(&pool, caller.workspace_id).await?;
     let mut conn = pool.acquire().await?;
-    let today = Date::from_unix_ms(context::now_ms());
+    let today = context::today()?;
     let burn = burn_repo::burns(&mut conn, caller.workspace_id, Some(project_id), today)
         .await?
         .remove(&project_id)
         .ok_or(AppError::Internal)?;
     let first_week = Date::parse(&row.starts_on)
-        .map(|d| d.week_start(1))
-        .unwrap_or(today);
+        .map(|d| today.week_of(d))
+        .unwrap_or(today.date);
     row.at_risk = burn.at_risk() && !ProjectStatus::stored_is_over(&row.status);
     row.budget_minor = row.budget_minor.filter(|_| values);
     let burn = burn_view(&burn, first_week, values, costs, row.at_risk);
@@ -87,6 +87,17 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
     let mut skills = crate::server::skill_repo::all(&mut *conn, caller.workspace_id).await?;
     skills.sort_by(|a, b| a.1.cmp(&b.1));
     let (changes, updates, share_links) = delivery(&mut conn, caller, project_id).await?;
+    let stamps = changes
+        .iter()
+        .flat_map(|c| [Some(c.created_at), c.decided_at])
+        .chain(updates.iter().map(|u| Some(u.created_at)))
+        .chain(
+            share_links
+                .iter()
+                .flat_map(|l| [Some(l.created_at), l.revoked_at, l.last_opened_at]),
+        )
+        .flatten();
+    let offsets = context::calendar()?.offsets_for(stamps, context::now_ms());
     Ok(ProjectDetail {
         seq,
         row,
@@ -111,6 +122,7 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
         changes,
         updates,
         share_links,
+        offsets,
         can_contact: caller.contacts_clients(),
         can_decide: caller.can(Permission::ManageProjects),
     })

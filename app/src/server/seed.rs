@@ -6,8 +6,9 @@
 //! Given the same size and the same day it writes the same rows.
 
 use super::auth::hash_password;
+use super::calendar::WorkspaceCalendar;
 use super::db::{Db, Pool};
-use crate::domain::calendar::{Date, MS_PER_DAY};
+use crate::domain::calendar::{Date, Today, WeekStart, MS_PER_DAY};
 use crate::domain::permissions::RolePreset;
 use crate::domain::rng::SplitMix;
 use serde_json::json;
@@ -163,6 +164,7 @@ async fn seed_into(
         size,
         logins: &DEMO_LOGINS,
         rng_seed: 0x0B47_0D3E,
+        time_zone: "Europe/Berlin",
     };
     report.absorb(&seed_workspace(tx, &northwind, now_ms).await?);
     let bluebird = WorkspaceSpec {
@@ -175,6 +177,7 @@ async fn seed_into(
         },
         logins: std::slice::from_ref(&BLUEBIRD_ADMIN),
         rng_seed: 0xB10E_B12D,
+        time_zone: "America/New_York",
     };
     report.absorb(&seed_workspace(tx, &bluebird, now_ms).await?);
     Ok(report)
@@ -187,6 +190,8 @@ struct WorkspaceSpec<'a> {
     size: SeedSize,
     logins: &'a [DemoLogin],
     rng_seed: u64,
+    /// The workspace's time zone (weeks start on Monday): the seed's days are its days.
+    time_zone: &'a str,
 }
 
 /// Skill, hourly cost and bill rate (whole currency units), and how many of every 28
@@ -364,16 +369,21 @@ async fn seed_workspace(
     spec: &WorkspaceSpec<'_>,
     now_ms: i64,
 ) -> Result<SeedReport, sqlx::Error> {
+    let calendar = WorkspaceCalendar::new(spec.time_zone, WeekStart::MONDAY)
+        .map_err(|e| sqlx::Error::Protocol(format!("the seed's time zone: {e}")))?;
+    let today = calendar.at(now_ms);
     let workspace_id = insert_id(
         tx,
         sqlx::query_scalar(
-            "INSERT INTO workspaces (slug, name, currency, week_start, margin_target_bp,
-                                     margin_floor_bp, created_at)
-             VALUES ($1, $2, $3, 1, 3500, 1500, $4) RETURNING id",
+            "INSERT INTO workspaces (slug, name, currency, week_start, time_zone,
+                                     margin_target_bp, margin_floor_bp, created_at)
+             VALUES ($1, $2, $3, $4, $5, 3500, 1500, $6) RETURNING id",
         )
         .bind(spec.slug)
         .bind(spec.name)
         .bind(spec.currency)
+        .bind(i64::from(today.week_start.iso()))
+        .bind(calendar.zone_name())
         .bind(now_ms),
     )
     .await?;
@@ -391,7 +401,8 @@ async fn seed_workspace(
     let mut rng = SplitMix::new(spec.rng_seed);
     let role_ids = seed_roles(&mut w).await?;
     let skill_ids = seed_skills(&mut w).await?;
-    let (people, person_by_name) = seed_people(&mut w, &mut rng, spec, &skill_ids, now_ms).await?;
+    let (people, person_by_name) =
+        seed_people(&mut w, &mut rng, spec, &skill_ids, today, now_ms).await?;
     let (owner_ids, admin_id) =
         seed_users(&mut w, spec, &role_ids, &person_by_name, now_ms).await?;
     let clients = seed_clients(&mut w, spec, &owner_ids, admin_id, now_ms).await?;
@@ -403,7 +414,7 @@ async fn seed_workspace(
         clients,
         stage_ids,
     };
-    seed_deals(&mut w, &mut rng, spec, &team, now_ms).await?;
+    seed_deals(&mut w, &mut rng, spec, &team, today, now_ms).await?;
     w.flush_events().await?;
     Ok(w.report)
 }
@@ -480,10 +491,11 @@ async fn seed_people(
     rng: &mut SplitMix,
     spec: &WorkspaceSpec<'_>,
     skill_ids: &[i64],
+    today: Today,
     now_ms: i64,
 ) -> Result<(Vec<Person>, BTreeMap<String, i64>), sqlx::Error> {
     let workspace_id = w.workspace_id;
-    let this_week = Date::from_unix_ms(now_ms).week_start(1);
+    let this_week = today.this_week();
     let main_skill_cycle: Vec<usize> = SKILLS
         .iter()
         .enumerate()
@@ -764,23 +776,28 @@ struct DealPlan {
     lost_reason: Option<&'static str>,
 }
 
-/// Deals, their estimates, and for won deals the project with staffing and time.
+/// Deals, their estimates, and for won deals the project with staffing and time; dates
+/// relative to the workspace's `today`.
 async fn seed_deals(
     w: &mut Writer<'_, '_>,
     rng: &mut SplitMix,
     spec: &WorkspaceSpec<'_>,
     team: &Team,
+    today: Today,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     // Load per (person, week) so staffing spreads work instead of piling it on one person.
     let mut load: BTreeMap<(usize, i32), i64> = BTreeMap::new();
     for i in 0..spec.size.deals {
-        let plan = plan_deal(rng, team, i, now_ms);
+        let plan = plan_deal(rng, team, i, today, now_ms);
         let deal_id = insert_deal(w, team, &plan).await?;
         // Staffing: confirmed for won deals (on their project), tentative for deals in
         // negotiation, none before.
         let (project_id, tentative_deal_id) = match plan.kind {
-            "won" => (Some(insert_project(w, &plan, deal_id, now_ms).await?), None),
+            "won" => (
+                Some(insert_project(w, &plan, deal_id, today, now_ms).await?),
+                None,
+            ),
             "open" if plan.stage == 3 => (None, Some(deal_id)),
             _ => continue,
         };
@@ -792,6 +809,7 @@ async fn seed_deals(
             project_id,
             tentative_deal_id,
             &mut load,
+            today,
             now_ms,
         )
         .await?;
@@ -800,8 +818,8 @@ async fn seed_deals(
 }
 
 /// Draws deal `i`: stage, client, owner, estimate, value, dates and brief.
-fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, now_ms: i64) -> DealPlan {
-    let today = Date::from_unix_ms(now_ms);
+fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64) -> DealPlan {
+    let today = day.date;
     let Team {
         owner_ids, clients, ..
     } = team;
@@ -845,13 +863,14 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, now_ms: i64) -> DealPlan
             };
             let entered = now_ms - days * MS_PER_DAY - rng.range(0, 86_000_000);
             let close = today.add_days(rng.range(3, 75) as i32);
-            let start = close.add_days(rng.range(7, 21) as i32).week_start(1);
+            let start = day.week_of(close.add_days(rng.range(7, 21) as i32));
             ("open", entered, None, close, start)
         }
         kind => {
-            let closed = now_ms - rng.range(10, 70) * MS_PER_DAY;
-            let close = Date::from_unix_ms(closed);
-            let start = close.add_days(7).week_start(1);
+            let days_ago = rng.range(10, 70);
+            let closed = now_ms - days_ago * MS_PER_DAY;
+            let close = today.add_days(-(days_ago as i32));
+            let start = day.week_of(close.add_days(7));
             (kind, closed, Some(closed), close, start)
         }
     };
@@ -991,10 +1010,11 @@ async fn insert_project(
     w: &mut Writer<'_, '_>,
     plan: &DealPlan,
     deal_id: i64,
+    today: Today,
     now_ms: i64,
 ) -> Result<i64, sqlx::Error> {
     let workspace_id = w.workspace_id;
-    let today = Date::from_unix_ms(now_ms);
+    let today = today.date;
     let DealPlan {
         client_id,
         ref client_name,
@@ -1057,10 +1077,11 @@ async fn staff(
     project_id: Option<i64>,
     tentative_deal_id: Option<i64>,
     load: &mut BTreeMap<(usize, i32), i64>,
+    today: Today,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let workspace_id = w.workspace_id;
-    let today = Date::from_unix_ms(now_ms);
+    let today = today.date;
     let people = &team.people;
     let DealPlan {
         ref lines,
@@ -1125,8 +1146,12 @@ async fn staff(
             continue;
         };
         let daily = minutes / 5;
-        for day in 0..5 {
+        // The week's working days (Monday to Friday), wherever it starts.
+        for day in 0..7 {
             let worked_on = Date::from_days(week).add_days(day);
+            if worked_on.iso_weekday() > 5 {
+                continue;
+            }
             if worked_on >= today || daily < 15 || rng.chance(15) {
                 continue;
             }

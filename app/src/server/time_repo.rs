@@ -37,12 +37,12 @@ pub async fn loggable_projects(
     .await
 }
 
-/// A person's entries of the week starting `monday`, by day, project name and id.
+/// A person's entries of the week starting `first`, by day, project name and id.
 pub async fn week_entries(
     conn: &mut Conn,
     workspace_id: i64,
     person_id: i64,
-    monday: Date,
+    first: Date,
 ) -> Result<Vec<TimeEntry>, sqlx::Error> {
     sqlx::query_as(&format!(
         "{ENTRY_SQL} WHERE t.person_id = $1 AND t.workspace_id = $2 AND t.worked_on >= $3 AND t.worked_on < $4
@@ -50,8 +50,8 @@ pub async fn week_entries(
     ))
     .bind(person_id)
     .bind(workspace_id)
-    .bind(monday.to_string())
-    .bind(monday.add_days(7).to_string())
+    .bind(first.to_string())
+    .bind(first.add_days(7).to_string())
     .fetch_all(&mut *conn)
     .await
 }

@@ -1,7 +1,7 @@
 //! Time: a person's week, logging and deleting their own entries (each in one transaction
 //! with its event, announced to every project view after commit), and a project's log.
 
-use crate::domain::calendar::Date;
+use crate::domain::calendar::{Date, Today};
 use crate::domain::permissions::Permission;
 use crate::domain::{planner, validate};
 use crate::error::AppError;
@@ -10,16 +10,18 @@ use crate::server::{events, planner_repo, time_repo};
 use crate::shared::live::LiveEvent;
 use crate::shared::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
 
-/// The caller's week (`week`: any day of it; empty: this week): the days, the projects
-/// they may log on and what they logged. A user not linked to a person has an empty week.
-pub async fn timesheet(caller: &Caller, week: &str, now_ms: i64) -> Result<WeekOfTime, AppError> {
+/// The caller's week (`week`: any day of it; empty: this week, by the workspace's
+/// `today`): the days, the projects they may log on and what they logged. A user not
+/// linked to a person has an empty week.
+pub async fn timesheet(caller: &Caller, week: &str, today: Today) -> Result<WeekOfTime, AppError> {
     let mut conn = context::read().await?;
-    let monday = planner::week_of("week", week, now_ms)?;
-    let days: Vec<String> = (0..7).map(|d| monday.add_days(d).to_string()).collect();
+    let first = planner::week_of("week", week, today)?;
+    let days: Vec<String> = (0..7).map(|d| first.add_days(d).to_string()).collect();
     let Some(person) = context::own_person(&mut conn, caller).await? else {
         return Ok(WeekOfTime {
-            week: monday.to_string(),
+            week: first.to_string(),
             days,
+            today: today.date.to_string(),
             projects: Vec::new(),
             entries: Vec::new(),
             linked: false,
@@ -29,10 +31,11 @@ pub async fn timesheet(caller: &Caller, week: &str, now_ms: i64) -> Result<WeekO
     // Those who manage projects log on every running one.
     let all = caller.can(Permission::ManageProjects);
     let projects = time_repo::loggable_projects(&mut conn, ws, person, all).await?;
-    let entries = time_repo::week_entries(&mut conn, ws, person, monday).await?;
+    let entries = time_repo::week_entries(&mut conn, ws, person, first).await?;
     Ok(WeekOfTime {
-        week: monday.to_string(),
+        week: first.to_string(),
         days,
+        today: today.date.to_string(),
         projects,
         entries,
         linked: true,
@@ -54,16 +57,16 @@ pub struct NewTime<'a> {
     pub billable: bool,
 }
 
-/// The day, minutes and note of time as typed: a day not in the future and at most a
-/// year back, more than 0 hours, a note of 2000 characters at most.
-fn checked(t: NewTime<'_>, now_ms: i64) -> Result<(Date, i64, String), AppError> {
+/// The day, minutes and note of time as typed: a day not in the future (after the
+/// workspace's `today`) and at most a year back, more than 0 hours, a note of 2000
+/// characters at most.
+fn checked(t: NewTime<'_>, today: Today) -> Result<(Date, i64, String), AppError> {
     let day = Date::parse(t.worked_on.trim())
         .ok_or_else(|| AppError::invalid("worked_on", "must be a date like 2027-01-11"))?;
-    let today = Date::from_unix_ms(now_ms);
-    if day > today {
+    if today.is_future(day) {
         return Err(AppError::invalid("worked_on", "must not be in the future"));
     }
-    if day.days_until(today) > 366 {
+    if day.days_until(today.date) > 366 {
         return Err(AppError::invalid(
             "worked_on",
             "must be within the last year",
@@ -79,9 +82,15 @@ fn checked(t: NewTime<'_>, now_ms: i64) -> Result<(Date, i64, String), AppError>
 
 /// Logs time for the caller's own person on a running project they are staffed on (any
 /// running one for those who manage projects), keeping their day at 24 hours at most;
-/// writes the entry with its event and tells every project view.
-pub async fn log(caller: &Caller, t: NewTime<'_>, now_ms: i64) -> Result<TimeEntry, AppError> {
-    let (day, minutes, note) = checked(t, now_ms)?;
+/// writes the entry with its event (at `now_ms`) and tells every project view. `today`
+/// is the workspace's: no day after it.
+pub async fn log(
+    caller: &Caller,
+    t: NewTime<'_>,
+    today: Today,
+    now_ms: i64,
+) -> Result<TimeEntry, AppError> {
+    let (day, minutes, note) = checked(t, today)?;
     let state = context::state()?;
     let ws = caller.workspace_id;
     let mut tx = state.db.write(caller.workspace_id).await?;

@@ -6,7 +6,7 @@ use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::update_repo;
-use crate::server::{auth, burn_repo, events};
+use crate::server::{auth, burn_repo, events, workspace_repo};
 use crate::shared::live::LiveEvent;
 use crate::shared::project::{NewShareLink, SharedView};
 
@@ -157,7 +157,7 @@ pub async fn revoke_share_link(caller: &Caller, link_id: i64) -> Result<(), AppE
 /// slowed down (`RateLimited`). A link that exists always opens, and records when it
 /// was (at most once a minute). The budget figures only when the link shows the budget.
 pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
-    use crate::domain::calendar::Date;
+    use crate::server::calendar::WorkspaceCalendar;
 
     let state = context::state()?;
     let now = context::now_ms();
@@ -186,15 +186,14 @@ pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
     tx.commit().await?;
     let project = update_repo::shared_project(state.db.reader(), workspace_id, project_id).await?;
     let mut conn = state.db.read().await?;
-    let burn = burn_repo::burns(
-        &mut conn,
-        workspace_id,
-        Some(project_id),
-        Date::from_unix_ms(now),
-    )
-    .await?
-    .remove(&project_id);
+    // No session here: the agency's calendar comes from its workspace.
+    let (zone, week_start) = workspace_repo::calendar(&mut *conn, workspace_id).await?;
+    let calendar = WorkspaceCalendar::stored(&zone, week_start);
+    let burn = burn_repo::burns(&mut conn, workspace_id, Some(project_id), calendar.at(now))
+        .await?
+        .remove(&project_id);
     let updates = update_repo::updates(&mut conn, workspace_id, project_id).await?;
+    let offsets = calendar.offsets_for(updates.iter().map(|u| u.created_at), now);
     Ok(SharedView {
         agency: project.agency,
         name: project.name,
@@ -208,5 +207,6 @@ pub async fn open_shared_link(token: &str) -> Result<SharedView, AppError> {
             .filter(|_| link.show_budget)
             .map(|b| (b.budget_minor, b.spent_minor, b.remaining_minor)),
         updates,
+        offsets,
     })
 }

@@ -35,4 +35,6 @@ pub struct AuditPage {
     pub entities: Vec<String>,
     /// Pass as `before_seq` for the next (older) page, if there is one.
     pub next_before_seq: Option<i64>,
+    /// The workspace's offsets from UTC over the page's events: they show in local time.
+    pub offsets: crate::domain::calendar::UtcOffsets,
 }

@@ -1,6 +1,7 @@
 //! A deal as its drawer crosses the wire: the brief, the estimate by skill, and the
 //! history of changes, ready to show.
 
+use crate::domain::calendar::UtcOffsets;
 use crate::domain::pipeline::StageKind;
 use crate::shared::board::DealCard;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,8 @@ pub struct DealDetail {
     pub estimate: Vec<EstimateLine>,
     /// History, newest first.
     pub activity: Vec<Activity>,
+    /// The workspace's offsets from UTC over the history: it is dated in local time.
+    pub offsets: UtcOffsets,
     /// Clients to choose from: (id, name).
     pub clients: Vec<(i64, String)>,
     /// Owners to choose from: (id, name).

@@ -17,3 +17,4 @@ pub mod live;
 pub mod planner;
 pub mod project;
 pub mod time;
+pub mod workspace;

@@ -2,6 +2,7 @@
 //! budget burn and staffing, its change requests and their review, its client updates,
 //! its share links and what a share link shows.
 
+use crate::domain::calendar::UtcOffsets;
 use crate::domain::capacity::CapacityVerdict;
 use crate::domain::margin::MarginVerdict;
 use crate::shared::close::CheckReport;
@@ -133,6 +134,9 @@ pub struct ProjectDetail {
     pub updates: Vec<StatusUpdate>,
     /// Share links, newest first (with "edit deals" or "manage projects").
     pub share_links: Vec<ShareLinkRow>,
+    /// The workspace's offsets from UTC over the instants above: the page shows them as
+    /// local times.
+    pub offsets: UtcOffsets,
     /// Whether the caller may propose changes, post updates and share ("edit deals" or
     /// "manage projects").
     pub can_contact: bool,
@@ -302,4 +306,6 @@ pub struct SharedView {
     pub budget: Option<(i64, i64, i64)>,
     /// Updates, newest first.
     pub updates: Vec<StatusUpdate>,
+    /// The agency's offsets from UTC over the updates: they show in its local time.
+    pub offsets: UtcOffsets,
 }

@@ -34,6 +34,8 @@ pub struct WeekOfTime {
     pub week: String,
     /// The seven days.
     pub days: Vec<String>,
+    /// Today in the workspace's time zone, `YYYY-MM-DD`: no time is logged after it.
+    pub today: String,
     /// Projects they can log on: (id, name).
     pub projects: Vec<(i64, String)>,
     /// Their entries that week, by day.

@@ -421,6 +421,18 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "workspace_settings",
+            access: Needs(Permission::ManageSettings),
+            args: |_| String::new(),
+            names_a_row: false,
+        },
+        Case {
+            name: "set_workspace_calendar",
+            access: Needs(Permission::ManageSettings),
+            args: |_| "time_zone=Europe%2FBerlin&week_start=1&version=1".into(),
+            names_a_row: false,
+        },
+        Case {
             name: "list_audit",
             access: Needs(Permission::ManageUsers),
             args: |ids| format!("actor_user_id={}", ids.admin_user),
@@ -571,8 +583,7 @@ async fn ids(f: &Fixture) -> Ids {
     .fetch_one(&f.pool)
     .await
     .unwrap();
-    let monday =
-        app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms()).week_start(1);
+    let monday = crate::common::demo_calendar().this_week(app::server::context::now_ms());
     // An entry of the admin's own person, so the permitted user (the admin) may delete it.
     let admin_person = f
         .id("SELECT person_id FROM users WHERE email = 'admin@northwind.test'")

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 
 /// This week's first day and a start `weeks` from now.
 pub(crate) fn start(weeks: i32) -> String {
-    Date::from_unix_ms(app::server::context::now_ms())
-        .week_start(1)
+    crate::common::demo_calendar()
+        .this_week(app::server::context::now_ms())
         .add_days(7 * weeks)
         .to_string()
 }

@@ -642,7 +642,7 @@ async fn the_dashboard_matches_the_database_and_hides_money_by_permission() {
     let d = json(&f.call("dashboard", "", Some(&admin)).await.body);
     let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
     let now = app::server::context::now_ms();
-    let today = app::domain::calendar::Date::from_unix_ms(now);
+    let today = crate::common::demo_calendar().today(now);
     let (y, m, _) = today.ymd();
     let horizon_end = if m + 6 > 12 {
         format!("{}-{:02}-01", y + 1, m + 6 - 12)

@@ -350,8 +350,8 @@ async fn derived_and_lengthened_values_get_field_errors_not_500() {
         .execute(&f.pool)
         .await
         .unwrap();
-    let monday = app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms())
-        .week_start(1)
+    let monday = crate::common::demo_calendar()
+        .this_week(app::server::context::now_ms())
         .add_days(7);
     let answer = f
         .call(

@@ -4,6 +4,7 @@
 mod common;
 
 mod authz;
+mod calendar;
 mod clients;
 mod close;
 mod concurrency;

@@ -7,8 +7,8 @@ use app::domain::planner::DemandMode;
 use axum::http::StatusCode;
 
 fn week(n: i32) -> String {
-    Date::from_unix_ms(app::server::context::now_ms())
-        .week_start(1)
+    crate::common::demo_calendar()
+        .this_week(app::server::context::now_ms())
         .add_days(7 * n)
         .to_string()
 }
@@ -468,8 +468,7 @@ async fn remembered_capacity_badges_match_fresh_ones_after_every_kind_of_change(
     let pm = f.login("pm@northwind.test").await;
     let before = badges(&f.call("list_board", "", Some(&pm)).await.body);
     assert!(before.len() >= 3, "the demo has badges: {before:?}");
-    let monday =
-        app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms()).week_start(1);
+    let monday = crate::common::demo_calendar().this_week(app::server::context::now_ms());
     let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
     let project = f
         .id(&format!(

@@ -5,8 +5,10 @@ use app::api::time::{ProjectTimeLog, TimeEntry, WeekOfTime};
 use app::domain::calendar::Date;
 use axum::http::StatusCode;
 
+/// The day `offset` days from today in the demo workspace (Europe/Berlin).
 fn day(offset: i32) -> String {
-    Date::from_unix_ms(app::server::context::now_ms())
+    crate::common::demo_calendar()
+        .today(app::server::context::now_ms())
         .add_days(offset)
         .to_string()
 }
@@ -293,7 +295,8 @@ async fn remembered_burns_follow_time_logged_anywhere() {
         .bind(project)
         .bind(person)
         .bind(
-            app::domain::calendar::Date::from_unix_ms(app::server::context::now_ms())
+            crate::common::demo_calendar()
+                .today(app::server::context::now_ms())
                 .add_days(-day)
                 .to_string(),
         )
@@ -316,11 +319,11 @@ async fn remembered_burns_follow_time_logged_anywhere() {
 /// kind of change a burn reads, whoever writes it (plain SQL here).
 #[tokio::test]
 async fn remembered_burns_equal_fresh_ones_after_every_kind_of_change() {
-    use app::domain::calendar::Date;
+    use app::domain::calendar::{Today, WeekStart};
     use app::server::burn_repo::{burns, BurnCache};
     let f = crate::common::fixture().await;
     let ws = f.id("SELECT id FROM workspaces WHERE slug = 'demo'").await;
-    let today = Date::from_unix_ms(app::server::context::now_ms());
+    let today = crate::common::demo_calendar().at(app::server::context::now_ms());
     let cache = BurnCache::default();
     let mut conn = f.pool.acquire().await.unwrap();
     let changes = [
@@ -353,17 +356,24 @@ async fn remembered_burns_equal_fresh_ones_after_every_kind_of_change() {
         assert_eq!(*kept, fresh, "after {change}");
     }
     // The next day every burn moves on.
-    let tomorrow = today.add_days(1);
+    let tomorrow = Today::new(today.date.add_days(1), today.week_start);
     let kept = cache.all(&mut conn, ws, tomorrow).await.unwrap();
     assert_eq!(*kept, burns(&mut conn, ws, None, tomorrow).await.unwrap());
+    // So does every burn when the weeks start on another day.
+    let sunday_weeks = Today::new(tomorrow.date, WeekStart::SUNDAY);
+    let kept = cache.all(&mut conn, ws, sunday_weeks).await.unwrap();
+    assert_eq!(
+        *kept,
+        burns(&mut conn, ws, None, sunday_weeks).await.unwrap()
+    );
 }
 
 /// "Now" is the server's clock, which a test sets: the same requests on a Sunday just
-/// before midnight and half a second later answer for two different weeks, whatever day
-/// the suite runs on.
+/// before midnight (in the demo's Berlin, 23:00 UTC in winter) and half a second later
+/// answer for two different weeks, whatever day the suite runs on.
 #[tokio::test]
 async fn weeks_follow_the_servers_clock_across_midnight_on_sunday() {
-    let sunday = Date::parse("2027-03-07").unwrap().unix_ms() + 86_400_000 - 500;
+    let sunday = Date::parse("2027-03-07").unwrap().unix_ms() + 23 * 3_600_000 - 500;
     let (f, clock) = crate::common::fixture_at(sunday).await;
     let admin = f.login("admin@northwind.test").await;
     let week_of = |body: &str| -> (String, String) {

@@ -32,6 +32,15 @@ pub struct Answer {
 pub const NOBODY: &str = "nobody@northwind.test";
 pub const PASSWORD: &str = seed::DEMO_PASSWORD;
 
+/// The demo workspace's calendar as seeded: Europe/Berlin, weeks from Monday.
+pub fn demo_calendar() -> app::server::calendar::WorkspaceCalendar {
+    app::server::calendar::WorkspaceCalendar::new(
+        "Europe/Berlin",
+        app::domain::calendar::WeekStart::MONDAY,
+    )
+    .expect("a known zone")
+}
+
 /// Seeds the demo, plus a Northwind user whose role grants nothing (`NOBODY`).
 pub async fn fixture() -> Fixture {
     fixture_with(false).await
@@ -193,7 +202,8 @@ impl Fixture {
                     (SELECT COUNT(*) FROM status_updates) || '/' ||
                     (SELECT COUNT(*) || ':' || COUNT(revoked_at) FROM share_links) || '/' ||
                     (SELECT COUNT(*) FROM people) || '/' || (SELECT COUNT(*) FROM skills) || '/' ||
-                    (SELECT COUNT(*) FROM person_skills) || '/' || (SELECT COUNT(*) FROM import_parts)",
+                    (SELECT COUNT(*) FROM person_skills) || '/' || (SELECT COUNT(*) FROM import_parts) || '/' ||
+                    (SELECT CAST(SUM(version) AS BIGINT) FROM workspaces)",
         )
         .fetch_one(&self.pool)
         .await
