@@ -20,6 +20,16 @@ pub enum Selected {
     Unassigned { skill: i64, week: u32 },
 }
 
+/// One open deal's need for a skill, as the unassigned panel lists it.
+struct UnassignedLine {
+    deal_id: i64,
+    title: String,
+    start_week: i64,
+    weeks: u32,
+    minutes_per_week: i64,
+    probability_pct: i64,
+}
+
 #[component]
 pub fn AssignForm(grid: StoredValue<PlannerGrid>) -> impl IntoView {
     let assign = ServerAction::<AssignRange>::new();
@@ -36,9 +46,15 @@ pub fn AssignForm(grid: StoredValue<PlannerGrid>) -> impl IntoView {
             .collect_view()
     });
     let deals = grid.with_value(|g| {
-        g.deals
+        let mut deals: Vec<(i64, String)> = g
+            .open_deals
             .iter()
-            .map(|(id, name)| view! { <option value=format!("deal:{id}")>{name.clone()}</option> })
+            .map(|d| (d.demand.deal_id, format!("{} — {}", d.title, d.client)))
+            .collect();
+        deals.sort_by(|a, b| a.1.cmp(&b.1));
+        deals
+            .into_iter()
+            .map(|(id, name)| view! { <option value=format!("deal:{id}")>{name}</option> })
             .collect_view()
     });
     let first = grid.with_value(|g| g.first_week.clone());
@@ -95,15 +111,25 @@ pub fn SidePanel(
                     .find(|(s, _)| *s == skill)
                     .map(|(_, n)| n.clone())
                     .unwrap_or_default();
-                let lines: Vec<_> = g
-                    .pipeline
+                let lines: Vec<UnassignedLine> = g
+                    .open_deals
                     .iter()
-                    .filter(|l| l.skill == skill)
-                    .filter(|l| {
+                    .filter(|d| {
                         let w = i64::from(week);
-                        l.start_week <= w && w < l.start_week + i64::from(l.weeks)
+                        d.demand.start_week <= w
+                            && w < d.demand.start_week + i64::from(d.demand.weeks)
                     })
-                    .cloned()
+                    .filter_map(|d| {
+                        let (_, minutes) = d.demand.lines.iter().find(|(s, _)| *s == skill)?;
+                        Some(UnassignedLine {
+                            deal_id: d.demand.deal_id,
+                            title: format!("{} — {}", d.title, d.client),
+                            start_week: d.demand.start_week,
+                            weeks: d.demand.weeks,
+                            minutes_per_week: minutes / i64::from(d.demand.weeks.max(1)),
+                            probability_pct: d.demand.probability_pct,
+                        })
+                    })
                     .collect();
                 let people: Vec<(i64, String)> = g
                     .rows

@@ -143,9 +143,9 @@ impl Scenario {
 
     /// The open deals as the what-if has them: won ones at 100 %, lost ones gone,
     /// slipped ones starting later; in the same order.
-    pub fn apply(&self, deals: &[DealDemand]) -> Vec<DealDemand> {
+    pub fn apply<'a>(&self, deals: impl IntoIterator<Item = &'a DealDemand>) -> Vec<DealDemand> {
         deals
-            .iter()
+            .into_iter()
             .filter_map(|d| match self.changes.get(&d.deal_id) {
                 None => Some(d.clone()),
                 Some(c) if c.outcome == Outcome::Lost => None,

@@ -16,3 +16,4 @@ mod relay;
 mod security;
 mod shared_limits;
 mod time;
+mod what_if;
