@@ -1,7 +1,9 @@
 //! The chance of being over capacity on a generated agency shaped like the seed's
 //! benchmark one: 500 people, 5,000 deals (3,751 open), 12 weeks × 7 skills — P50, P90
-//! and the chance over for every skill and week, and the same after a what-if change
-//! (the skills' weeks summed again, then the odds), as the browser does it.
+//! and the chance over for every skill and week (what the server adds to the planner
+//! with pipeline demand on; the planner's other numbers beside it), and the same after
+//! a what-if change (the skills' weeks summed again, then the odds), as the browser does
+//! it.
 //!
 //! `cargo bench -p app --bench odds`
 
@@ -24,6 +26,18 @@ fn odds_bench(c: &mut Criterion) {
         DemandMode::Weighted,
     );
     let mut group = c.benchmark_group("odds 500 people, 3751 open deals, 12 weeks x 7 skills");
+    group.bench_function("the planner's numbers without odds (for comparison)", |b| {
+        b.iter(|| {
+            planner::compute(
+                weeks,
+                black_box(&sample.skills),
+                black_box(&sample.people),
+                black_box(&sample.bookings),
+                black_box(&sample.deals),
+                DemandMode::Weighted,
+            )
+        })
+    });
     group.bench_function("P50, P90 and chance over for every skill and week", |b| {
         b.iter(|| {
             odds::odds(

@@ -287,7 +287,9 @@ fn DealRow(d: DealItem, what_if: WhatIf) -> impl IntoView {
                 1 => "1 week".to_string(),
                 n => format!("{n} weeks"),
             };
-            view! { <option value=w selected=move || slip() == w>{text}</option> }
+            // A property, not the attribute: an option the person has picked ignores its
+            // attribute from then on, and an undo must still show "No slip".
+            view! { <option value=w prop:selected=move || slip() == w>{text}</option> }
         })
         .collect_view();
     let group = format!("What if for {label}");

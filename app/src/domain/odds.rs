@@ -150,13 +150,17 @@ impl Distribution {
             for (n, c) in next[..len].iter_mut().zip(src) {
                 *n = lose * c;
             }
-            for (n, c) in next[k..].iter_mut().zip(src) {
-                *n += down * c;
-            }
-            if rest > 0 {
-                for (n, c) in next[k + 1..].iter_mut().zip(src) {
-                    *n += up * c;
+            if rest == 0 {
+                for (n, c) in next[k..].iter_mut().zip(src) {
+                    *n += down * c;
                 }
+            } else {
+                // next[k + j] gains down · src[j] + up · src[j - 1], in one pass.
+                next[k] += down * src[0];
+                for ((n, c), before) in next[k + 1..k + len].iter_mut().zip(&src[1..]).zip(src) {
+                    *n += down * c + up * before;
+                }
+                next[k + len] += up * src[len - 1];
             }
             // Cut tails lighter than TAIL, keeping at least one point.
             let (mut lo, mut hi) = (0_usize, next.len());

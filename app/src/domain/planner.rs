@@ -317,8 +317,10 @@ pub struct PlannerNumbers {
 
 /// Minutes someone is booked (tentatively) on an open deal for one of its skills in one
 /// week: that much of the deal's demand is no longer unassigned. A person's booking
-/// counts under the first of the deal's skills they have.
+/// counts under the first of the deal's skills they have. On the wire as `[deal, skill,
+/// week, minutes]` (a large agency has thousands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "(i64, i64, u32, i64)", from = "(i64, i64, u32, i64)")]
 pub struct Assigned {
     /// The open deal.
     pub deal_id: i64,
@@ -328,6 +330,23 @@ pub struct Assigned {
     pub week: u32,
     /// Minutes booked.
     pub minutes: i64,
+}
+
+impl From<Assigned> for (i64, i64, u32, i64) {
+    fn from(a: Assigned) -> Self {
+        (a.deal_id, a.skill, a.week, a.minutes)
+    }
+}
+
+impl From<(i64, i64, u32, i64)> for Assigned {
+    fn from((deal_id, skill, week, minutes): (i64, i64, u32, i64)) -> Self {
+        Self {
+            deal_id,
+            skill,
+            week,
+            minutes,
+        }
+    }
 }
 
 /// The `index`-th of `parts` even parts of `minutes`: the remainder goes a minute at a
