@@ -40,6 +40,16 @@ test("the skill rows show the chance of being over; a deal won in the what-if ch
   expect(await cells.count()).toBeGreaterThan(0);
   await expect(cells.first().locator(".odds")).toContainText("over");
   await expect(cells.first()).toHaveAttribute("title", /chance of being over capacity/);
+  // Its details open from the chance (a button: the keyboard reaches it too).
+  const busiest = page.locator("tr.skill-row td[data-odds]:not([data-odds^='0:0:'])").first();
+  await busiest.locator("button.odds").focus();
+  await page.keyboard.press("Enter");
+  const details = page.getByRole("dialog", { name: "Skill week" });
+  await expect(details).toContainText("chance of being over capacity");
+  await expect(details).toContainText("Pipeline P90");
+  await expect(details.getByTestId("skill-week-deals").locator("li").first()).toBeVisible();
+  await page.screenshot({ path: "screenshots/capacity-odds.png" });
+  await details.getByRole("button", { name: "Close" }).click();
   const events = scalar("SELECT COUNT(*) FROM events");
   const hoursBefore = await totals(page);
   const oddsBefore = await odds(page);

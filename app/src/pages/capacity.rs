@@ -68,8 +68,10 @@ pub fn CapacityPage() -> impl IntoView {
         },
         status,
     );
-    // The what-if outlives reloads of the grid.
+    // The what-if outlives reloads of the grid; the skills' rows shown (as it has them)
+    // are kept here for the side panel.
     let what_if = WhatIf::new(live_version);
+    let shown_rows = RwSignal::new(None::<SkillRows>);
     let grid = Resource::new(
         move || (params(), live_version.get()),
         |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
@@ -85,7 +87,7 @@ pub fn CapacityPage() -> impl IntoView {
                 match grid.await {
                     Ok(g) => {
                         current.set(Some(g.clone()));
-                        view! { <Planner grid=g status selected what_if/> }.into_any()
+                        view! { <Planner grid=g status selected what_if shown_rows/> }.into_any()
                     }
                     Err(err) => error_panel("The planner could not be loaded", &err),
                 }
@@ -94,7 +96,8 @@ pub fn CapacityPage() -> impl IntoView {
         {move || {
             let selection = selected.get()?;
             let grid = StoredValue::new(current.get_untracked()?);
-            Some(view! { <SidePanel selection grid selected/> })
+            let scenario = what_if.scenario;
+            Some(view! { <SidePanel selection grid selected rows=shown_rows scenario/> })
         }}
     }
 }
@@ -134,6 +137,7 @@ fn Planner(
     status: RwSignal<LiveStatus>,
     selected: RwSignal<Option<Selected>>,
     what_if: WhatIf,
+    shown_rows: RwSignal<Option<SkillRows>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
@@ -156,6 +160,7 @@ fn Planner(
     // The skills' rows as the what-if has them (the grid's own while it is empty).
     let skill_rows =
         Memo::new(move |_| what_if.scenario.with(|s| grid.with_value(|g| g.what_if(s))));
+    Effect::new(move |_| shown_rows.set(Some(skill_rows.get())));
 
     let go = {
         let navigate = navigate.clone();
@@ -212,7 +217,7 @@ fn Planner(
                 let summary_cells = (0..weeks as usize)
                     .map(|w| {
                         let week = week_dates.with_value(|d| d[w].clone());
-                        skill_cell(i, w, skill_name.clone(), week, skill_rows)
+                        skill_cell(i, w, *skill, skill_name.clone(), week, skill_rows)
                     })
                     .collect_view();
                 out.push(
@@ -294,6 +299,14 @@ fn Planner(
                 let week = cell.get_attribute("data-week");
                 if let (Some(person_id), Some(week)) = (person, week) {
                     selected.set(Some(Selected::Cell { person_id, week }));
+                }
+            } else if let Ok(Some(cell)) = target.closest("td[data-sum-skill]") {
+                let skill = cell
+                    .get_attribute("data-sum-skill")
+                    .and_then(|v| v.parse().ok());
+                let week = cell.get_attribute("data-week").and_then(|v| v.parse().ok());
+                if let (Some(skill), Some(week)) = (skill, week) {
+                    selected.set(Some(Selected::SkillWeek { skill, week }));
                 }
             } else if let Ok(Some(cell)) = target.closest("td[data-unassigned]") {
                 let skill = cell
@@ -408,6 +421,7 @@ fn Planner(
 fn skill_cell(
     i: usize,
     w: usize,
+    skill_id: i64,
     skill: String,
     week: String,
     rows: Memo<SkillRows>,
@@ -451,13 +465,15 @@ fn skill_cell(
         hours_text(s.confirmed + s.pipeline)
     };
     view! {
-        <td class=class title=title data-odds=move || odds().map(|o| format!("{}:{}:{}", o.p50, o.p90, o.over_bp))>
+        <td class=class title=title data-sum-skill=skill_id data-week=w
+            data-odds=move || odds().map(|o| format!("{}:{}:{}", o.p50, o.p90, o.over_bp))>
             <span class="cell-main">{demand}</span>
             <span class="cell-of">{move || format!("/{}", hours_text(numbers().capacity))}</span>
+            // A button, so the details (P50, P90, the deals) open from the keyboard too.
             {move || odds().map(|o| view! {
-                <span class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
+                <button type="button" class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
                     {chance_text(o.over_bp)}<span class="sr-only">" chance of being"</span>" over"
-                </span>
+                </button>
             })}
         </td>
     }
