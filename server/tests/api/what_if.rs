@@ -252,3 +252,30 @@ async fn applying_refuses_who_may_not_edit_deals_and_reports_the_deals_it_could_
     assert_eq!(deal_row(&f, won_deal.0).await.4, won_deal.1);
     assert_eq!(deal_row(&f, fine.0).await.4, fine.1 + 1);
 }
+
+#[tokio::test]
+async fn the_planner_page_shows_the_odds_and_the_what_if_as_rendered_by_the_server() {
+    let f = fixture().await;
+    let pm = f.login("pm@northwind.test").await;
+    let page = f.get("/capacity?demand=weighted", Some(&pm)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "What if…",
+        "data-odds=",
+        "chance of being over capacity",
+        "chance of being</span> over",
+        "Applying needs permission to edit deals",
+    ] {
+        assert!(page.body.contains(text), "{text} missing");
+    }
+    let off = f.get("/capacity", Some(&pm)).await;
+    assert_eq!(off.status, StatusCode::OK);
+    assert!(!off.body.contains("data-odds=") && !off.body.contains("What if…"));
+    assert!(off.body.contains("Turn on pipeline demand"));
+    let am = f.login("am@northwind.test").await;
+    let theirs = f.get("/capacity?demand=pessimistic", Some(&am)).await;
+    assert!(
+        theirs.body.contains(">Apply<"),
+        "an account manager may apply"
+    );
+}
