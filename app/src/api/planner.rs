@@ -1,8 +1,8 @@
-//! The capacity planner: people × weeks, with the pipeline's demand, and its edits.
-//! Viewing needs "view pipeline" (people who only log time see their own row); editing
-//! needs "manage capacity". Every edit is versioned, written with its event, and goes
-//! live to every planner (and into the close dialog's numbers, through the capacity
-//! version).
+//! The capacity planner: people × weeks, with the pipeline's demand and the odds of
+//! being over capacity, and its edits. Viewing needs "view pipeline" (people who only log
+//! time see their own row); editing needs "manage capacity"; applying a what-if needs
+//! "edit deals". Every edit is versioned, written with its event, and goes live to every
+//! planner (and into the close dialog's numbers, through the capacity version).
 
 // One argument per form field.
 #![allow(clippy::too_many_arguments)]
@@ -165,4 +165,21 @@ pub async fn remove_time_off(time_off_id: i64, version: i64) -> Result<(), AppEr
 
     let caller = context::caller_with(Permission::ManageCapacity).await?;
     planner_service::remove_time_off(&caller, time_off_id, version, context::now_ms()).await
+}
+
+/// Applies a what-if tried in the planner: `changes` lists the deals it changed as
+/// `deal:version:outcome:weeks` (outcome `open`, `won` or `lost`; weeks slipped, 0 to
+/// 12), separated by commas. Each deal is written on its own — lost: marked lost with the
+/// reason "Lost (planner what-if)"; won: probability 100 % (not closed); slipped: planned
+/// start moved later — and only if it is still at that version. Answers which deals were
+/// written and why the others were not. Needs "edit deals".
+#[server(endpoint = "apply_what_if")]
+pub async fn apply_what_if(changes: String) -> Result<WhatIfOutcome, AppError> {
+    use crate::domain::permissions::Permission;
+    use crate::domain::what_if::parse_changes;
+    use crate::server::{context, planner_service};
+
+    let caller = context::caller_with(Permission::EditDeals).await?;
+    let changes = parse_changes("changes", &changes)?;
+    planner_service::apply_what_if(&caller, &changes).await
 }

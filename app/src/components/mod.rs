@@ -8,3 +8,4 @@ pub mod deal_drawer;
 pub mod errors;
 pub mod planner_panels;
 pub mod project_panels;
+pub mod what_if;

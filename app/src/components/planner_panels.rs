@@ -1,13 +1,17 @@
 //! The capacity planner's panels: the side panel of a selected week (a person's cell,
-//! or unassigned demand to hand to someone), the cell editor, and the "assign a range"
-//! form.
+//! unassigned demand to hand to someone, or a skill's week with its odds), the cell
+//! editor, and the "assign a range" form.
 
 use crate::api::planner::{
     capacity_cell, AddTimeOff, AssignRange, CellDetail, PlannerGrid, RemoveTimeOff, SetAllocation,
+    SkillRows,
 };
 use crate::components::errors::error_text;
 use crate::domain::calendar::Date;
+use crate::domain::odds::{chance_text, OverBand};
+use crate::domain::planner::{DemandMode, SkillWeek};
 use crate::domain::validate::hours_text;
+use crate::domain::what_if::Scenario;
 use leptos::prelude::*;
 
 /// What the side panel shows (set by clicking a cell in the browser).
@@ -18,6 +22,18 @@ pub enum Selected {
     Cell { person_id: i64, week: String },
     /// Unassigned demand of a skill in a week.
     Unassigned { skill: i64, week: u32 },
+    /// A skill's week: its numbers, its odds, the open deals behind them.
+    SkillWeek { skill: i64, week: u32 },
+}
+
+/// One open deal's need for a skill, as the unassigned panel lists it.
+struct UnassignedLine {
+    deal_id: i64,
+    title: String,
+    start_week: i64,
+    weeks: u32,
+    minutes_per_week: i64,
+    probability_pct: i64,
 }
 
 #[component]
@@ -36,9 +52,15 @@ pub fn AssignForm(grid: StoredValue<PlannerGrid>) -> impl IntoView {
             .collect_view()
     });
     let deals = grid.with_value(|g| {
-        g.deals
+        let mut deals: Vec<(i64, String)> = g
+            .open_deals
             .iter()
-            .map(|(id, name)| view! { <option value=format!("deal:{id}")>{name.clone()}</option> })
+            .map(|d| (d.demand.deal_id, format!("{} — {}", d.title, d.client)))
+            .collect();
+        deals.sort_by(|a, b| a.1.cmp(&b.1));
+        deals
+            .into_iter()
+            .map(|(id, name)| view! { <option value=format!("deal:{id}")>{name}</option> })
             .collect_view()
     });
     let first = grid.with_value(|g| g.first_week.clone());
@@ -72,14 +94,25 @@ pub fn AssignForm(grid: StoredValue<PlannerGrid>) -> impl IntoView {
     }
 }
 
+/// The side panel of what was clicked. `rows` are the skills' rows the table shows (as
+/// the what-if has them), `scenario` the what-if.
 #[component]
 pub fn SidePanel(
     selection: Selected,
     grid: StoredValue<PlannerGrid>,
     selected: RwSignal<Option<Selected>>,
+    rows: RwSignal<Option<SkillRows>>,
+    scenario: RwSignal<Scenario>,
 ) -> impl IntoView {
     let close = move |_| selected.set(None);
     match selection {
+        Selected::SkillWeek { skill, week } => view! {
+            <aside class="planner-panel" role="dialog" aria-label="Skill week">
+                <button type="button" class="button ghost small panel-close" on:click=close>"Close"</button>
+                <SkillWeekPanel skill week grid rows scenario/>
+            </aside>
+        }
+        .into_any(),
         Selected::Cell { person_id, week } => view! {
             <aside class="planner-panel" role="dialog" aria-label="Week details">
                 <button type="button" class="button ghost small panel-close" on:click=close>"Close"</button>
@@ -95,15 +128,25 @@ pub fn SidePanel(
                     .find(|(s, _)| *s == skill)
                     .map(|(_, n)| n.clone())
                     .unwrap_or_default();
-                let lines: Vec<_> = g
-                    .pipeline
+                let lines: Vec<UnassignedLine> = g
+                    .open_deals
                     .iter()
-                    .filter(|l| l.skill == skill)
-                    .filter(|l| {
+                    .filter(|d| {
                         let w = i64::from(week);
-                        l.start_week <= w && w < l.start_week + i64::from(l.weeks)
+                        d.demand.start_week <= w
+                            && w < d.demand.start_week + i64::from(d.demand.weeks)
                     })
-                    .cloned()
+                    .filter_map(|d| {
+                        let (_, minutes) = d.demand.lines.iter().find(|(s, _)| *s == skill)?;
+                        Some(UnassignedLine {
+                            deal_id: d.demand.deal_id,
+                            title: format!("{} — {}", d.title, d.client),
+                            start_week: d.demand.start_week,
+                            weeks: d.demand.weeks,
+                            minutes_per_week: minutes / i64::from(d.demand.weeks.max(1)),
+                            probability_pct: d.demand.probability_pct,
+                        })
+                    })
                     .collect();
                 let people: Vec<(i64, String)> = g
                     .rows
@@ -160,6 +203,110 @@ pub fn SidePanel(
             }
             .into_any()
         }
+    }
+}
+
+/// A skill's week: the chance of being over, the numbers it comes from, and the open
+/// deals needing the skill that week — as the what-if has them.
+#[component]
+fn SkillWeekPanel(
+    skill: i64,
+    week: u32,
+    grid: StoredValue<PlannerGrid>,
+    rows: RwSignal<Option<SkillRows>>,
+    scenario: RwSignal<Scenario>,
+) -> impl IntoView {
+    let (index, name, first, mode) = grid.with_value(|g| {
+        let index = g.skills.iter().position(|(s, _)| *s == skill);
+        let name = index.map(|i| g.skills[i].1.clone()).unwrap_or_default();
+        let first = Date::parse(&g.first_week).unwrap_or(Date::from_unix_ms(0));
+        (index, name, first, g.mode)
+    });
+    let w = week as usize;
+    let cell = move || -> Option<(SkillWeek, Option<crate::domain::odds::SkillOdds>)> {
+        let i = index?;
+        rows.with(|r| {
+            let r = r.as_ref()?;
+            let numbers = *r.weeks.get(i)?.get(w)?;
+            Some((numbers, r.odds.get(i).and_then(|o| o.get(w)).copied()))
+        })
+    };
+    let pipeline_label = if mode == DemandMode::Pessimistic {
+        "Pipeline, every deal won"
+    } else {
+        "Pipeline, weighted by probability"
+    };
+    let facts = move || {
+        cell().map(|(n, odds)| {
+            let lead = match odds {
+                Some(o) => view! {
+                    <p class=format!("odds-lead odds odds-{}", OverBand::of(o.over_bp).as_str())>
+                        {format!("{} chance of being over capacity", chance_text(o.over_bp))}
+                    </p>
+                }
+                .into_any(),
+                None => view! { <p class="muted small">"The chance of being over needs pipeline demand on and the whole team in view."</p> }.into_any(),
+            };
+            let range = odds.map(|o| {
+                view! {
+                    <dt>"Pipeline P50 (as likely more as less)"</dt><dd>{format!("{} h", hours_text(o.p50))}</dd>
+                    <dt>"Pipeline P90 (more one time in ten)"</dt><dd>{format!("{} h", hours_text(o.p90))}</dd>
+                }
+            });
+            view! {
+                {lead}
+                <dl class="odds-facts">
+                    <dt>"Capacity, people of several skills in part"</dt><dd>{format!("{} h", hours_text(n.capacity_share))}</dd>
+                    <dt>"Booked on projects (their part)"</dt><dd>{format!("{} h", hours_text(n.confirmed_share))}</dd>
+                    <dt>{pipeline_label}</dt><dd>{format!("{} h", hours_text(n.pipeline))}</dd>
+                    {range}
+                </dl>
+            }
+        })
+    };
+    let deals = move || {
+        scenario.with(|s| {
+            grid.with_value(|g| {
+                let mut lines: Vec<(i64, String)> = s
+                    .apply(g.open_deals.iter().map(|d| &d.demand))
+                    .iter()
+                    .filter_map(|d| {
+                        let k = i64::from(week) - d.start_week;
+                        if k < 0 || k >= i64::from(d.weeks) {
+                            return None;
+                        }
+                        let minutes = d.minutes_in(skill, k as u32);
+                        let about = g
+                            .open_deals
+                            .iter()
+                            .find(|o| o.demand.deal_id == d.deal_id)?;
+                        (minutes > 0).then(|| {
+                            (
+                                minutes,
+                                format!(
+                                    "{} — {} · {} h · {} %",
+                                    about.title,
+                                    about.client,
+                                    hours_text(minutes),
+                                    d.probability_pct
+                                ),
+                            )
+                        })
+                    })
+                    .collect();
+                lines.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                lines
+                    .into_iter()
+                    .map(|(_, text)| view! { <li>{text}</li> })
+                    .collect_view()
+            })
+        })
+    };
+    view! {
+        <h2>{format!("{name} — week of {}", first.add_days(7 * week as i32).short_label())}</h2>
+        {facts}
+        <h3 class="section-title">"Open deals needing it that week"</h3>
+        <ul class="pipeline-list" data-testid="skill-week-deals">{deals}</ul>
     }
 }
 

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod dashboard;
 pub mod margin;
 pub mod money;
+pub mod odds;
 pub mod overrides;
 pub mod permissions;
 pub mod pipeline;
@@ -21,6 +22,7 @@ pub mod project;
 pub mod rng;
 pub mod sample;
 pub mod validate;
+pub mod what_if;
 
 use serde::{Deserialize, Serialize};
 

@@ -295,6 +295,13 @@ pub struct SkillWeek {
     pub pipeline: i64,
     /// Of that, not assigned to anyone yet.
     pub unassigned: i64,
+    /// The skill's share of its people's available minutes: a person with several skills
+    /// counts under each with an even part of their time ([`split`]), so the shares of
+    /// all skills add up to the team's. The chance of being over is worked out against
+    /// this (`domain::odds`).
+    pub capacity_share: i64,
+    /// The same share of those people's confirmed minutes.
+    pub confirmed_share: i64,
 }
 
 /// What the planner computes.
@@ -304,6 +311,49 @@ pub struct PlannerNumbers {
     pub people: Vec<Vec<PersonWeek>>,
     /// Per skill (input order): one entry per week.
     pub skills: Vec<Vec<SkillWeek>>,
+    /// Tentative work booked on open deals, by deal, skill and week.
+    pub assigned: Vec<Assigned>,
+}
+
+/// Minutes someone is booked (tentatively) on an open deal for one of its skills in one
+/// week: that much of the deal's demand is no longer unassigned. A person's booking
+/// counts under the first of the deal's skills they have. On the wire as `[deal, skill,
+/// week, minutes]` (a large agency has thousands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "(i64, i64, u32, i64)", from = "(i64, i64, u32, i64)")]
+pub struct Assigned {
+    /// The open deal.
+    pub deal_id: i64,
+    /// The skill.
+    pub skill: i64,
+    /// Week index.
+    pub week: u32,
+    /// Minutes booked.
+    pub minutes: i64,
+}
+
+impl From<Assigned> for (i64, i64, u32, i64) {
+    fn from(a: Assigned) -> Self {
+        (a.deal_id, a.skill, a.week, a.minutes)
+    }
+}
+
+impl From<(i64, i64, u32, i64)> for Assigned {
+    fn from((deal_id, skill, week, minutes): (i64, i64, u32, i64)) -> Self {
+        Self {
+            deal_id,
+            skill,
+            week,
+            minutes,
+        }
+    }
+}
+
+/// The `index`-th of `parts` even parts of `minutes`: the remainder goes a minute at a
+/// time to the first parts, so the parts add up to `minutes`.
+pub fn split(minutes: i64, parts: usize, index: usize) -> i64 {
+    let parts = parts.max(1) as i64;
+    minutes.div_euclid(parts) + i64::from((index as i64) < minutes.rem_euclid(parts))
 }
 
 /// Computes the planner for `weeks` weeks.
@@ -315,16 +365,33 @@ pub fn compute(
     deals: &[DealDemand],
     mode: DemandMode,
 ) -> PlannerNumbers {
+    let rows = person_weeks(weeks, people, bookings, mode);
+    let assigned = assigned(weeks, people, bookings, deals);
+    let team: Vec<(&[i64], &[PersonWeek])> = people
+        .iter()
+        .zip(&rows)
+        .map(|(p, row)| (p.skills.as_slice(), row.as_slice()))
+        .collect();
+    let summaries = summarise(weeks, skills, &team, &assigned, deals, mode);
+    PlannerNumbers {
+        people: rows,
+        skills: summaries,
+        assigned,
+    }
+}
+
+/// Each person's weeks: available (capacity minus time off), confirmed and tentative
+/// minutes (tentative as `mode` counts them), how full.
+fn person_weeks(
+    weeks: u32,
+    people: &[PlannerPerson],
+    bookings: &[Booking],
+    mode: DemandMode,
+) -> Vec<Vec<PersonWeek>> {
     use std::collections::HashMap;
     let n = weeks as usize;
     let positions: HashMap<i64, usize> =
         people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-    let index = |id: i64| positions.get(&id).copied();
-    let deal_index: HashMap<i64, usize> = deals
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.deal_id, i))
-        .collect();
     let mut rows: Vec<Vec<PersonWeek>> = people
         .iter()
         .map(|p| {
@@ -348,31 +415,14 @@ pub fn compute(
                 .collect()
         })
         .collect();
-    // Tentative minutes assigned per (deal, skill, week), to subtract from the demand.
-    let mut assigned: HashMap<(i64, i64, u32), i64> = HashMap::new();
     for b in bookings {
-        let (Some(i), true) = (index(b.person_id), (b.week as usize) < n) else {
+        let (Some(&i), true) = (positions.get(&b.person_id), (b.week as usize) < n) else {
             continue;
         };
         let cell = &mut rows[i][b.week as usize];
         match b.tentative_pct {
             None => cell.confirmed += b.minutes,
-            Some(pct) => {
-                cell.tentative += mode.count(b.minutes, pct);
-                if let Some(deal) = b
-                    .deal_id
-                    .and_then(|d| deal_index.get(&d).map(|&i| &deals[i]))
-                {
-                    // The first of the deal's skills the person has.
-                    if let Some(&(skill, _)) = deal
-                        .lines
-                        .iter()
-                        .find(|(s, _)| people[i].skills.contains(s))
-                    {
-                        *assigned.entry((deal.deal_id, skill, b.week)).or_insert(0) += b.minutes;
-                    }
-                }
-            }
+            Some(pct) => cell.tentative += mode.count(b.minutes, pct),
         }
     }
     for row in &mut rows {
@@ -380,47 +430,150 @@ pub fn compute(
             cell.utilisation = Utilisation::of(cell.confirmed + cell.tentative, cell.available);
         }
     }
-    let summaries = skills
+    rows
+}
+
+/// The tentative bookings on `deals` in the window, by deal, skill and week (in that
+/// order), each counted under the first of the deal's skills the person has.
+fn assigned(
+    weeks: u32,
+    people: &[PlannerPerson],
+    bookings: &[Booking],
+    deals: &[DealDemand],
+) -> Vec<Assigned> {
+    use std::collections::{BTreeMap, HashMap};
+    let positions: HashMap<i64, usize> =
+        people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    let deal_index: HashMap<i64, usize> = deals
         .iter()
-        .map(|&skill| {
-            (0..weeks)
-                .map(|w| {
-                    let mut s = SkillWeek {
-                        capacity: 0,
-                        confirmed: 0,
-                        pipeline: 0,
-                        unassigned: 0,
-                    };
-                    for (p, row) in people.iter().zip(&rows) {
-                        if p.skills.contains(&skill) {
-                            s.capacity += row[w as usize].available;
-                            s.confirmed += row[w as usize].confirmed;
-                        }
-                    }
-                    if mode != DemandMode::Off {
-                        for d in deals {
-                            let k = i64::from(w) - d.start_week;
-                            if k < 0 || k >= i64::from(d.weeks) {
-                                continue;
-                            }
-                            let need = d.minutes_in(skill, k as u32);
-                            if need == 0 {
-                                continue;
-                            }
-                            let done = assigned.get(&(d.deal_id, skill, w)).copied().unwrap_or(0);
-                            s.pipeline += mode.count(need, d.probability_pct);
-                            s.unassigned += mode.count((need - done).max(0), d.probability_pct);
-                        }
-                    }
-                    s
-                })
-                .collect()
-        })
+        .enumerate()
+        .map(|(i, d)| (d.deal_id, i))
         .collect();
-    PlannerNumbers {
-        people: rows,
-        skills: summaries,
+    let mut out: BTreeMap<(i64, i64, u32), i64> = BTreeMap::new();
+    for b in bookings {
+        let (Some(&i), Some(deal_id), true) = (
+            positions.get(&b.person_id),
+            b.deal_id.filter(|_| b.tentative_pct.is_some()),
+            b.week < weeks,
+        ) else {
+            continue;
+        };
+        let Some(deal) = deal_index.get(&deal_id).map(|&d| &deals[d]) else {
+            continue;
+        };
+        if let Some(&(skill, _)) = deal
+            .lines
+            .iter()
+            .find(|(s, _)| people[i].skills.contains(s))
+        {
+            *out.entry((deal_id, skill, b.week)).or_insert(0) += b.minutes;
+        }
     }
+    out.into_iter()
+        .map(|((deal_id, skill, week), minutes)| Assigned {
+            deal_id,
+            skill,
+            week,
+            minutes,
+        })
+        .collect()
+}
+
+/// Per skill (in `skills`' order) and week: capacity and confirmed minutes of the
+/// `team` (each person's skills and weeks), in full and as shares ([`SkillWeek`]), and
+/// the open deals' demand as `mode` counts it, less what is `assigned`. The server's
+/// grid and the browser's what-if both sum the skills' weeks with this.
+pub fn summarise(
+    weeks: u32,
+    skills: &[i64],
+    team: &[(&[i64], &[PersonWeek])],
+    assigned: &[Assigned],
+    deals: &[DealDemand],
+    mode: DemandMode,
+) -> Vec<Vec<SkillWeek>> {
+    use std::collections::HashMap;
+    let n = weeks as usize;
+    let index: HashMap<i64, usize> = skills.iter().enumerate().map(|(i, s)| (*s, i)).collect();
+    let mut out = vec![
+        vec![
+            SkillWeek {
+                capacity: 0,
+                confirmed: 0,
+                pipeline: 0,
+                unassigned: 0,
+                capacity_share: 0,
+                confirmed_share: 0,
+            };
+            n
+        ];
+        skills.len()
+    ];
+    for (person_skills, row) in team {
+        let mine = distinct_known(person_skills, &index);
+        for (j, &s) in mine.iter().enumerate() {
+            for (cell, week) in out[s].iter_mut().zip(row.iter()) {
+                cell.capacity += week.available;
+                cell.confirmed += week.confirmed;
+                cell.capacity_share += split(week.available, mine.len(), j);
+                cell.confirmed_share += split(week.confirmed, mine.len(), j);
+            }
+        }
+    }
+    if mode == DemandMode::Off {
+        return out;
+    }
+    let done: HashMap<(i64, i64, u32), i64> = assigned
+        .iter()
+        .map(|a| ((a.deal_id, a.skill, a.week), a.minutes))
+        .collect();
+    for d in deals {
+        let skills_of_deal: Vec<i64> = d.lines.iter().map(|(s, _)| *s).collect();
+        for (j, &skill) in skills_of_deal.iter().enumerate() {
+            let Some(&s) = index.get(&skill) else {
+                continue;
+            };
+            if skills_of_deal[..j].contains(&skill) {
+                continue;
+            }
+            for (w, k) in weeks_in_window(d, n) {
+                let need = d.minutes_in(skill, k);
+                if need == 0 {
+                    continue;
+                }
+                let booked = done.get(&(d.deal_id, skill, w as u32)).copied();
+                let cell = &mut out[s][w];
+                cell.pipeline += mode.count(need, d.probability_pct);
+                cell.unassigned +=
+                    mode.count((need - booked.unwrap_or(0)).max(0), d.probability_pct);
+            }
+        }
+    }
+    out
+}
+
+/// The positions in `index` of a person's skills, each once, in the person's order.
+fn distinct_known(
+    person_skills: &[i64],
+    index: &std::collections::HashMap<i64, usize>,
+) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::with_capacity(person_skills.len());
+    for s in person_skills {
+        if let Some(&i) = index.get(s) {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// The weeks of a deal inside a window of `n` weeks: (week index in the window, the
+/// deal's own week number).
+pub fn weeks_in_window(d: &DealDemand, n: usize) -> impl Iterator<Item = (usize, u32)> {
+    let start = d.start_week;
+    let first = start.max(0);
+    let end = (start + i64::from(d.weeks)).min(n as i64);
+    (first..end.max(first)).map(move |w| (w as usize, (w - start) as u32))
 }
 
 #[cfg(test)]
@@ -622,6 +775,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn people_with_several_skills_split_their_time_so_the_shares_add_up_to_the_team() {
+        assert_eq!(
+            (0..3).map(|j| split(100, 3, j)).collect::<Vec<_>>(),
+            vec![34, 33, 33]
+        );
+        assert_eq!(split(7, 0, 0), 7);
+        let mut ben = person(2, &[20, 10], 40);
+        ben.time_off = vec![(0, 10 * H)];
+        let people = [person(1, &[10], 40), ben, person(3, &[10, 20, 30], 25)];
+        let bookings = [Booking {
+            person_id: 2,
+            week: 0,
+            minutes: 9 * H,
+            tentative_pct: None,
+            deal_id: None,
+        }];
+        let g = compute(1, &[10, 20, 30], &people, &bookings, &[], DemandMode::Off);
+        let row = |i: usize| g.skills[i][0];
+        // In full: everyone with the skill; shares: Ben's 30 h and 9 h split in two, the
+        // third person's 25 h in three (9, 8, 8).
+        assert_eq!(row(0).capacity, (40 + 30 + 25) * H);
+        assert_eq!(row(0).capacity_share, 40 * H + 15 * H + 500);
+        assert_eq!(row(1).capacity_share, 15 * H + 500);
+        assert_eq!(row(2).capacity_share, 500);
+        assert_eq!(row(0).confirmed_share + row(1).confirmed_share, 9 * H);
+        let team: i64 = g.people.iter().map(|r| r[0].available).sum();
+        assert_eq!((0..3).map(|i| row(i).capacity_share).sum::<i64>(), team);
+    }
+
     proptest! {
         #[test]
         fn pessimistic_never_shows_less_than_weighted(
@@ -642,6 +825,41 @@ mod tests {
             let in_window: i64 = (0..weeks).filter(|k| (0..10).contains(&(start + i64::from(*k)))).map(|k| deal.minutes_in(10, k)).sum();
             let shown: i64 = p.skills[0].iter().map(|s| s.pipeline).sum();
             prop_assert_eq!(shown, in_window);
+        }
+
+        /// The browser's what-if sums the skills' weeks from the grid's rows with
+        /// `summarise`: with nothing changed it gets the server's numbers.
+        #[test]
+        fn summing_the_grids_rows_again_gives_the_servers_numbers(
+            capacities in proptest::collection::vec((0_i64..50, 0_usize..3, 0_i64..30), 1..6),
+            deals in proptest::collection::vec((0_i64..=100, -3_i64..8, 1_u32..6, 0_usize..3, 1_i64..200), 0..5),
+            booked in proptest::collection::vec((0_usize..6, 0_u32..8, 0_i64..20, 0_usize..6), 0..8),
+        ) {
+            let skills = [10, 20, 30];
+            let people: Vec<PlannerPerson> = capacities.iter().enumerate().map(|(i, (hours, s, off))| {
+                let mut p = person(i as i64 + 1, &skills[*s..], *hours);
+                p.time_off = vec![(1, off * H)];
+                p
+            }).collect();
+            let deals: Vec<DealDemand> = deals.iter().enumerate().map(|(i, (pct, start, weeks, s, hours))| DealDemand {
+                deal_id: i as i64 + 100,
+                probability_pct: *pct,
+                start_week: *start,
+                weeks: *weeks,
+                lines: skills[*s..].iter().map(|k| (*k, hours * H)).collect(),
+            }).collect();
+            let bookings: Vec<Booking> = booked.iter().map(|(who, week, hours, deal)| Booking {
+                person_id: (*who % people.len()) as i64 + 1,
+                week: *week,
+                minutes: hours * H,
+                tentative_pct: deals.get(*deal).map(|d| d.probability_pct),
+                deal_id: deals.get(*deal).map(|d| d.deal_id),
+            }).collect();
+            for mode in [DemandMode::Off, DemandMode::Weighted, DemandMode::Pessimistic] {
+                let g = compute(8, &skills, &people, &bookings, &deals, mode);
+                let team: Vec<(&[i64], &[PersonWeek])> = people.iter().zip(&g.people).map(|(p, r)| (p.skills.as_slice(), r.as_slice())).collect();
+                prop_assert_eq!(&summarise(8, &skills, &team, &g.assigned, &deals, mode), &g.skills);
+            }
         }
     }
 }

@@ -2,14 +2,19 @@
 //! booked hours against available hours, coloured by utilisation, with time off marked;
 //! per skill a summary of demand against capacity; with pipeline demand on, open deals'
 //! weighted (or pessimistic) demand is added, hatched, and what nobody is assigned to
-//! shows as "Unassigned" rows. Planners edit a cell, assign a range, turn unassigned
-//! demand into someone's allocation, and add time off; every planner follows live.
+//! shows as "Unassigned" rows; each skill's week shows the chance of being over capacity
+//! (with the pipeline's P50 and P90 in its title), and a what-if (deals won, lost,
+//! slipped) changes the skill rows at once, in the browser. Planners edit a cell, assign
+//! a range, turn unassigned demand into someone's allocation, and add time off; every
+//! planner follows live.
 
 use crate::api::live::LiveEvent;
-use crate::api::planner::{capacity_grid, PlannerGrid};
+use crate::api::planner::{capacity_grid, PlannerGrid, SkillRows};
 use crate::components::errors::error_panel;
 use crate::components::planner_panels::{AssignForm, Selected, SidePanel};
+use crate::components::what_if::{WhatIf, WhatIfPanel};
 use crate::domain::calendar::Date;
+use crate::domain::odds::{chance_text, OverBand};
 use crate::domain::planner::{DemandMode, Utilisation};
 use crate::domain::validate::hours_text;
 use crate::live_client::LiveStatus;
@@ -38,10 +43,12 @@ pub fn CapacityPage() -> impl IntoView {
             )
         })
     };
-    // Reload on every capacity change anywhere in the workspace.
+    // Reload on every capacity change anywhere in the workspace, and (a second after
+    // the last one) on deal changes while pipeline demand is shown.
     let live_version = RwSignal::new(0_u64);
     let seq = StoredValue::new(i64::MAX);
     let status = RwSignal::new(LiveStatus::Connecting);
+    let deals_moved = crate::live_client::Debounce::new();
     crate::live_client::connect(
         move || seq.get_value(),
         move |event| match event {
@@ -49,12 +56,22 @@ pub fn CapacityPage() -> impl IntoView {
                 seq.set_value(s);
                 live_version.update(|v| *v += 1);
             }
-            LiveEvent::Deal { seq: s, .. } => seq.set_value(s),
+            LiveEvent::Deal { seq: s, .. } | LiveEvent::DealRemoved { seq: s, .. } => {
+                seq.set_value(s);
+                let demand = query.with_untracked(|q| q.get("demand").unwrap_or_default());
+                if DemandMode::parse(&demand) != DemandMode::Off {
+                    deals_moved.run(1_000, move || live_version.update(|v| *v += 1));
+                }
+            }
             LiveEvent::Reset { .. } => live_version.update(|v| *v += 1),
             _ => {}
         },
         status,
     );
+    // The what-if outlives reloads of the grid; the skills' rows shown (as it has them)
+    // are kept here for the side panel.
+    let what_if = WhatIf::new(live_version);
+    let shown_rows = RwSignal::new(None::<SkillRows>);
     let grid = Resource::new(
         move || (params(), live_version.get()),
         |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
@@ -70,7 +87,7 @@ pub fn CapacityPage() -> impl IntoView {
                 match grid.await {
                     Ok(g) => {
                         current.set(Some(g.clone()));
-                        view! { <Planner grid=g status selected/> }.into_any()
+                        view! { <Planner grid=g status selected what_if shown_rows/> }.into_any()
                     }
                     Err(err) => error_panel("The planner could not be loaded", &err),
                 }
@@ -79,7 +96,8 @@ pub fn CapacityPage() -> impl IntoView {
         {move || {
             let selection = selected.get()?;
             let grid = StoredValue::new(current.get_untracked()?);
-            Some(view! { <SidePanel selection grid selected/> })
+            let scenario = what_if.scenario;
+            Some(view! { <SidePanel selection grid selected rows=shown_rows scenario/> })
         }}
     }
 }
@@ -118,6 +136,8 @@ fn Planner(
     grid: PlannerGrid,
     status: RwSignal<LiveStatus>,
     selected: RwSignal<Option<Selected>>,
+    what_if: WhatIf,
+    shown_rows: RwSignal<Option<SkillRows>>,
 ) -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
@@ -136,6 +156,11 @@ fn Planner(
     let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let mode = grid.with_value(|g| g.mode);
     let can_edit = grid.with_value(|g| g.can_edit);
+    let has_odds = grid.with_value(|g| !g.odds.is_empty());
+    // The skills' rows as the what-if has them (the grid's own while it is empty).
+    let skill_rows =
+        Memo::new(move |_| what_if.scenario.with(|s| grid.with_value(|g| g.what_if(s))));
+    Effect::new(move |_| shown_rows.set(Some(skill_rows.get())));
 
     let go = {
         let navigate = navigate.clone();
@@ -189,27 +214,10 @@ fn Planner(
                     .filter(|r| r.skills.first() == Some(skill))
                     .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
                     .collect();
-                let summary = &g.skill_weeks[i];
-                let summary_cells = summary
-                    .iter()
-                    .map(|s| {
-                        let demand = s.confirmed + s.pipeline;
-                        let class = format!(
-                            "sum-cell util-{}",
-                            Utilisation::of(demand, s.capacity).as_str()
-                        );
-                        let title = format!(
-                            "{} h booked{} of {} h available",
-                            hours_text(s.confirmed),
-                            if s.pipeline > 0 { format!(" + {} h pipeline", hours_text(s.pipeline)) } else { String::new() },
-                            hours_text(s.capacity)
-                        );
-                        view! {
-                            <td class=class title=title>
-                                <span class="cell-main">{hours_text(demand)}</span>
-                                <span class="cell-of">{format!("/{}", hours_text(s.capacity))}</span>
-                            </td>
-                        }
+                let summary_cells = (0..weeks as usize)
+                    .map(|w| {
+                        let week = week_dates.with_value(|d| d[w].clone());
+                        skill_cell(i, w, *skill, skill_name.clone(), week, skill_rows)
                     })
                     .collect_view();
                 out.push(
@@ -224,28 +232,8 @@ fn Planner(
                     }
                     .into_any(),
                 );
-                if mode != DemandMode::Off && summary.iter().any(|s| s.unassigned > 0) {
-                    let cells = summary
-                        .iter()
-                        .enumerate()
-                        .map(|(w, s)| {
-                            let empty = s.unassigned == 0;
-                            view! {
-                                <td class="unassigned-cell" class:empty=empty data-unassigned=*skill data-week=w>
-                                    {(!empty).then(|| hours_text(s.unassigned))}
-                                </td>
-                            }
-                        })
-                        .collect_view();
-                    out.push(
-                        view! {
-                            <tr class="unassigned-row">
-                                <th scope="row">{format!("Unassigned — {skill_name}")}</th>
-                                {cells}
-                            </tr>
-                        }
-                        .into_any(),
-                    );
+                if mode != DemandMode::Off {
+                    out.push(unassigned_row(i, *skill, skill_name.clone(), weeks, skill_rows).into_any());
                 }
                 for row in members {
                     let cells = row
@@ -311,6 +299,14 @@ fn Planner(
                 let week = cell.get_attribute("data-week");
                 if let (Some(person_id), Some(week)) = (person, week) {
                     selected.set(Some(Selected::Cell { person_id, week }));
+                }
+            } else if let Ok(Some(cell)) = target.closest("td[data-sum-skill]") {
+                let skill = cell
+                    .get_attribute("data-sum-skill")
+                    .and_then(|v| v.parse().ok());
+                let week = cell.get_attribute("data-week").and_then(|v| v.parse().ok());
+                if let (Some(skill), Some(week)) = (skill, week) {
+                    selected.set(Some(Selected::SkillWeek { skill, week }));
                 }
             } else if let Ok(Some(cell)) = target.closest("td[data-unassigned]") {
                 let skill = cell
@@ -396,15 +392,121 @@ fn Planner(
             <span class="swatch util-over"></span>"over"
             <span class="swatch hatched"></span>"pipeline (tentative)"
             <span class="swatch off"></span>"time off"
+            {has_odds.then(|| view! {
+                <span class="legend-odds">"chance over capacity (skill rows):"</span>
+                <span class="odds odds-unlikely">"under 10 %"</span>
+                <span class="odds odds-possible">"10–49 %"</span>
+                <span class="odds odds-likely">"50 % or more"</span>
+            })}
         </div>
+        {(mode == DemandMode::Off).then(|| view! {
+            <p class="muted small">"Turn on pipeline demand to see the chance of being over capacity and to try a what-if."</p>
+        })}
+        {(mode != DemandMode::Off).then(|| view! { <WhatIfPanel grid what_if/> })}
         {can_edit.then(|| view! { <AssignForm grid/> })}
         <div class="planner-layout">
             <div class="table-scroll planner-scroll">
-                <table class="planner" data-testid="planner" node_ref=table on:click=on_table_click>
+                <table class="planner" data-testid="planner" node_ref=table on:click=on_table_click
+                    data-what-if=move || what_if.scenario.with(|s| s.len())>
                     <thead><tr><th scope="col" class="corner">"Person / week of"</th>{header}</tr></thead>
                     <tbody>{body}</tbody>
                 </table>
             </div>
         </div>
+    }
+}
+
+/// A skill's week in its summary row: booked and pipeline hours against capacity and,
+/// with the odds, the chance of being over — as the what-if has them.
+fn skill_cell(
+    i: usize,
+    w: usize,
+    skill_id: i64,
+    skill: String,
+    week: String,
+    rows: Memo<SkillRows>,
+) -> impl IntoView {
+    let numbers = move || rows.with(|r| r.weeks[i][w]);
+    let odds = move || rows.with(|r| r.odds.get(i).and_then(|o| o.get(w)).copied());
+    let class = move || {
+        let s = numbers();
+        format!(
+            "sum-cell util-{}",
+            Utilisation::of(s.confirmed + s.pipeline, s.capacity).as_str()
+        )
+    };
+    let week_label = Date::parse(&week).map(Date::short_label).unwrap_or(week);
+    let title = move || {
+        let s = numbers();
+        let booked = format!(
+            "{} h booked{} of {} h available",
+            hours_text(s.confirmed),
+            if s.pipeline > 0 {
+                format!(" + {} h pipeline", hours_text(s.pipeline))
+            } else {
+                String::new()
+            },
+            hours_text(s.capacity)
+        );
+        match odds() {
+            None => booked,
+            Some(o) => format!(
+                "{skill}, week of {week_label}: {} chance of being over capacity. Pipeline demand P50 {} h, P90 {} h. Capacity with people of several skills counted in part: {} h, {} h of it booked. {booked}.",
+                chance_text(o.over_bp),
+                hours_text(o.p50),
+                hours_text(o.p90),
+                hours_text(s.capacity_share),
+                hours_text(s.confirmed_share),
+            ),
+        }
+    };
+    let demand = move || {
+        let s = numbers();
+        hours_text(s.confirmed + s.pipeline)
+    };
+    view! {
+        <td class=class title=title data-sum-skill=skill_id data-week=w
+            data-odds=move || odds().map(|o| format!("{}:{}:{}", o.p50, o.p90, o.over_bp))>
+            <span class="cell-main">{demand}</span>
+            <span class="cell-of">{move || format!("/{}", hours_text(numbers().capacity))}</span>
+            // A button, so the details (P50, P90, the deals) open from the keyboard too.
+            {move || odds().map(|o| view! {
+                <button type="button" class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
+                    {chance_text(o.over_bp)}<span class="sr-only">" chance of being"</span>" over"
+                </button>
+            })}
+        </td>
+    }
+}
+
+/// A skill's "Unassigned" row: pipeline demand nobody is booked on yet, shown while there
+/// is any (as the what-if has it).
+fn unassigned_row(
+    i: usize,
+    skill: i64,
+    skill_name: String,
+    weeks: u32,
+    rows: Memo<SkillRows>,
+) -> impl IntoView {
+    let any = move || rows.with(|r| r.weeks[i].iter().any(|s| s.unassigned > 0));
+    move || {
+        any().then(|| {
+            let cells = (0..weeks as usize)
+                .map(|w| {
+                    let minutes = move || rows.with(|r| r.weeks[i][w].unassigned);
+                    view! {
+                        <td class="unassigned-cell" class:empty=move || minutes() == 0 data-unassigned=skill data-week=w>
+                            {move || (minutes() > 0).then(|| hours_text(minutes()))}
+                        </td>
+                    }
+                })
+                .collect_view();
+            view! {
+                <tr class="unassigned-row">
+                    <th scope="row">{format!("Unassigned — {skill_name}")}</th>
+                    {cells}
+                </tr>
+            }
+        })
     }
 }

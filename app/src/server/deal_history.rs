@@ -92,6 +92,7 @@ fn label(key: &str) -> &str {
         "client_id" => "Client",
         "owner_user_id" => "Owner",
         "probability_override_pct" => "Probability",
+        "planned_start_on" => "Planned start",
         "estimate_hours" => "Estimate",
         "stage" => "Stage",
         "title" => "Title",

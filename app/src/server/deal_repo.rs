@@ -294,6 +294,56 @@ pub async fn move_to_stage<'e>(
     changed_one(done, "deal")
 }
 
+/// A deal's planned start and probability override, as a planner what-if changes them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Plan {
+    /// Planned start, `YYYY-MM-DD`.
+    pub planned_start_on: Option<String>,
+    /// Probability override in percent; `None` for the stage's.
+    pub probability_override_pct: Option<i64>,
+}
+
+/// The plan of a deal already found in the workspace.
+pub async fn plan<'e>(
+    conn: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+    deal_id: i64,
+) -> Result<Plan, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT planned_start_on, probability_override_pct FROM deals WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(deal_id)
+    .bind(workspace_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Sets the deal's planned start and probability override if it still has `version`;
+/// otherwise the conflict.
+pub async fn set_plan<'e>(
+    conn: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+    deal_id: i64,
+    version: i64,
+    plan: &Plan,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE deals SET planned_start_on = $1, probability_override_pct = $2, updated_at = $3,
+                          version = version + 1
+         WHERE id = $4 AND workspace_id = $5 AND version = $6",
+    )
+    .bind(plan.planned_start_on.as_deref())
+    .bind(plan.probability_override_pct)
+    .bind(now_ms)
+    .bind(deal_id)
+    .bind(workspace_id)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    changed_one(done, "deal")
+}
+
 /// A deal about to be added (quick add).
 #[derive(Debug, Clone, Copy)]
 pub struct NewDeal<'a> {

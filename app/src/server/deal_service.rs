@@ -352,6 +352,81 @@ pub async fn mark_lost(
     commit_and_publish(tx, caller, &lost, deal_id, seq, now).await
 }
 
+/// What applying a planner what-if changes of an open deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replan {
+    /// Weeks its planned start moves later.
+    pub slip_weeks: u32,
+    /// Won in the what-if: its probability becomes 100 % (it is not closed: closing
+    /// starts the project and runs the checks, in the close dialog).
+    pub won: bool,
+}
+
+/// Applies a planner what-if to an open deal at `version`: moves its planned start
+/// later and, if won in the what-if, sets its probability to 100 %, recording both.
+pub async fn replan(
+    caller: &Caller,
+    deal_id: i64,
+    version: i64,
+    plan: Replan,
+) -> Result<DealCard, AppError> {
+    let state = context::state()?;
+    let now = context::now_ms();
+    let mut tx = state.db.write(caller.workspace_id).await?;
+    let (_, stage) = current_deal(&mut tx, caller, deal_id, version, now).await?;
+    if stage.kind != StageKind::Open {
+        return Err(AppError::invalid(
+            "stage",
+            "only an open deal changes in a what-if",
+        ));
+    }
+    let before = deal_repo::plan(&mut *tx, caller.workspace_id, deal_id).await?;
+    let start = match (plan.slip_weeks, before.planned_start_on.as_deref()) {
+        (0, start) => start.map(str::to_string),
+        (weeks, Some(start)) => Some(
+            crate::domain::calendar::Date::parse(start)
+                .ok_or_else(|| {
+                    tracing::error!(deal_id, start, "a stored planned start is not a date");
+                    AppError::Internal
+                })?
+                .add_days(7 * weeks as i32)
+                .to_string(),
+        ),
+        (_, None) => {
+            return Err(AppError::invalid(
+                "planned_start_on",
+                "the deal has no planned start to move",
+            ))
+        }
+    };
+    let after = deal_repo::Plan {
+        planned_start_on: start,
+        probability_override_pct: if plan.won {
+            Some(100)
+        } else {
+            before.probability_override_pct
+        },
+    };
+    deal_repo::set_plan(&mut *tx, caller.workspace_id, deal_id, version, &after, now).await?;
+    let event = deal_event(
+        caller,
+        deal_id,
+        "what_if_applied",
+        Some(plan_json(&before)),
+        Some(plan_json(&after)),
+    );
+    let seq = events::append(&mut tx, event, now).await?;
+    commit_and_publish(tx, caller, &stage, deal_id, seq, now).await
+}
+
+/// A deal's plan as its `what_if_applied` event records it.
+fn plan_json(plan: &deal_repo::Plan) -> Value {
+    json!({
+        "planned_start_on": plan.planned_start_on,
+        "probability_override_pct": plan.probability_override_pct,
+    })
+}
+
 /// Takes a deal at `version` off the board (archived, kept with its history) and tells
 /// every board to drop its card.
 pub async fn archive(caller: &Caller, deal_id: i64, version: i64) -> Result<(), AppError> {

@@ -16,9 +16,28 @@ use crate::shared::planner::{CellAllocation, TimeOff};
 /// tentative work) and that deal's probability in percent.
 pub type BookingRow = (i64, String, i64, Option<i64>, Option<i64>);
 
-/// One estimate line of an open deal planned to start before a window ends: deal id,
-/// title, planned start, planned weeks, probability in percent, skill, minutes.
-pub type DealLineRow = (i64, String, String, i64, i64, i64, i64);
+/// One estimate line of an open deal planned to start before a window ends.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DealLineRow {
+    /// The deal.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its client's name.
+    pub client: String,
+    /// Its version.
+    pub version: i64,
+    /// Planned start, `YYYY-MM-DD`.
+    pub planned_start_on: String,
+    /// Planned weeks.
+    pub planned_weeks: i64,
+    /// Probability in percent (the deal's own, else its stage's).
+    pub probability_pct: i64,
+    /// The line's skill.
+    pub skill_id: i64,
+    /// The line's minutes.
+    pub minutes: i64,
+}
 
 /// A stretch of time off as stored for the grid: person, first day, last day, minutes
 /// off each working day.
@@ -138,16 +157,19 @@ pub async fn bookings(
     .await
 }
 
-/// The estimate lines of open deals planned to start before `end`, by deal then skill.
+/// The estimate lines of open deals planned to start before `end`, with their client
+/// and version, by deal then skill.
 pub async fn pipeline_lines(
     conn: &mut Conn,
     workspace_id: i64,
     end: Date,
 ) -> Result<Vec<DealLineRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT d.id, d.title, d.planned_start_on, d.planned_weeks,
-                COALESCE(d.probability_override_pct, s.probability_pct), l.skill_id, l.minutes
+        "SELECT d.id, d.title, c.name AS client, d.version, d.planned_start_on, d.planned_weeks,
+                COALESCE(d.probability_override_pct, s.probability_pct) AS probability_pct,
+                l.skill_id, l.minutes
          FROM deals d JOIN stages s ON s.id = d.stage_id
+         JOIN clients c ON c.id = d.client_id
          JOIN deal_estimate_lines l ON l.deal_id = d.id
          WHERE d.workspace_id = $1 AND s.kind = 'open' AND d.archived_at IS NULL
            AND d.planned_start_on IS NOT NULL AND d.planned_start_on < $2

@@ -1,20 +1,24 @@
 //! The capacity planner's reads and edits: who sees which rows, the grid built from the
-//! database's rows and the domain's numbers, a person's week, and the allocation and time
-//! off edits — each written in one transaction with its event and announced to every
-//! planner after commit.
+//! database's rows and the domain's numbers (with pipeline demand on, the odds of being
+//! over capacity too), a person's week, the allocation and time off edits — each written
+//! in one transaction with its event and announced to every planner after commit — and
+//! applying a what-if, deal by deal, through the deal changes of `deal_service`.
 
 use crate::domain::calendar::{Date, Today};
 use crate::domain::permissions::Permission;
 use crate::domain::planner::{
     self, AllocationTarget, Booking, DealDemand, DemandMode, PlannerPerson,
 };
+use crate::domain::what_if::{self, DealChange, Outcome};
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::db::Conn;
 use crate::server::planner_repo::{self, BookingRow, DealLineRow, TimeOffRow};
-use crate::server::{board_repo, events};
+use crate::server::{board_repo, deal_service, events};
 use crate::shared::live::LiveEvent;
-use crate::shared::planner::{CellDetail, EditOutcome, PipelineLine, PlannerGrid, PlannerRow};
+use crate::shared::planner::{
+    CellDetail, EditOutcome, OpenDeal, PlannerGrid, PlannerRow, WhatIfFailure, WhatIfOutcome,
+};
 
 /// Whether the caller sees everyone's row (planners, sales, delivery) or only their own.
 fn sees_whole_team(caller: &Caller) -> bool {
@@ -93,11 +97,15 @@ async fn load_grid(
     let off = planner_repo::time_off_between(conn, ws, first, end).await?;
     spread_time_off(&mut people, off, window);
     let bookings = bookings(planner_repo::bookings(conn, ws, first, end).await?, window);
-    let (deals, mut deal_names) =
-        deal_demand(planner_repo::pipeline_lines(conn, ws, end).await?, window);
-    let pipeline = pipeline(&deals, &deal_names);
+    let (deals, about) = deal_demand(planner_repo::pipeline_lines(conn, ws, end).await?, window);
     let skill_ids: Vec<i64> = skills.iter().map(|(id, _)| *id).collect();
     let numbers = planner::compute(window.weeks, &skill_ids, &people, &bookings, &deals, mode);
+    // The odds only with pipeline demand on, and only over the whole team.
+    let odds = if mode != DemandMode::Off && only.is_none() {
+        crate::domain::odds::odds(window.weeks, &skill_ids, &numbers.skills, &deals)
+    } else {
+        Vec::new()
+    };
     let mut rows: Vec<PlannerRow> = people
         .into_iter()
         .zip(numbers.people)
@@ -118,7 +126,16 @@ async fn load_grid(
         group(a).cmp(&group(b)).then_with(|| a.name.cmp(&b.name))
     });
     let projects = planner_repo::running_projects(conn, ws).await?;
-    deal_names.sort_by(|a, b| a.1.cmp(&b.1));
+    let open_deals = deals
+        .into_iter()
+        .zip(about)
+        .map(|(demand, (title, client, version))| OpenDeal {
+            demand,
+            title,
+            client,
+            version,
+        })
+        .collect();
     Ok(PlannerGrid {
         first_week: first.to_string(),
         this_week: String::new(),
@@ -130,8 +147,14 @@ async fn load_grid(
         can_edit: caller.can(Permission::ManageCapacity),
         whole_team: only.is_none(),
         projects,
-        deals: deal_names,
-        pipeline,
+        open_deals,
+        assigned: if mode == DemandMode::Off {
+            Vec::new()
+        } else {
+            numbers.assigned
+        },
+        odds,
+        can_apply: caller.can(Permission::EditDeals),
         seq: 0,
     })
 }
@@ -227,63 +250,38 @@ fn bookings(rows: Vec<BookingRow>, window: Window) -> Vec<Booking> {
         .collect()
 }
 
-/// Open deals whose planned weeks meet the window, with their estimates, and their
-/// titles: (id, title).
-fn deal_demand(rows: Vec<DealLineRow>, window: Window) -> (Vec<DealDemand>, Vec<(i64, String)>) {
+/// Open deals whose planned weeks meet the window, with their estimates, and for each
+/// its title, client and version.
+fn deal_demand(
+    rows: Vec<DealLineRow>,
+    window: Window,
+) -> (Vec<DealDemand>, Vec<(String, String, i64)>) {
     let first = window.first;
     let mut deals: Vec<DealDemand> = Vec::new();
-    let mut deal_names: Vec<(i64, String)> = Vec::new();
-    for (id, title, start, weeks_n, pct, skill, minutes) in rows {
-        let Some(start) = Date::parse(&start) else {
+    let mut about: Vec<(String, String, i64)> = Vec::new();
+    for row in rows {
+        let Some(start) = Date::parse(&row.planned_start_on) else {
             continue;
         };
         let start_week = i64::from(first.days_until(window.today.week_of(start))) / 7;
-        if start_week + weeks_n <= 0 {
+        if start_week + row.planned_weeks <= 0 {
             continue;
         }
         match deals.last_mut() {
-            Some(d) if d.deal_id == id => d.lines.push((skill, minutes)),
+            Some(d) if d.deal_id == row.id => d.lines.push((row.skill_id, row.minutes)),
             _ => {
-                deal_names.push((id, title));
+                about.push((row.title, row.client, row.version));
                 deals.push(DealDemand {
-                    deal_id: id,
-                    probability_pct: pct,
+                    deal_id: row.id,
+                    probability_pct: row.probability_pct,
                     start_week,
-                    weeks: weeks_n.clamp(1, 104) as u32,
-                    lines: vec![(skill, minutes)],
+                    weeks: row.planned_weeks.clamp(1, 104) as u32,
+                    lines: vec![(row.skill_id, row.minutes)],
                 });
             }
         }
     }
-    (deals, deal_names)
-}
-
-/// The pipeline's demand line by line: each open deal's skill, spread over its weeks.
-fn pipeline(deals: &[DealDemand], deal_names: &[(i64, String)]) -> Vec<PipelineLine> {
-    let title_of = |id: i64| {
-        deal_names
-            .iter()
-            .find(|(d, _)| *d == id)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default()
-    };
-    deals
-        .iter()
-        .flat_map(|d| {
-            d.lines
-                .iter()
-                .map(move |&(skill, minutes)| (d, skill, minutes))
-        })
-        .map(|(d, skill, minutes)| PipelineLine {
-            deal_id: d.deal_id,
-            title: title_of(d.deal_id),
-            skill,
-            start_week: d.start_week,
-            weeks: d.weeks,
-            minutes_per_week: minutes / i64::from(d.weeks.max(1)),
-            probability_pct: d.probability_pct,
-        })
-        .collect()
+    (deals, about)
 }
 
 /// One person's week in detail: allocations by project or deal, and their time off.
@@ -573,4 +571,61 @@ pub async fn remove_time_off(
     tx.commit().await?;
     state.live.publish(ws, LiveEvent::Capacity { seq });
     Ok(())
+}
+
+/// Applies a what-if the caller tried in the planner, deal by deal: each deal in its own
+/// transaction through `deal_service` (the deal at the version the what-if was made
+/// against, written with its event and announced to every board), so a deal is changed
+/// completely or not at all, and one deal's failure leaves the others. Lost deals are
+/// marked lost with [`what_if::LOST_REASON`]; won and slipped ones get their probability
+/// set to 100 % and their planned start moved (never closed). Answers which deals were
+/// written and why the others were not.
+pub async fn apply_what_if(
+    caller: &Caller,
+    changes: &[DealChange],
+) -> Result<WhatIfOutcome, AppError> {
+    let mut outcome = WhatIfOutcome::default();
+    for change in changes {
+        let written = match change.outcome {
+            Outcome::Lost => deal_service::mark_lost(
+                caller,
+                change.deal_id,
+                change.version,
+                what_if::LOST_REASON,
+            )
+            .await
+            .map(|_| ()),
+            Outcome::Won | Outcome::Open => deal_service::replan(
+                caller,
+                change.deal_id,
+                change.version,
+                deal_service::Replan {
+                    slip_weeks: change.effective_slip(),
+                    won: change.outcome == Outcome::Won,
+                },
+            )
+            .await
+            .map(|_| ()),
+        };
+        match written {
+            Ok(()) => outcome.applied.push(change.deal_id),
+            Err(err) => outcome.failed.push(WhatIfFailure {
+                deal_id: change.deal_id,
+                reason: why_not(&err),
+            }),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Why a deal of a what-if was not written, as the planner says it.
+fn why_not(err: &AppError) -> String {
+    match err {
+        AppError::DealChanged { .. } => {
+            "someone else changed this deal meanwhile; look at it again and redo the change".into()
+        }
+        AppError::NotFound => "this deal is gone (deleted, or not of this workspace)".into(),
+        AppError::Invalid { field, .. } if field == "stage" => "this deal is no longer open".into(),
+        other => other.to_string(),
+    }
 }

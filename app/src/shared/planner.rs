@@ -1,6 +1,9 @@
-//! The capacity planner as it crosses the wire: the grid, a cell, an edit's outcome.
+//! The capacity planner as it crosses the wire: the grid, a cell, an edit's outcome, a
+//! what-if's outcome.
 
-use crate::domain::planner::{DemandMode, PersonWeek, SkillWeek};
+use crate::domain::odds::SkillOdds;
+use crate::domain::planner::{Assigned, DealDemand, DemandMode, PersonWeek, SkillWeek};
+use crate::domain::what_if::Scenario;
 
 /// Most weeks the planner shows at once.
 pub const MAX_WEEKS: u32 = 52;
@@ -41,32 +44,99 @@ pub struct PlannerGrid {
     pub whole_team: bool,
     /// Projects that can be staffed: (id, name).
     pub projects: Vec<(i64, String)>,
-    /// Open deals with an estimate: (id, title).
-    pub deals: Vec<(i64, String)>,
-    /// The pipeline's demand in the window, per deal and skill (for turning unassigned
-    /// demand into someone's allocation).
-    pub pipeline: Vec<PipelineLine>,
+    /// Open deals with an estimate and demand in the window, by id: what the pipeline
+    /// rows, the unassigned demand and the what-if are computed from (hours and
+    /// probabilities, never values).
+    pub open_deals: Vec<OpenDeal>,
+    /// Tentative work booked on those deals in the window (with pipeline demand on; the
+    /// what-if sums unassigned demand with it).
+    pub assigned: Vec<Assigned>,
+    /// Per skill (same order) and week: the pipeline's P50, P90 and the chance of being
+    /// over capacity. Empty with pipeline demand off, and for callers who see only their
+    /// own row (one person's capacity says nothing of a skill's).
+    pub odds: Vec<Vec<SkillOdds>>,
+    /// Whether the caller may apply a what-if (edit deals).
+    pub can_apply: bool,
     /// The latest event number.
     pub seq: i64,
 }
 
-/// One open deal's need for one skill.
+/// The skills' rows of the planner: per skill and week the numbers and (when the grid
+/// has them) the odds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillRows {
+    /// Per skill and week: capacity, confirmed, pipeline, unassigned.
+    pub weeks: Vec<Vec<SkillWeek>>,
+    /// Per skill and week: P50, P90, chance over; empty when the grid has none.
+    pub odds: Vec<Vec<SkillOdds>>,
+}
+
+impl PlannerGrid {
+    /// The skills' rows as `scenario` has them — the grid's own when it changes
+    /// nothing; otherwise summed again from the rows shown and the open deals as the
+    /// what-if has them, with the same domain code the server used. People's rows are
+    /// not recomputed (a what-if moves no one's allocations).
+    pub fn what_if(&self, scenario: &Scenario) -> SkillRows {
+        if scenario.is_empty() {
+            return SkillRows {
+                weeks: self.skill_weeks.clone(),
+                odds: self.odds.clone(),
+            };
+        }
+        let deals = scenario.apply(self.open_deals.iter().map(|d| &d.demand));
+        let skills: Vec<i64> = self.skills.iter().map(|(id, _)| *id).collect();
+        let team: Vec<(&[i64], &[PersonWeek])> = self
+            .rows
+            .iter()
+            .map(|r| (r.skills.as_slice(), r.weeks.as_slice()))
+            .collect();
+        let weeks = crate::domain::planner::summarise(
+            self.weeks,
+            &skills,
+            &team,
+            &self.assigned,
+            &deals,
+            self.mode,
+        );
+        let odds = if self.odds.is_empty() {
+            Vec::new()
+        } else {
+            crate::domain::odds::odds(self.weeks, &skills, &weeks, &deals)
+        };
+        SkillRows { weeks, odds }
+    }
+}
+
+/// An open deal as the planner needs it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PipelineLine {
-    /// Deal id.
-    pub deal_id: i64,
+pub struct OpenDeal {
+    /// Its demand: id, probability, first week (relative to the window), weeks, minutes
+    /// per skill.
+    pub demand: DealDemand,
     /// Title.
     pub title: String,
-    /// Skill id.
-    pub skill: i64,
-    /// First week index relative to the window (negative: started before it).
-    pub start_week: i64,
-    /// Weeks.
-    pub weeks: u32,
-    /// Minutes a week (the estimate spread evenly).
-    pub minutes_per_week: i64,
-    /// Probability in percent.
-    pub probability_pct: i64,
+    /// The client's name.
+    pub client: String,
+    /// The deal's version (a what-if applies only to the deal as it was seen).
+    pub version: i64,
+}
+
+/// What applying a what-if did, deal by deal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WhatIfOutcome {
+    /// Deals written.
+    pub applied: Vec<i64>,
+    /// Deals not written, each with why (nothing of it was written).
+    pub failed: Vec<WhatIfFailure>,
+}
+
+/// A deal a what-if could not be applied to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WhatIfFailure {
+    /// The deal.
+    pub deal_id: i64,
+    /// Why, as a sentence.
+    pub reason: String,
 }
 
 /// One allocation in a cell.

@@ -387,6 +387,18 @@ fn cases() -> Vec<Case> {
             names_a_row: true,
         },
         Case {
+            name: "apply_what_if",
+            access: Needs(Permission::EditDeals),
+            args: |ids| {
+                format!(
+                    "changes={}%3A{}%3Awon%3A1",
+                    ids.lead_deal, ids.lead_deal_version
+                )
+            },
+            // Deals of another workspace are reported as not applied, by id only.
+            names_a_row: false,
+        },
+        Case {
             name: "timesheet",
             access: Needs(Permission::LogOwnTime),
             args: |_| "week=".into(),

@@ -17,3 +17,4 @@ mod relay;
 mod security;
 mod shared_limits;
 mod time;
+mod what_if;

@@ -385,13 +385,36 @@ async fn assigning_a_range_and_time_off_show_in_the_grid_with_over_allocation_re
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
 }
 
+/// One open deal's need for one skill, from the grid.
+#[derive(Debug, Clone)]
+struct Line {
+    deal_id: i64,
+    skill: i64,
+    start_week: i64,
+    weeks: u32,
+    minutes_per_week: i64,
+}
+
 #[tokio::test]
 async fn unassigned_demand_becomes_someones_tentative_allocation() {
     let f = fixture().await;
     let pm = f.login("pm@northwind.test").await;
     let before = grid(&f, &pm, "pessimistic").await;
     let mut chosen = None;
-    for l in before.pipeline.iter().filter(|l| {
+    let lines: Vec<Line> = before
+        .open_deals
+        .iter()
+        .flat_map(|d| {
+            d.demand.lines.iter().map(|&(skill, minutes)| Line {
+                deal_id: d.demand.deal_id,
+                skill,
+                start_week: d.demand.start_week,
+                weeks: d.demand.weeks,
+                minutes_per_week: minutes / i64::from(d.demand.weeks),
+            })
+        })
+        .collect();
+    for l in lines.iter().filter(|l| {
         l.start_week >= 0 && l.start_week + i64::from(l.weeks) <= 12 && l.minutes_per_week >= 60
     }) {
         let assigned = f
