@@ -68,7 +68,7 @@ async function shortDealThatFitsLater(page: Page): Promise<{ id: number; title: 
     .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-deal-id"))));
   for (const id of ids) {
     const deal: Deal = await post(api, "get_deal", { deal_id: String(id) });
-    if (deal.stage_kind !== "Open" || deal.estimate.length === 0) continue;
+    if (deal.stage_kind !== "open" || deal.estimate.length === 0) continue;
     const setup: Setup = await post(api, "close_setup", { deal_id: String(id) });
     const thisWeek = setup.first_week;
     for (const line of deal.estimate) {
