@@ -87,7 +87,12 @@ test("an account manager posts an update and shares it; the client opens the lin
   const link = am.page.getByTestId("new-share-link").locator("a");
   await expect(link).toBeVisible();
   const href = await link.getAttribute("href");
-  expect(href).toMatch(/^\/share\/[0-9a-f]{64}$/);
+  // The whole address, as a client would be sent it, and a button that copies it.
+  const origin = new URL(am.page.url()).origin;
+  expect(href).toMatch(new RegExp(`^${origin.replace(/[.]/g, "\\.")}/share/[0-9a-f]{64}$`));
+  await expect(link).toHaveText(href!);
+  await am.page.getByTestId("new-share-link").getByRole("button", { name: "Copy link" }).click();
+  await expect(am.page.getByTestId("new-share-link").getByRole("button", { name: "Copied" })).toBeVisible();
   await am.page.screenshot({ path: "screenshots/project-updates.png", fullPage: true });
 
   // A visitor with no session.

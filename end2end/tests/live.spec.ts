@@ -101,7 +101,7 @@ test("the drawer edits a deal; both browsers show the change and its history", a
   await drawer.getByRole("button", { name: "Save" }).click();
   await expect(drawer.getByRole("alert").filter({ hasText: "Probability" })).toBeVisible();
   expect(scalar(`SELECT COALESCE(probability_override_pct, 'none') FROM deals WHERE id = ${Number(id)}`)).toBe("none");
-  await drawer.getByRole("link", { name: "Close the deal" }).click();
+  await drawer.getByRole("link", { name: "Close the drawer" }).click();
   await expect(drawer).toHaveCount(0);
   // The refused save logs its 422 response; nothing else may.
   expect(a.errors.filter((e) => !e.includes("422"))).toEqual([]);

@@ -151,7 +151,7 @@ fn Drawer(
                     <p class="eyebrow"><a href=format!("/clients/{}", card.client_id)>{card.client_name.clone()}</a></p>
                     <h2>{card.title.clone()}</h2>
                 </div>
-                <a class="button ghost small" href=close_href aria-label="Close the deal">"Close"</a>
+                <a class="button ghost small" href=close_href aria-label="Close the drawer">"Close"</a>
             </header>
             <ActionForm action=save attr:class="drawer-form">
                 <input type="hidden" name="deal_id" value=card.id/>

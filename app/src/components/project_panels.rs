@@ -414,6 +414,39 @@ pub fn UpdatesPanel(
 }
 
 /// Status updates, newest first, dated in the workspace's time zone (`offsets`).
+/// The whole address of a path on this site, as the browser reaches it.
+fn full_url(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let origin = window().location().origin().unwrap_or_default();
+        format!("{origin}{path}")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        path.to_string()
+    }
+}
+
+/// Puts `text` on the clipboard (where the browser allows it).
+fn copy_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = window().navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
+
+/// A status update's RAG as words, so it is never told by colour alone.
+fn rag_label(rag: &str) -> &'static str {
+    match rag {
+        "green" => "On track",
+        "amber" => "At risk",
+        "red" => "Off track",
+        _ => "Status unknown",
+    }
+}
+
 #[component]
 pub fn Timeline(updates: Vec<StatusUpdate>, offsets: UtcOffsets) -> impl IntoView {
     let empty = updates
@@ -427,9 +460,12 @@ pub fn Timeline(updates: Vec<StatusUpdate>, offsets: UtcOffsets) -> impl IntoVie
             });
             view! {
                 <li class=format!("update rag-{}", u.rag)>
-                    <span class=format!("rag-dot rag-{}", u.rag) title=u.rag.clone()></span>
+                    <span class=format!("rag-dot rag-{}", u.rag) aria-hidden="true"></span>
                     <div>
-                        <p class="muted small">{format!("{} · {}", when(u.created_at, &offsets), u.author)}</p>
+                        <p class="muted small">
+                            <strong class=format!("rag-text rag-text-{}", u.rag)>{rag_label(&u.rag)}</strong>
+                            {format!(" · {} · {}", when(u.created_at, &offsets), u.author)}
+                        </p>
                         <p>{u.summary.clone()}</p>
                         {next}
                     </div>
@@ -454,10 +490,22 @@ pub fn SharePanel(
     let fresh = move || {
         share.value().get().map(|r| match r {
             Ok(link) => {
-                let text = link.path.clone();
+                let url = full_url(&link.path);
+                let copied = RwSignal::new(false);
+                let to_copy = url.clone();
                 view! {
-                    <p class="notice" data-testid="new-share-link">"Copy this link now — it is shown only once: "
-                        <a href=link.path target="_blank" rel="noopener">{text}</a></p>
+                    <div class="notice share-new" data-testid="new-share-link">
+                        <p>"Copy this link now — it is shown only once:"</p>
+                        <p class="share-url">
+                            <a href=url.clone() target="_blank" rel="noopener">{url.clone()}</a>
+                            " "
+                            <button type="button" class="button small" on:click=move |_| {
+                                copy_text(&to_copy);
+                                copied.set(true);
+                            }>{move || if copied.get() { "Copied" } else { "Copy link" }}</button>
+                        </p>
+                        <span class="sr-only" role="status" aria-live="polite">{move || copied.get().then_some("Link copied")}</span>
+                    </div>
                 }
                 .into_any()
             }

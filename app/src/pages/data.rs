@@ -167,6 +167,16 @@ fn Import(people: bool, deals: bool) -> impl IntoView {
                 </label>
             </div>
             <p class="muted small">{columns}" Money in the workspace currency, dates as YYYY-MM-DD, skills separated by semicolons. Every row is checked first; nothing is written unless every row is right."</p>
+            // What a screen reader hears: the outcome of each step, not every row counted.
+            <p class="sr-only" role="status" aria-live="polite" data-testid="import-announce">
+                {move || stage.with(|s| match s {
+                    Stage::Checked { rows, errors, .. } if errors.is_empty() => format!("{rows} rows checked and ready to import."),
+                    Stage::Checked { errors, .. } => format!("{} problems found; nothing was written.", errors.len()),
+                    Stage::Done(n) => format!("Imported {n} rows."),
+                    Stage::Failed(msg) => msg.clone(),
+                    _ => String::new(),
+                })}
+            </p>
             {move || match stage.get() {
                 Stage::Idle => ().into_any(),
                 Stage::Checking(done, total) => view! {

@@ -108,9 +108,20 @@ fn AddUser(
     create: ServerAction<CreateUser>,
     roles: Vec<crate::api::admin::RoleView>,
 ) -> impl IntoView {
+    // The least privileged role is preselected: fewest permissions, then by name.
+    let least = roles
+        .iter()
+        .min_by(|a, b| {
+            a.permissions
+                .iter()
+                .count()
+                .cmp(&b.permissions.iter().count())
+                .then_with(|| a.name.cmp(&b.name))
+        })
+        .map(|r| r.id);
     let options = roles
         .into_iter()
-        .map(|r| view! { <option value=r.id>{r.name}</option> })
+        .map(|r| view! { <option value=r.id selected=Some(r.id) == least>{r.name}</option> })
         .collect_view();
     view! {
         <section class="panel">
