@@ -73,6 +73,32 @@ impl SessionEpoch {
 /// The signed-in user, loaded once per page and shared by the frame and the pages.
 pub type UserResource = Resource<Result<Option<SignedInUser>, crate::error::AppError>>;
 
+/// The logo: a link home, except on a client's share page, where home is a sign-in the
+/// client has no use for.
+#[component]
+fn Brand() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    move || {
+        if location.pathname.get().starts_with("/share/") {
+            view! {
+                <span class="brand">
+                    <span class="brand-mark" aria-hidden="true">"B"</span>
+                    <span class="brand-name">"Baton"</span>
+                </span>
+            }
+            .into_any()
+        } else {
+            view! {
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"B"</span>
+                    <span class="brand-name">"Baton"</span>
+                </A>
+            }
+            .into_any()
+        }
+    }
+}
+
 /// The application: top bar and routed pages.
 #[component]
 pub fn App() -> impl IntoView {
@@ -86,10 +112,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| title_text(&page)/>
         <Router>
             <header class="topbar">
-                <A href="/" attr:class="brand">
-                    <span class="brand-mark" aria-hidden="true">"B"</span>
-                    <span class="brand-name">"Baton"</span>
-                </A>
+                <Brand/>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         user.await.ok().flatten().map(|u| view! { <Frame user=u/> })

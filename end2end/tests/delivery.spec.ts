@@ -101,6 +101,9 @@ test("an account manager posts an update and shares it; the client opens the lin
   const errors = watchConsole(page);
   await page.goto(href!);
   await expect(page.getByTestId("shared-project")).toBeVisible();
+  // The logo does not send a client to a sign-in page.
+  await expect(page.locator("header .brand")).toBeVisible();
+  await expect(page.locator("a.brand")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: project.name })).toBeVisible();
   await expect(page.getByTestId("timeline")).toContainText("Content delivery slipped a week");
   await expect(page.getByText("Copy review with the client on Thursday.")).toBeVisible();

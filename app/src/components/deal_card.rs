@@ -57,7 +57,8 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             .iter()
             .any(|c| c.stage.id == current_stage && c.stage.kind != StageKind::Won)
     });
-    let move_label = format!("Move {} to stage", card.title);
+    // The client too: several deals may share a title.
+    let move_label = format!("Move {} to stage ({})", card.title, card.client_name);
     // The drawer opens over the board as it is filtered now.
     let query = leptos_router::hooks::use_query_map();
     let open_href =
