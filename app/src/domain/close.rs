@@ -143,6 +143,22 @@ pub fn evaluate(
     })
 }
 
+/// A staffing as the allocations a close writes: minutes per person and week (skills
+/// added up), in the order first seen; empty lines left out.
+pub fn per_person_week(staffing: &[StaffingLine]) -> Vec<(i64, u32, i64)> {
+    let mut cells: Vec<(i64, u32, i64)> = Vec::new();
+    for line in staffing.iter().filter(|l| l.minutes > 0) {
+        match cells
+            .iter_mut()
+            .find(|(p, w, _)| *p == line.person_id && *w == line.week)
+        {
+            Some((_, _, m)) => *m += line.minutes,
+            None => cells.push((line.person_id, line.week, line.minutes)),
+        }
+    }
+    cells
+}
+
 /// The burn the project's page will show on its first day: nothing logged yet, the
 /// staffing as its confirmed allocations (one per person and week, as the close writes
 /// them), priced at each person's bill and cost rates, the budget being the deal's value.
@@ -153,17 +169,7 @@ pub fn day_one(
     value_minor: i64,
     floor_bp: i64,
 ) -> Burn {
-    let mut cells: Vec<(i64, u32, i64)> = Vec::new();
-    for line in capacity.staffing.iter().filter(|l| l.minutes > 0) {
-        match cells
-            .iter_mut()
-            .find(|(p, w, _)| *p == line.person_id && *w == line.week)
-        {
-            Some((_, _, m)) => *m += line.minutes,
-            None => cells.push((line.person_id, line.week, line.minutes)),
-        }
-    }
-    let planned: Vec<Work> = cells
+    let planned: Vec<Work> = per_person_week(&capacity.staffing)
         .into_iter()
         .map(|(person, week, minutes)| Work {
             week: week.saturating_sub(capacity.start_week),

@@ -622,22 +622,7 @@ async fn confirm_staffing(
     now_ms: i64,
 ) -> Result<Vec<(i64, u32, i64)>, AppError> {
     close_repo::clear_deal_allocations(&mut *conn, caller.workspace_id, deal_id).await?;
-    let mut cells: Vec<(i64, u32, i64)> = Vec::new();
-    for line in checked
-        .evaluation
-        .capacity
-        .staffing
-        .iter()
-        .filter(|l| l.minutes > 0)
-    {
-        match cells
-            .iter_mut()
-            .find(|(p, w, _)| *p == line.person_id && *w == line.week)
-        {
-            Some((_, _, m)) => *m += line.minutes,
-            None => cells.push((line.person_id, line.week, line.minutes)),
-        }
-    }
+    let cells = close::per_person_week(&checked.evaluation.capacity.staffing);
     if cells.iter().any(|&(_, _, minutes)| minutes > WEEK_MINUTES) {
         return Err(AppError::invalid(
             "staffing",
