@@ -153,6 +153,7 @@ fn Frame(user: SignedInUser) -> impl IntoView {
     let settings = user.permissions.contains(Permission::ManageSettings);
     let pipeline = user.permissions.contains(Permission::ViewPipeline);
     let time = user.permissions.contains(Permission::LogOwnTime);
+    crate::live_client::watch_session();
     view! {
         <nav class="mainnav" aria-label="Main">
             {pipeline.then(|| view! {

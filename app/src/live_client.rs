@@ -148,6 +148,64 @@ fn to_sign_in() {
     let _ = window.location().set_href(&format!("/login?next={next}"));
 }
 
+/// Keeps an open tab honest about who is signed in, on every page (pages with a live
+/// stream hear of a sign-out at once; the others ask): every 15 seconds while the tab is
+/// visible, and whenever it comes back into view, the tab asks who it is signed in as, and
+/// goes to sign-in when the answer is nobody (signed out elsewhere, session ended,
+/// deactivated).
+#[cfg(feature = "hydrate")]
+pub fn watch_session() {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    fn check() {
+        let visible = web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+        if !visible {
+            return;
+        }
+        leptos::task::spawn_local(async {
+            if let Ok(None) = crate::api::auth::current_user().await {
+                to_sign_in();
+            }
+        });
+    }
+    let timer = gloo_timers::callback::Interval::new(15_000, check);
+    let on_visible = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| check());
+    let document = web_sys::window().and_then(|w| w.document());
+    if let Some(d) = &document {
+        let _ = d.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visible.as_ref().unchecked_ref(),
+        );
+    }
+    on_cleanup({
+        let held = send_wrapper::SendWrapper::new((timer, on_visible, document));
+        move || {
+            let (timer, on_visible, document) = held.take();
+            timer.cancel();
+            if let Some(d) = document {
+                let _ = d.remove_event_listener_with_callback(
+                    "visibilitychange",
+                    on_visible.as_ref().unchecked_ref(),
+                );
+            }
+        }
+    });
+}
+
+/// On the server no tab is open.
+#[cfg(not(feature = "hydrate"))]
+pub fn watch_session() {}
+
+/// Runs `f` once after `ms` milliseconds, in the browser (nothing on the server).
+pub fn after(ms: u32, f: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    gloo_timers::callback::Timeout::new(ms, f).forget();
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ms, f);
+}
+
 /// On the server there is no stream: the page is rendered as it is.
 #[cfg(not(feature = "hydrate"))]
 pub fn connect(

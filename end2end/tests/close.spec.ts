@@ -1,5 +1,5 @@
 import { test, expect, Browser, Page, APIRequestContext } from "@playwright/test";
-import { hydrated, signIn, watchConsole } from "./helpers";
+import { hydrated, moveWithMenu, signIn, watchConsole } from "./helpers";
 
 type Setup = {
   card: { id: number; title: string; version: number };
@@ -152,8 +152,7 @@ test("an account manager closes from the card's menu; the preview comes from the
   const a = await open(browser, "am@northwind.test");
   await expect(a.page.getByTestId("live-status")).toHaveAttribute("data-status", "live");
   const deal = await shortDealThatFitsLater(a.page);
-  const menu = a.page.locator(`article[data-deal-id="${deal.id}"]`).getByRole("combobox");
-  await menu.selectOption({ label: "Won — close…" });
+  await moveWithMenu(a.page.locator(`article[data-deal-id="${deal.id}"]`), "Won — close…");
   const dialog = a.page.getByRole("dialog", { name: `Close ${deal.title}` });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByTestId("capacity-verdict")).toHaveText("Short");

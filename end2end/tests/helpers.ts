@@ -27,3 +27,10 @@ export async function signIn(page: Page, email: string, landing = /\/pipeline$/)
   await expect(page).toHaveURL(landing);
   await hydrated(page);
 }
+
+/// Moves a card from its move menu with the mouse: opens the menu, picks `stage` (its
+/// label as the menu shows it, e.g. "Proposal" or "Won — close…").
+export async function moveWithMenu(card: import("@playwright/test").Locator, stage: string) {
+  await card.getByRole("button", { name: /^Move / }).click();
+  await card.getByRole("option", { name: stage, exact: true }).click();
+}

@@ -184,7 +184,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
                     })
                 }}
             </div>
-            {open.then(|| view! { <QuickAdd stage_id stage_name=stage.name.clone()/> })}
+            {(open && board.with_untracked(|b| b.rights.edit)).then(|| view! { <QuickAdd stage_id stage_name=stage.name.clone()/> })}
         </section>
     }
     .into_any()

@@ -17,6 +17,9 @@ pub struct BoardContext {
     pub close_deal: Callback<i64>,
     /// Deals this browser added or moved: shown in their column even past its first page.
     pub pinned: RwSignal<std::collections::HashSet<i64>>,
+    /// The deal whose move menu had the focus when it was moved from the keyboard: its
+    /// card, drawn again in the new column, takes the focus back.
+    pub refocus: RwSignal<Option<i64>>,
 }
 
 /// The board's address with the filters of `query` (one of them replaced by `set`, when

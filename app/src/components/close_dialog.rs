@@ -410,34 +410,61 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
         }
     };
     let can_override = data.with_value(|d| d.can_override);
+    let can_close = data.with_value(|d| d.can_close);
+    let approvers = data.with_value(|d| d.approvers.clone());
     let blocked = move || preview.with(|p| p.needs_override);
+    // The verdict and what to do about it, next to the confirm button.
     let override_box = move || {
         let p = preview.get();
-        (p.needs_override).then(|| {
-            let why = p.blockers.join("; ");
-            if can_override {
-                view! {
-                    <label class="override">
-                        <span>{format!("Blocked: {why}. Close anyway — why? (10 characters or more, kept on the project)")}</span>
-                        <textarea rows="2" maxlength="2000" on:input=move |ev| reason.set(event_target_value(&ev))
-                            prop:value=move || reason.get()></textarea>
-                    </label>
-                }
-                .into_any()
+        if !p.needs_override {
+            let text = if can_close {
+                "Nothing blocks this close."
             } else {
-                view! {
-                    <p class="override blocked" role="alert">
-                        {format!("Blocked: {why}. Only someone allowed to override the checks can close it; change the start or the staffing, or ask them.")}
-                    </p>
-                }
-                .into_any()
+                "Nothing blocks this close, so it needs no approval: its owner, or anyone who may close deals, closes it."
+            };
+            return view! { <p class="close-ready" data-testid="close-summary">{text}</p> }
+                .into_any();
+        }
+        let why = p.blockers.join("; ");
+        if can_override {
+            let ask = if can_close {
+                format!("Blocked: {why}. Close anyway — why? (10 characters or more, kept on the project)")
+            } else {
+                format!("Blocked: {why}. Approve it and close it — why? (10 characters or more, kept on the project with your name)")
+            };
+            view! {
+                <label class="override" data-testid="close-summary">
+                    <span>{ask}</span>
+                    <textarea rows="2" maxlength="2000" on:input=move |ev| reason.set(event_target_value(&ev))
+                        prop:value=move || reason.get()></textarea>
+                </label>
             }
-        })
+            .into_any()
+        } else {
+            let who = if approvers.is_empty() {
+                "Nobody in this workspace may override the checks yet: an admin can give a role that permission under Roles.".to_string()
+            } else {
+                format!(
+                    "Only someone allowed to override the checks can let it go ahead: {}. They open this deal’s close dialog (“Review the close…” in its drawer) and close it with a reason.",
+                    approvers.join(", ")
+                )
+            };
+            view! {
+                <p class="override blocked" role="alert" data-testid="close-summary">
+                    {format!("Blocked: {why}. Change the start or the staffing, or ask for approval. {who}")}
+                </p>
+            }
+            .into_any()
+        }
     };
     let can_submit = move || {
         !submitting.get()
             && !pending.get()
-            && (!blocked() || (can_override && reason.with(|r| r.trim().chars().count() >= 10)))
+            && if blocked() {
+                can_override && reason.with(|r| r.trim().chars().count() >= 10)
+            } else {
+                can_close
+            }
     };
     let navigate = use_navigate();
     let version = data.with_value(|d| d.card.version);
@@ -536,13 +563,23 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         <tbody>{staffing_rows}</tbody>
                     </table>
                 </div>
-                {override_box}
-                <p class="form-error" role="alert" aria-live="polite">{move || error.get()}</p>
-                <footer class="drawer-actions">
-                    <button type="button" class="button primary" disabled=move || !can_submit() on:click=submit>
-                        {move || if submitting.get() { "Closing…" } else { "Close deal and create the project" }}
-                    </button>
-                    <a class="button ghost" href=back>"Cancel"</a>
+                <footer class="close-footer">
+                    {override_box}
+                    <p class="form-error" role="alert" aria-live="polite">{move || error.get()}</p>
+                    <div class="drawer-actions">
+                        {move || {
+                            let submit = submit.clone();
+                            (can_close || blocked()).then(move || view! {
+                            <button type="button" class="button primary" disabled=move || !can_submit() on:click=submit>
+                                {move || match (submitting.get(), can_close) {
+                                    (true, _) => "Closing…",
+                                    (false, true) => "Close deal and create the project",
+                                    (false, false) => "Approve, close and create the project",
+                                }}
+                            </button>
+                        })}}
+                        <a class="button ghost" href=back.clone()>"Cancel"</a>
+                    </div>
                 </footer>
             </section>
         </div>

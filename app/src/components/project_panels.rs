@@ -317,7 +317,9 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
     let blockers = r.blockers.clone();
     let needs_override = r.needs_override;
     let can_override = r.can_override;
-    let decision_form = r.can_decide.then(|| {
+    let can_decide = r.can_decide;
+    // Someone who may override but not manage projects approves blocked changes only.
+    let decision_form = (can_decide || (can_override && needs_override)).then(|| {
         view! {
             <div class="decide">
                 <ActionForm action=decide attr:class="stack-form" attr:data-testid="approve-form">
@@ -333,6 +335,7 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
                     })}
                     <button type="submit" class="button primary small" disabled=needs_override && !can_override>"Approve"</button>
                 </ActionForm>
+                {can_decide.then(|| view! {
                 <ActionForm action=decide attr:class="stack-form">
                     <input type="hidden" name="change_id" value=r.id/>
                     <input type="hidden" name="version" value=r.version/>
@@ -340,6 +343,7 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
                     <label><span>"Reason for rejecting"</span><input type="text" name="reason" maxlength="2000"/></label>
                     <button type="submit" class="button ghost small">"Reject"</button>
                 </ActionForm>
+                })}
                 <p class="form-error" role="alert">{move || decide.value().get().and_then(|r| r.err()).map(|e| error_text(&e))}</p>
             </div>
         }

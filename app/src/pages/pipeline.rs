@@ -44,6 +44,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
     let viewers = RwSignal::new(Vec::<String>::new());
     let notice = RwSignal::new(String::new());
     let pinned = RwSignal::new(std::collections::HashSet::<i64>::new());
+    let refocus = RwSignal::new(None::<i64>);
     let mover = Callback::new(move |(deal_id, stage_id): (i64, i64)| {
         let Some(before) = board.with_untracked(|b| b.card(deal_id).cloned()) else {
             return;
@@ -91,6 +92,12 @@ fn LiveBoard(initial: Board) -> impl IntoView {
                     board.update(|b| b.upsert(before));
                 }
             }
+            // The card is drawn for the last time by now: it has taken the focus back.
+            crate::live_client::after(200, move || {
+                if refocus.get_untracked() == Some(deal_id) {
+                    refocus.set(None);
+                }
+            });
         });
     });
 
@@ -136,6 +143,7 @@ fn LiveBoard(initial: Board) -> impl IntoView {
         move_deal: mover,
         close_deal: closer,
         pinned,
+        refocus,
     });
     crate::live_client::connect(
         move || board.with_untracked(|b| b.seq),

@@ -43,6 +43,7 @@ pub async fn board(caller: &Caller) -> Result<Board, AppError> {
         }
     }
     board.clients = rows.clients.clone();
+    board.rights = crate::shared::board::DealRights::of(caller.permissions);
     if !caller.permissions.sees_values() {
         board.hide_values();
     }

@@ -216,6 +216,9 @@ pub async fn decide(caller: &Caller, ruling: Ruling<'_>) -> Result<(), AppError>
             "someone else changed this change request; reload to see their change".into(),
         ));
     }
+    if ruling.decision == Decision::Reject && !caller.can(Permission::ManageProjects) {
+        return Err(AppError::Forbidden);
+    }
     let (action, before, after) = match ruling.decision {
         Decision::Approve => approve(&mut tx, caller, &loaded, &ruling, now).await?,
         Decision::Reject => reject(&mut tx, caller, &ruling, now).await?,
@@ -274,6 +277,10 @@ async fn approve(
         caller.can(Permission::OverrideChecks),
         ruling.override_reason,
     )?;
+    // Without "manage projects", overriding is approving: only a blocked change.
+    if !caller.can(Permission::ManageProjects) && stored_override.is_none() {
+        return Err(AppError::Forbidden);
+    }
     project_repo::add_to_budget(
         &mut *tx,
         caller.workspace_id,

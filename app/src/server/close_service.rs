@@ -15,6 +15,7 @@ use crate::server::capacity_repo::{self, Horizon};
 use crate::server::close_repo;
 use crate::server::context::{self, Caller};
 use crate::server::db::Conn;
+use crate::server::role_repo;
 use crate::server::{board_repo, capacity_cache, deal_service, events, skill_repo};
 use crate::shared::board::{DealCard, StageSummary};
 use crate::shared::close::{
@@ -260,6 +261,8 @@ pub async fn dialog(caller: &Caller, deal_id: i64) -> Result<CloseDialogData, Ap
     } else {
         None
     };
+    let approvers =
+        role_repo::holders(&mut conn, caller.workspace_id, Permission::OverrideChecks).await?;
     Ok(CloseDialogData {
         card: deal_service::mask(deal.card, caller.can(Permission::ViewDealValues)),
         currency,
@@ -278,6 +281,8 @@ pub async fn dialog(caller: &Caller, deal_id: i64) -> Result<CloseDialogData, Ap
             caller.can(Permission::ViewDealValues),
         ),
         can_override: caller.can(Permission::OverrideChecks),
+        can_close: caller.can(Permission::CloseDeals),
+        approvers,
     })
 }
 
@@ -495,6 +500,10 @@ async fn check(
         caller.can(Permission::OverrideChecks),
         &request.override_reason,
     )?;
+    // Without "close deals", overriding is approving: only a blocked close, with its reason.
+    if !caller.can(Permission::CloseDeals) && overridden.is_none() {
+        return Err(AppError::Forbidden);
+    }
     let won = board_repo::stage_of_kind(&mut *conn, caller.workspace_id, StageKind::Won, false)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Won stage"))?;

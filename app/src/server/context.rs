@@ -133,6 +133,17 @@ pub async fn caller_with(permission: Permission) -> Result<Caller, AppError> {
     Ok(caller)
 }
 
+/// The signed-in caller, if their role holds at least one of `permissions` (`Forbidden`
+/// otherwise, `Unauthorized` when nobody is signed in).
+pub async fn caller_with_any(permissions: &[Permission]) -> Result<Caller, AppError> {
+    let caller = caller().await?;
+    if permissions.iter().any(|p| caller.can(*p)) {
+        Ok(caller)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// The current time as Unix milliseconds: the server's clock ([`AppState::clock`]; the
 /// system's outside a request).
 pub fn now_ms() -> i64 {

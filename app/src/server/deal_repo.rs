@@ -68,6 +68,7 @@ pub async fn drawer(
         offsets: Default::default(),
         clients: Vec::new(),
         owners: Vec::new(),
+        rights: Default::default(),
     })
 }
 

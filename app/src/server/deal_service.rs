@@ -60,6 +60,7 @@ pub async fn detail(caller: &Caller, deal_id: i64) -> Result<DealDetail, AppErro
         offsets,
         clients,
         owners,
+        rights: crate::shared::board::DealRights::of(caller.permissions),
         ..drawer
     })
 }

@@ -184,3 +184,27 @@ pub async fn keep_an_admin(
     }
     Ok(())
 }
+
+/// The active users of the workspace whose role holds `permission`, as "Name (Role)",
+/// by name: who a blocked close can be taken to.
+pub async fn holders(
+    conn: &mut Conn,
+    workspace_id: i64,
+    permission: Permission,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.name, r.name FROM users u
+         JOIN roles r ON r.id = u.role_id AND r.workspace_id = u.workspace_id
+         JOIN role_permissions rp ON rp.role_id = u.role_id AND rp.permission = $2
+         WHERE u.workspace_id = $1 AND u.active = 1
+         ORDER BY lower(u.name), u.id",
+    )
+    .bind(workspace_id)
+    .bind(permission.as_str())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, role)| format!("{name} ({role})"))
+        .collect())
+}

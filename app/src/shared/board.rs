@@ -20,6 +20,39 @@ pub struct Board {
     pub seq: i64,
     /// Every client of the workspace, for adding deals: (id, name).
     pub clients: Vec<Named>,
+    /// What the viewer may do with deals: the board shows only the controls they can use.
+    #[serde(default)]
+    pub rights: DealRights,
+}
+
+/// What a viewer may do with deals, from their role. The server refuses the rest anyway;
+/// screens use it to show only controls that work.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealRights {
+    /// Add, edit, move, mark lost and archive deals ("edit deals").
+    pub edit: bool,
+    /// Close deals as won ("close deals").
+    pub close: bool,
+    /// Let a blocked close go ahead with a written reason ("override checks").
+    pub approve_blocked: bool,
+}
+
+impl DealRights {
+    /// The rights a set of permissions gives.
+    pub fn of(permissions: crate::domain::permissions::PermissionSet) -> Self {
+        use crate::domain::permissions::Permission;
+        Self {
+            edit: permissions.contains(Permission::EditDeals),
+            close: permissions.contains(Permission::CloseDeals),
+            approve_blocked: permissions.contains(Permission::OverrideChecks),
+        }
+    }
+
+    /// Whether the viewer can open a deal's close dialog: to close it, or to approve a
+    /// blocked close.
+    pub fn opens_close_dialog(self) -> bool {
+        self.close || self.approve_blocked
+    }
 }
 
 /// One stage's column.
@@ -321,6 +354,7 @@ impl Board {
             columns,
             seq: 0,
             clients: Vec::new(),
+            rights: DealRights::default(),
         })
     }
 

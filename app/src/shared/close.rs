@@ -53,6 +53,14 @@ pub struct CloseDialogData {
     pub preview: ClosePreview,
     /// Whether the caller may close despite a block (with a reason).
     pub can_override: bool,
+    /// Whether the caller may close deals. Without it, a caller who may override sees the
+    /// dialog to approve a blocked close (and only a blocked one).
+    #[serde(default)]
+    pub can_close: bool,
+    /// Who may let a blocked close go ahead: active users whose role holds "override
+    /// checks", as "Name (Role)".
+    #[serde(default)]
+    pub approvers: Vec<String>,
 }
 
 /// What a close did.

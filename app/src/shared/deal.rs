@@ -39,6 +39,9 @@ pub struct DealDetail {
     pub clients: Vec<(i64, String)>,
     /// Owners to choose from: (id, name).
     pub owners: Vec<(i64, String)>,
+    /// What the viewer may do with it: the drawer shows only the controls they can use.
+    #[serde(default)]
+    pub rights: crate::shared::board::DealRights,
 }
 
 /// The estimated time of one skill on a deal.

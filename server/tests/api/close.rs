@@ -863,3 +863,125 @@ async fn the_project_page_starts_from_what_the_close_dialog_showed() {
     assert!(closed >= 4, "closed {closed}");
     eprintln!("closed {closed}, {at_risk} said at risk from day one");
 }
+
+#[tokio::test]
+async fn finance_approves_a_blocked_close_and_only_a_blocked_one() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let finance = f.login("finance@northwind.test").await;
+    // Blocked: 600 h of QA in two weeks.
+    let (blocked, blocked_version) = new_deal(&f, 9_000_000, &[("QA", 600)], 2).await;
+    // Not blocked: a few hours of design.
+    let (fine, fine_version) = new_deal(&f, 9_000_000, &[("Design", 4)], 2).await;
+
+    // The account manager's dialog names who can approve, and says they may not.
+    let setup = f
+        .call("close_setup", &format!("deal_id={blocked}"), Some(&am))
+        .await;
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    let data: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+    assert!(data.can_close && !data.can_override);
+    assert!(
+        data.approvers.iter().any(|a| a.ends_with("(Finance)")),
+        "{:?}",
+        data.approvers
+    );
+    assert!(data.preview.needs_override);
+
+    // Finance opens the same dialog: may override, may not close.
+    let setup = f
+        .call("close_setup", &format!("deal_id={blocked}"), Some(&finance))
+        .await;
+    assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+    let data: CloseDialogData = serde_json::from_str(&setup.body).unwrap();
+    assert!(!data.can_close && data.can_override);
+    let preview = f
+        .call(
+            "preview_close",
+            &format!("deal_id={blocked}&start_on={}&staffing=", start(2)),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+
+    // Finance cannot close what nothing blocks, whatever it writes.
+    let before = f.fingerprint().await;
+    let refused = f
+        .call(
+            "close_deal",
+            &close_form(
+                fine,
+                fine_version,
+                "key-finance-0000001",
+                &start(2),
+                "Finance says go ahead",
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    // Nor a blocked one without a reason.
+    let refused = f
+        .call(
+            "close_deal",
+            &close_form(
+                blocked,
+                blocked_version,
+                "key-finance-0000002",
+                &start(2),
+                "",
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("\"field\":\"override_reason\""));
+    assert_eq!(f.fingerprint().await, before, "nothing was written");
+
+    // With a reason, the blocked close goes ahead: approved by Finance.
+    let ok = f
+        .call(
+            "close_deal",
+            &close_form(
+                blocked,
+                blocked_version,
+                "key-finance-0000003",
+                &start(2),
+                "Approved: the client funds two contractors",
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let p: CloseOutcome = serde_json::from_str(&ok.body).unwrap();
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT override_reason FROM projects WHERE id = $1")
+            .bind(p.project_id)
+            .fetch_one(&f.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        reason.as_deref(),
+        Some("Approved: the client funds two contractors")
+    );
+    let by_finance: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM events e JOIN users u ON u.id = e.actor_user_id
+         WHERE u.email = 'finance@northwind.test'
+           AND ((e.entity = 'project' AND e.entity_id = $1) OR (e.entity = 'deal' AND e.entity_id = $2))",
+    )
+    .bind(p.project_id)
+    .bind(blocked)
+    .fetch_one(&f.pool)
+    .await
+    .unwrap();
+    assert!(by_finance > 0, "the close is recorded as Finance's");
+    // The unblocked deal is still the account manager's to close.
+    let ok = f
+        .call(
+            "close_deal",
+            &close_form(fine, fine_version, "key-finance-0000004", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}

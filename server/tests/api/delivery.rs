@@ -1109,3 +1109,67 @@ async fn a_large_import_arrives_in_parts_and_is_written_at_once() {
         32 * 60
     );
 }
+
+#[tokio::test]
+async fn finance_approves_blocked_changes_only() {
+    let f = fixture().await;
+    let pm = f.login("pm@northwind.test").await;
+    let finance = f.login("finance@northwind.test").await;
+    let (project, skill) = project_and_skill(&f).await;
+    let fine = propose(&f, &pm, project, skill, "6", "1500").await;
+    let blocked = propose(&f, &pm, project, skill, "9000", "100000").await;
+    let before = f.fingerprint().await;
+    // Nothing blocks: approving is the project manager's, not Finance's.
+    let answer = f
+        .call(
+            "decide_change",
+            &format!(
+                "change_id={fine}&version=1&decision=approve&override_reason={}",
+                encode("Finance is fine with it")
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    // Rejecting is the project manager's too.
+    let answer = f
+        .call(
+            "decide_change",
+            &format!("change_id={blocked}&version=1&decision=reject&reason=Not%20now"),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert_eq!(f.fingerprint().await, before, "a refused decision wrote");
+    // The review tells Finance it may override.
+    let review = json(
+        &f.call(
+            "review_change",
+            &format!("change_id={blocked}"),
+            Some(&finance),
+        )
+        .await
+        .body,
+    );
+    assert_eq!(review["needs_override"], true, "{review}");
+    assert_eq!(review["can_override"], true);
+    assert_eq!(review["can_decide"], false);
+    // A blocked change with a reason: Finance approves it.
+    let answer = f
+        .call(
+            "decide_change",
+            &format!(
+                "change_id={blocked}&version=1&decision=approve&override_reason={}",
+                encode("Budget covers two contractors")
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let status: String = sqlx::query_scalar("SELECT status FROM change_requests WHERE id = $1")
+        .bind(blocked)
+        .fetch_one(&f.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "approved");
+}
