@@ -12,7 +12,7 @@ use crate::domain::capacity::{CapacityVerdict, Engine, StaffingLine};
 use crate::domain::close::{percent, ClosePreview};
 use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::{hours_shown, hours_text};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -211,14 +211,14 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         };
                         let title = format!(
                             "{} h needed, {} h staffed, {} h free in the team",
-                            hours_text(c.demand),
-                            hours_text(c.staffed),
-                            hours_text(c.supply)
+                            hours_shown(c.demand),
+                            hours_shown(c.staffed),
+                            hours_shown(c.supply)
                         );
                         view! {
                             <td class=class title=title>
-                                <span class="heat-need">{hours_text(c.demand)}</span>
-                                {(c.shortfall > 0).then(|| view! { <span class="heat-short-by">{format!("−{}", hours_text(c.shortfall))}</span> })}
+                                <span class="heat-need">{hours_shown(c.demand)}</span>
+                                {(c.shortfall > 0).then(|| view! { <span class="heat-short-by">{format!("−{}", hours_shown(c.shortfall))}</span> })}
                             </td>
                         }
                     })

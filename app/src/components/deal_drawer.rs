@@ -3,7 +3,7 @@
 use crate::api::deals::{get_deal, ArchiveDeal, DealDetail, MarkDealLost, UpdateDeal};
 use crate::components::errors::{error_panel, error_text};
 use crate::domain::money::{format_money, Currency};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::{hours_shown, hours_text};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -184,7 +184,7 @@ fn Drawer(
                     <label class="wide"><span>"Notes"</span><textarea name="notes" rows="2">{d.notes.clone()}</textarea></label>
                     <fieldset class="wide estimate">
                         <legend>"Estimate by skill, hours"
-                            <span class="muted">{format!(" · {} h in all", hours_text(total_minutes))}</span>
+                            <span class="muted">{format!(" · {} h in all", hours_shown(total_minutes))}</span>
                         </legend>
                         {estimate}
                     </fieldset>
@@ -254,7 +254,7 @@ fn read_only_facts(d: &DealDetail, currency: &Currency) -> impl IntoView {
         .estimate
         .iter()
         .filter(|l| l.minutes > 0)
-        .map(|l| format!("{} {} h", l.skill, hours_text(l.minutes)))
+        .map(|l| format!("{} {} h", l.skill, hours_shown(l.minutes)))
         .collect();
     let mut facts = vec![
         ("Owner", card.owner_name.clone()),

@@ -10,7 +10,7 @@ use crate::components::errors::error_text;
 use crate::domain::calendar::Date;
 use crate::domain::odds::{chance_text, OverBand};
 use crate::domain::planner::{DemandMode, SkillWeek};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::{hours_shown, hours_text};
 use crate::domain::what_if::Scenario;
 use leptos::prelude::*;
 
@@ -177,7 +177,7 @@ pub fn SidePanel(
                     view! {
                         <li>
                             <p><strong>{l.title.clone()}</strong>
-                                <span class="muted">{format!(" · {} h a week for {} weeks · {} %", hours_text(l.minutes_per_week), l.weeks, l.probability_pct)}</span></p>
+                                <span class="muted">{format!(" · {} h a week for {} weeks · {} %", hours_shown(l.minutes_per_week), l.weeks, l.probability_pct)}</span></p>
                             {can_edit.then(|| view! {
                                 <ActionForm action=assign attr:class="inline-form">
                                     <input type="hidden" name="target" value=format!("deal:{}", l.deal_id)/>
@@ -249,16 +249,16 @@ fn SkillWeekPanel(
             };
             let range = odds.map(|o| {
                 view! {
-                    <dt>"Pipeline P50 (as likely more as less)"</dt><dd>{format!("{} h", hours_text(o.p50))}</dd>
-                    <dt>"Pipeline P90 (more one time in ten)"</dt><dd>{format!("{} h", hours_text(o.p90))}</dd>
+                    <dt>"Pipeline P50 (as likely more as less)"</dt><dd>{format!("{} h", hours_shown(o.p50))}</dd>
+                    <dt>"Pipeline P90 (more one time in ten)"</dt><dd>{format!("{} h", hours_shown(o.p90))}</dd>
                 }
             });
             view! {
                 {lead}
                 <dl class="odds-facts">
-                    <dt>"Capacity, people of several skills in part"</dt><dd>{format!("{} h", hours_text(n.capacity_share))}</dd>
-                    <dt>"Booked on projects (their part)"</dt><dd>{format!("{} h", hours_text(n.confirmed_share))}</dd>
-                    <dt>{pipeline_label}</dt><dd>{format!("{} h", hours_text(n.pipeline))}</dd>
+                    <dt>"Capacity, people of several skills in part"</dt><dd>{format!("{} h", hours_shown(n.capacity_share))}</dd>
+                    <dt>"Booked on projects (their part)"</dt><dd>{format!("{} h", hours_shown(n.confirmed_share))}</dd>
+                    <dt>{pipeline_label}</dt><dd>{format!("{} h", hours_shown(n.pipeline))}</dd>
                     {range}
                 </dl>
             }
@@ -287,7 +287,7 @@ fn SkillWeekPanel(
                                     "{} — {} · {} h · {} %",
                                     about.title,
                                     about.client,
-                                    hours_text(minutes),
+                                    hours_shown(minutes),
                                     d.probability_pct
                                 ),
                             )
@@ -396,7 +396,7 @@ fn CellBody(
                             </ActionForm>
                         }.into_any()
                     } else {
-                        view! { <span class="mono">{format!("{} h", hours_text(minutes))}</span> }.into_any()
+                        view! { <span class="mono">{format!("{} h", hours_shown(minutes))}</span> }.into_any()
                     }}
                 </li>
             }
@@ -413,7 +413,7 @@ fn CellBody(
             let (id, version) = (t.id, t.version);
             view! {
                 <li>
-                    <span>{format!("{} – {} · {} h a day", t.starts_on, t.ends_on, hours_text(t.minutes_per_day))}
+                    <span>{format!("{} – {} · {} h a day", t.starts_on, t.ends_on, hours_shown(t.minutes_per_day))}
                         {t.reason.clone().map(|r| format!(" · {r}"))}</span>
                     {can_edit.then(|| view! {
                         <ActionForm action=remove_off attr:class="inline-form">
@@ -429,7 +429,7 @@ fn CellBody(
     let week2 = week.clone();
     view! {
         <h2>{d.name.clone()}</h2>
-        <p class="muted">{format!("Week of {} · {} h booked of {} h capacity", d.week, hours_text(booked), hours_text(d.weekly_capacity))}</p>
+        <p class="muted">{format!("Week of {} · {} h booked of {} h capacity", d.week, hours_shown(booked), hours_shown(d.weekly_capacity))}</p>
         <ul class="alloc-list" data-testid="cell-allocations">{rows}</ul>
         {can_edit.then(|| view! {
             <ActionForm action=set attr:class="inline-form add-alloc">

@@ -13,7 +13,7 @@ use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
 use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::hours_shown;
 use leptos::prelude::*;
 
 /// The actions of a project page, kept by the page so a live reload keeps their results.
@@ -174,7 +174,7 @@ pub fn ChangesPanel(
             let hours = c
                 .hours
                 .iter()
-                .map(|(s, m)| format!("{s} {} h", hours_text(*m)))
+                .map(|(s, m)| format!("{s} {} h", hours_shown(*m)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let value = c
@@ -286,9 +286,9 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
             view! {
                 <tr class:short=move || short.gt(&0)>
                     <th scope="row">{skill}</th>
-                    <td class="num">{hours_text(demand)}</td>
-                    <td class="num">{hours_text(staffed)}</td>
-                    <td class="num">{if short > 0 { hours_text(short) } else { "—".into() }}</td>
+                    <td class="num">{hours_shown(demand)}</td>
+                    <td class="num">{hours_shown(staffed)}</td>
+                    <td class="num">{if short > 0 { hours_shown(short) } else { "—".into() }}</td>
                 </tr>
             }
         })
@@ -302,7 +302,7 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
     }
     let staffing = people
         .into_iter()
-        .map(|(p, s, m)| format!("{p} ({s}) {} h", hours_text(m)))
+        .map(|(p, s, m)| format!("{p} ({s}) {} h", hours_shown(m)))
         .collect::<Vec<_>>()
         .join(", ");
     let figures = [

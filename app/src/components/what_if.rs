@@ -7,7 +7,7 @@
 use crate::api::planner::{ApplyWhatIf, PlannerGrid};
 use crate::components::errors::error_text;
 use crate::domain::calendar::Date;
-use crate::domain::validate::hours_text;
+use crate::domain::validate::hours_shown;
 use crate::domain::what_if::{DealChange, Outcome, Scenario, MAX_SLIP_WEEKS};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -114,7 +114,7 @@ fn deal_items(g: &PlannerGrid) -> Vec<DealItem> {
                     demand.probability_pct,
                     start.short_label(),
                     demand.weeks,
-                    hours_text(minutes_in_view)
+                    hours_shown(minutes_in_view)
                 ),
                 minutes_in_view,
             }

@@ -64,7 +64,7 @@ pub fn duration(minutes: i64) -> String {
     if minutes.abs() < 60 {
         format!("{minutes} min")
     } else {
-        format!("{} h", super::validate::hours_text(minutes))
+        format!("{} h", super::validate::hours_shown(minutes))
     }
 }
 

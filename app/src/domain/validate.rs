@@ -127,6 +127,23 @@ pub fn hours_text(minutes: i64) -> String {
     }
 }
 
+/// Minutes as hours to read (not to edit): quarter hours exactly ("7.25", "7.5", "40"),
+/// anything else to the nearest tenth ("13.7" for 13 h 43 min, "0.3" for 20 min) — the
+/// way planners write hours, the same on every screen. Form fields keep [`hours_text`],
+/// which loses nothing when saved again.
+pub fn hours_shown(minutes: i64) -> String {
+    let sign = if minutes < 0 { "-" } else { "" };
+    let m = minutes.unsigned_abs();
+    if m.is_multiple_of(15) {
+        return format!("{sign}{}", hours_text(m as i64));
+    }
+    let tenths = (m * 10 + 30) / 60;
+    match tenths % 10 {
+        0 => format!("{sign}{}", tenths / 10),
+        t => format!("{sign}{}.{t}", tenths / 10),
+    }
+}
+
 /// Where to go after signing in: a path on this site, else the board.
 ///
 /// Only a local absolute path is accepted: it starts with one `/` (not `//` or `/\`,
@@ -151,6 +168,36 @@ pub fn local_path(next: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_read_in_tenths_or_exact_quarters() {
+        assert_eq!(hours_shown(823), "13.7");
+        assert_eq!(hours_shown(1166), "19.4");
+        assert_eq!(hours_shown(65), "1.1");
+        assert_eq!(hours_shown(20), "0.3");
+        assert_eq!(hours_shown(435), "7.25");
+        assert_eq!(hours_shown(450), "7.5");
+        assert_eq!(hours_shown(2400), "40");
+        assert_eq!(hours_shown(0), "0");
+        assert_eq!(hours_shown(-90), "-1.5");
+        assert_eq!(hours_shown(-20), "-0.3");
+        assert_eq!(hours_shown(1601), "26.7");
+        assert_eq!(hours_shown(3597), "60");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shown_hours_are_within_three_minutes_and_never_over_two_decimals(m in -1_000_000i64..1_000_000) {
+            let shown = hours_shown(m);
+            let hours: f64 = shown.parse().unwrap();
+            proptest::prop_assert!((hours * 60.0 - m as f64).abs() <= 3.0 + 1e-6, "{m} -> {shown}");
+            let decimals = shown.split('.').nth(1).map_or(0, str::len);
+            proptest::prop_assert!(decimals <= 2);
+            if decimals == 2 {
+                proptest::prop_assert_eq!(m % 15, 0);
+            }
+        }
+    }
 
     #[test]
     fn emails_are_measured_after_lower_casing() {

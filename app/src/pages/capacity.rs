@@ -16,7 +16,7 @@ use crate::components::what_if::{WhatIf, WhatIfPanel};
 use crate::domain::calendar::Date;
 use crate::domain::odds::{chance_text, OverBand};
 use crate::domain::planner::{DemandMode, Utilisation};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::hours_shown;
 use crate::live_client::LiveStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -252,16 +252,16 @@ fn Planner(
                             let title = format!(
                                 "{}: {} h booked{} of {} h available{}",
                                 row.name,
-                                hours_text(c.confirmed),
-                                if c.tentative > 0 { format!(" + {} h tentative", hours_text(c.tentative)) } else { String::new() },
-                                hours_text(c.available),
-                                if c.time_off > 0 { format!(", {} h off", hours_text(c.time_off)) } else { String::new() }
+                                hours_shown(c.confirmed),
+                                if c.tentative > 0 { format!(" + {} h tentative", hours_shown(c.tentative)) } else { String::new() },
+                                hours_shown(c.available),
+                                if c.time_off > 0 { format!(", {} h off", hours_shown(c.time_off)) } else { String::new() }
                             );
                             view! {
                                 <td class=class title=title data-person=row.person_id data-week=week>
-                                    <span class="cell-main">{if booked == 0 { String::new() } else { hours_text(booked) }}</span>
-                                    <span class="cell-of">{format!("/{}", hours_text(c.available))}</span>
-                                    {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_text(c.time_off))}</span> })}
+                                    <span class="cell-main">{if booked == 0 { String::new() } else { hours_shown(booked) }}</span>
+                                    <span class="cell-of">{format!("/{}", hours_shown(c.available))}</span>
+                                    {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_shown(c.time_off))}</span> })}
                                 </td>
                             }
                         })
@@ -440,35 +440,35 @@ fn skill_cell(
         let s = numbers();
         let booked = format!(
             "{} h booked{} of {} h available",
-            hours_text(s.confirmed),
+            hours_shown(s.confirmed),
             if s.pipeline > 0 {
-                format!(" + {} h pipeline", hours_text(s.pipeline))
+                format!(" + {} h pipeline", hours_shown(s.pipeline))
             } else {
                 String::new()
             },
-            hours_text(s.capacity)
+            hours_shown(s.capacity)
         );
         match odds() {
             None => booked,
             Some(o) => format!(
                 "{skill}, week of {week_label}: {} chance of being over capacity. Pipeline demand P50 {} h, P90 {} h. Capacity with people of several skills counted in part: {} h, {} h of it booked. {booked}.",
                 chance_text(o.over_bp),
-                hours_text(o.p50),
-                hours_text(o.p90),
-                hours_text(s.capacity_share),
-                hours_text(s.confirmed_share),
+                hours_shown(o.p50),
+                hours_shown(o.p90),
+                hours_shown(s.capacity_share),
+                hours_shown(s.confirmed_share),
             ),
         }
     };
     let demand = move || {
         let s = numbers();
-        hours_text(s.confirmed + s.pipeline)
+        hours_shown(s.confirmed + s.pipeline)
     };
     view! {
         <td class=class title=title data-sum-skill=skill_id data-week=w
             data-odds=move || odds().map(|o| format!("{}:{}:{}", o.p50, o.p90, o.over_bp))>
             <span class="cell-main">{demand}</span>
-            <span class="cell-of">{move || format!("/{}", hours_text(numbers().capacity))}</span>
+            <span class="cell-of">{move || format!("/{}", hours_shown(numbers().capacity))}</span>
             // A button, so the details (P50, P90, the deals) open from the keyboard too.
             {move || odds().map(|o| view! {
                 <button type="button" class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
@@ -496,7 +496,7 @@ fn unassigned_row(
                     let minutes = move || rows.with(|r| r.weeks[i][w].unassigned);
                     view! {
                         <td class="unassigned-cell" class:empty=move || minutes() == 0 data-unassigned=skill data-week=w>
-                            {move || (minutes() > 0).then(|| hours_text(minutes()))}
+                            {move || (minutes() > 0).then(|| hours_shown(minutes()))}
                         </td>
                     }
                 })

@@ -9,7 +9,7 @@ use crate::domain::capacity::CapacityVerdict;
 use crate::domain::close::percent;
 use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::domain::validate::hours_text;
+use crate::domain::validate::hours_shown;
 use crate::live_client::LiveStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -170,9 +170,9 @@ fn Project(
             let cells = row
                 .minutes
                 .iter()
-                .map(|m| view! { <td class="num">{if *m == 0 { String::new() } else { hours_text(*m) }}</td> })
+                .map(|m| view! { <td class="num">{if *m == 0 { String::new() } else { hours_shown(*m) }}</td> })
                 .collect_view();
-            view! { <tr><th scope="row">{row.name.clone()}</th>{cells}<td class="num strong">{hours_text(total)}</td></tr> }
+            view! { <tr><th scope="row">{row.name.clone()}</th>{cells}<td class="num strong">{hours_shown(total)}</td></tr> }
         })
         .collect_view();
     let report = p.check_report.clone().map(|r| {
@@ -190,7 +190,7 @@ fn Project(
             let text = r
                 .shortfall
                 .iter()
-                .map(|(skill, m)| format!("{skill} {} h", hours_text(*m)))
+                .map(|(skill, m)| format!("{skill} {} h", hours_shown(*m)))
                 .collect::<Vec<_>>()
                 .join(", ");
             view! { <p class="muted">"Unstaffed at close: " {text}</p> }
@@ -245,13 +245,35 @@ fn Project(
             </ActionForm>
         }
     });
+    let booked: i64 = p.staffing.iter().flat_map(|r| r.minutes.iter()).sum();
+    let booked_people = p
+        .staffing
+        .iter()
+        .filter(|r| r.minutes.iter().any(|m| *m > 0))
+        .count();
+    let removed =
+        if booked > 0 {
+            format!(
+            "its staffing ({} h booked for {booked_people} {}), its budget and the checks at close",
+            hours_shown(booked),
+            if booked_people == 1 { "person" } else { "people" }
+        )
+        } else {
+            "its budget and the checks at close".to_string()
+        };
     let reopen_form = (p.can_reopen && p.deal_version.is_some()).then(|| {
         view! {
-            <ActionForm action=reopen attr:class="inline-form">
-                <input type="hidden" name="project_id" value=p.row.id/>
-                <input type="hidden" name="deal_version" value=p.deal_version.unwrap_or_default()/>
-                <button type="submit" class="button ghost small" title="Removes this project and puts the deal back on the board">"Reopen the deal"</button>
-            </ActionForm>
+            <details class="confirm-reopen">
+                <summary class="button ghost small">"Reopen the deal…"</summary>
+                <div class="confirm-inline" role="group" aria-label="Reopen the deal?">
+                    <p>{format!("Reopening deletes the project {} with {removed}, and puts the deal back on the board as an open deal. This cannot be undone; closing the deal again makes a new project.", p.row.name)}</p>
+                    <ActionForm action=reopen attr:class="inline-form">
+                        <input type="hidden" name="project_id" value=p.row.id/>
+                        <input type="hidden" name="deal_version" value=p.deal_version.unwrap_or_default()/>
+                        <button type="submit" class="button danger small">"Reopen and delete the project"</button>
+                    </ActionForm>
+                </div>
+            </details>
         }
     });
     let errors = move || {
@@ -284,7 +306,7 @@ fn Project(
             </div>
             <dl class="board-stats">
                 <div><dt>"Budget"</dt><dd data-testid="budget">{money(p.row.budget_minor, &currency)}</dd></div>
-                <div><dt>"Time logged"</dt><dd>{format!("{} h", hours_text(p.logged_minutes))}</dd></div>
+                <div><dt>"Time logged"</dt><dd>{format!("{} h", hours_shown(p.logged_minutes))}</dd></div>
             </dl>
         </div>
         {override_note}
@@ -380,7 +402,7 @@ fn BurnPanel(burn: crate::api::projects::BurnView, currency: Currency) -> impl I
             <svg class="burn-chart" viewBox=format!("0 0 {w} {h}") role="img"
                 aria-label="Planned against logged hours, cumulative, per week">
                 <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis-line"/>
-                <text x=pad y=14 class="axis">{format!("{} h", hours_text(top as i64))}</text>
+                <text x=pad y=14 class="axis">{format!("{} h", hours_shown(top as i64))}</text>
                 <polyline points=planned class="planned"/>
                 <polyline points=logged class="logged" data-testid="burn-logged"/>
                 {labels}

@@ -4,7 +4,7 @@
 use crate::api::time::{timesheet, DeleteTime, LogTime};
 use crate::components::errors::{error_panel, error_text};
 use crate::domain::calendar::Date;
-use crate::domain::validate::hours_text;
+use crate::domain::validate::hours_shown;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -57,14 +57,14 @@ pub fn TimePage() -> impl IntoView {
                         let rows = projects.iter().map(|(pid, name)| {
                             let cells = s.days.iter().map(|d| {
                                 let m: i64 = s.entries.iter().filter(|e| e.project_id == *pid && &e.worked_on == d).map(|e| e.minutes).sum();
-                                view! { <td class="num">{if m == 0 { String::new() } else { hours_text(m) }}</td> }
+                                view! { <td class="num">{if m == 0 { String::new() } else { hours_shown(m) }}</td> }
                             }).collect_view();
                             let total: i64 = s.entries.iter().filter(|e| e.project_id == *pid).map(|e| e.minutes).sum();
-                            view! { <tr><th scope="row">{name.clone()}</th>{cells}<td class="num strong">{hours_text(total)}</td></tr> }
+                            view! { <tr><th scope="row">{name.clone()}</th>{cells}<td class="num strong">{hours_shown(total)}</td></tr> }
                         }).collect_view();
                         let day_totals = s.days.iter().map(|d| {
                             let m: i64 = s.entries.iter().filter(|e| &e.worked_on == d).map(|e| e.minutes).sum();
-                            view! { <td class="num strong">{hours_text(m)}</td> }
+                            view! { <td class="num strong">{hours_shown(m)}</td> }
                         }).collect_view();
                         let week_total: i64 = s.entries.iter().map(|e| e.minutes).sum();
                         let options = s.projects.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view();
@@ -79,7 +79,7 @@ pub fn TimePage() -> impl IntoView {
                             let (id, version) = (e.id, e.version);
                             view! {
                             <li>
-                                <span>{format!("{} · {} · {} h{}", e.worked_on, e.project_name, hours_text(e.minutes), if e.billable { "" } else { " · not billable" })}</span>
+                                <span>{format!("{} · {} · {} h{}", e.worked_on, e.project_name, hours_shown(e.minutes), if e.billable { "" } else { " · not billable" })}</span>
                                 <span class="muted">{e.note.clone()}</span>
                                 <ActionForm action=remove attr:class="inline-form">
                                     <input type="hidden" name="entry_id" value=id/>
@@ -98,7 +98,7 @@ pub fn TimePage() -> impl IntoView {
                                 <table class="list timesheet" data-testid="timesheet">
                                     <thead><tr><th>"Project"</th>{head}<th class="num">"Total"</th></tr></thead>
                                     <tbody>{rows}</tbody>
-                                    <tfoot><tr><th scope="row">"Day"</th>{day_totals}<td class="num strong" data-testid="week-total">{hours_text(week_total)}</td></tr></tfoot>
+                                    <tfoot><tr><th scope="row">"Day"</th>{day_totals}<td class="num strong" data-testid="week-total">{hours_shown(week_total)}</td></tr></tfoot>
                                 </table>
                             </div>
                             <section class="panel">

@@ -79,9 +79,30 @@ pub fn UsersPage() -> impl IntoView {
                                     </td>
                                     <td><span class=format!("status status-{}", status.to_lowercase())>{status}</span></td>
                                     <td class="actions">
-                                        <button type="button" class="button ghost small" on:click=move |_| {
-                                            set_active.dispatch(SetUserActive { user_id, active: !active, version });
-                                        }>{if active { "Deactivate" } else { "Activate" }}</button>
+                                        {if active {
+                                            let confirming = RwSignal::new(false);
+                                            let name = user.name.clone();
+                                            view! {
+                                                <Show when=move || confirming.get() fallback=move || view! {
+                                                    <button type="button" class="button ghost small" on:click=move |_| confirming.set(true)>"Deactivate…"</button>
+                                                }>
+                                                    <div class="confirm-inline" role="group" aria-label=format!("Deactivate {name}?")>
+                                                        <p>{format!("Deactivate {name}? They are signed out everywhere at once and can no longer sign in. Their deals, time and history stay; you can activate them again.")}</p>
+                                                        <button type="button" class="button danger small" on:click=move |_| {
+                                                            confirming.set(false);
+                                                            set_active.dispatch(SetUserActive { user_id, active: false, version });
+                                                        }>{format!("Deactivate {name}")}</button>
+                                                        <button type="button" class="button ghost small" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                                    </div>
+                                                </Show>
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <button type="button" class="button ghost small" on:click=move |_| {
+                                                    set_active.dispatch(SetUserActive { user_id, active: true, version });
+                                                }>"Activate"</button>
+                                            }.into_any()
+                                        }}
                                     </td>
                                 </tr>
                             }
