@@ -220,6 +220,12 @@ pub fn connect(
 #[component]
 pub fn LiveBadge(status: RwSignal<LiveStatus>) -> impl IntoView {
     view! {
+        // Without JavaScript the page does not follow changes: say so instead of
+        // "Connecting" forever (noscript.css hides the badge).
+        <noscript>
+            <link rel="stylesheet" href="/noscript.css"/>
+            <span class="live-dot offline" data-testid="live-static">"Not live — reload for changes"</span>
+        </noscript>
         <span class=move || match status.get() {
             LiveStatus::Live => "live-dot live",
             LiveStatus::Offline => "live-dot offline",

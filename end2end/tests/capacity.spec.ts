@@ -28,18 +28,18 @@ test("the planner shows the team; pipeline demand changes the skill totals and a
   const totals = async () =>
     page.locator("tr.skill-row td .cell-main").evaluateAll((els) => els.map((e) => Number(e.textContent)));
   const before = await totals();
-  await page.getByLabel("Pipeline demand").selectOption("weighted");
+  await page.getByLabel("Pipeline demand", { exact: true }).selectOption("weighted");
   await expect(page).toHaveURL(/demand=weighted/);
   await expect(page.locator("tr.unassigned-row").first()).toBeVisible();
   const weighted = await totals();
   expect(weighted.reduce((a, b) => a + b, 0)).toBeGreaterThan(before.reduce((a, b) => a + b, 0));
   await expect(page.locator("td.has-tentative").first()).toBeVisible();
   await page.screenshot({ path: "screenshots/capacity-demand.png" });
-  await page.getByLabel("Pipeline demand").selectOption("pessimistic");
+  await page.getByLabel("Pipeline demand", { exact: true }).selectOption("pessimistic");
   await expect(page).toHaveURL(/demand=pessimistic/);
   await expect.poll(async () => (await totals()).reduce((a, b) => a + b, 0)).toBeGreaterThan(weighted.reduce((a, b) => a + b, 0));
   // Narrow to one skill.
-  await page.getByLabel("Skill").selectOption({ label: "QA" });
+  await page.getByLabel("Skill", { exact: true }).selectOption({ label: "QA" });
   await expect(page).toHaveURL(/skill=/);
   await expect(page.locator("tr.skill-row")).toHaveCount(1);
   expect(errors).toEqual([]);

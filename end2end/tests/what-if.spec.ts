@@ -42,7 +42,7 @@ test("the skill rows show the chance of being over; a deal won in the what-if ch
   await expect(cells.first()).toHaveAttribute("title", /chance of being over capacity/);
   // Its details open from the chance (a button: the keyboard reaches it too).
   const busiest = page.locator("tr.skill-row td[data-odds]:not([data-odds^='0:0:'])").first();
-  await busiest.locator("button.odds").focus();
+  await busiest.locator("button.cell-button").focus();
   await page.keyboard.press("Enter");
   const details = page.getByRole("dialog", { name: "Skill week" });
   await expect(details).toContainText("chance of being over capacity");

@@ -12,7 +12,7 @@ use crate::domain::capacity::{CapacityVerdict, Engine, StaffingLine};
 use crate::domain::close::{percent, ClosePreview};
 use crate::domain::margin::MarginVerdict;
 use crate::domain::money::{format_money_whole, Currency};
-use crate::domain::validate::{hours_shown, hours_text};
+use crate::domain::validate::hours_shown;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -272,7 +272,8 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         view! {
                             <td>
                                 <input type="text" inputmode="decimal" class="hours-input" aria-label=label
-                                    value=if minutes == 0 { String::new() } else { hours_text(minutes) }
+                                    // Read only when changed: the line keeps its exact minutes until then.
+                                    value=if minutes == 0 { String::new() } else { hours_shown(minutes) }
                                     on:change=move |ev| {
                                         let text = event_target_value(&ev);
                                         match crate::domain::validate::hours("staffing", &text, 168) {

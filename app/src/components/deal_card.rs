@@ -33,6 +33,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             .iter()
             .any(|c| c.stage.id == current_stage && c.stage.kind == StageKind::Open)
     });
+    let closes = ctx.board.with_untracked(|b| b.rights.close);
     let options = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
@@ -43,7 +44,11 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             })
             .map(|c| {
                 let label = if c.stage.kind == StageKind::Won && c.stage.id != current_stage {
-                    format!("{} — close…", c.stage.name)
+                    if closes {
+                        format!("{} — close…", c.stage.name)
+                    } else {
+                        format!("{} — review the close…", c.stage.name)
+                    }
                 } else {
                     c.stage.name.clone()
                 };

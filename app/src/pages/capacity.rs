@@ -156,6 +156,7 @@ fn Planner(
     let search = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let mode = grid.with_value(|g| g.mode);
     let can_edit = grid.with_value(|g| g.can_edit);
+    let whole_team = grid.with_value(|g| g.whole_team);
     let has_odds = grid.with_value(|g| !g.odds.is_empty());
     // The skills' rows as the what-if has them (the grid's own while it is empty).
     let skill_rows =
@@ -220,12 +221,19 @@ fn Planner(
                         skill_cell(i, w, *skill, skill_name.clone(), week, skill_rows)
                     })
                     .collect_view();
+                // Someone who sees only their own weeks sees only their own skills.
+                if !whole_team && members.is_empty() {
+                    continue;
+                }
+                let people = g.rows.iter().filter(|r| r.skills.contains(skill)).count();
                 out.push(
                     view! {
                         <tr class="skill-row" data-skill=*skill>
                             <th scope="row">
                                 {skill_name.clone()}
-                                <span class="muted small">{format!(" · {} people", g.rows.iter().filter(|r| r.skills.contains(skill)).count())}</span>
+                                {whole_team.then(|| view! {
+                                    <span class="muted small">{format!(" · {people} {}", if people == 1 { "person" } else { "people" })}</span>
+                                })}
                             </th>
                             {summary_cells}
                         </tr>
@@ -233,7 +241,10 @@ fn Planner(
                     .into_any(),
                 );
                 if mode != DemandMode::Off {
-                    out.push(unassigned_row(i, *skill, skill_name.clone(), weeks, skill_rows).into_any());
+                    out.push(
+                        unassigned_row(i, *skill, skill_name.clone(), week_dates.get_value(), skill_rows)
+                            .into_any(),
+                    );
                 }
                 for row in members {
                     let cells = row
@@ -257,11 +268,19 @@ fn Planner(
                                 hours_shown(c.available),
                                 if c.time_off > 0 { format!(", {} h off", hours_shown(c.time_off)) } else { String::new() }
                             );
+                            // A button: the cell's details (and booking) open from the keyboard too.
+                            let label = format!(
+                                "{title}, week of {}",
+                                Date::parse(&week).map(Date::short_label).unwrap_or_else(|| week.clone())
+                            );
                             view! {
                                 <td class=class title=title data-person=row.person_id data-week=week>
-                                    <span class="cell-main">{if booked == 0 { String::new() } else { hours_shown(booked) }}</span>
-                                    <span class="cell-of">{format!("/{}", hours_shown(c.available))}</span>
-                                    {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_shown(c.time_off))}</span> })}
+                                    <button type="button" class="cell-button">
+                                        <span class="cell-main" class:cell-zero=booked == 0>{hours_shown(booked)}</span>
+                                        <span class="cell-of">{format!("/{}", hours_shown(c.available))}</span>
+                                        {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_shown(c.time_off))}</span> })}
+                                        <span class="sr-only">{format!(" h — {label}")}</span>
+                                    </button>
                                 </td>
                             }
                         })
@@ -335,7 +354,6 @@ fn Planner(
     let go2 = go.clone();
     let go3 = go.clone();
     let go4 = go.clone();
-    let whole_team = grid.with_value(|g| g.whole_team);
     // Marks the table once the browser has taken it over (for the hydration benchmark):
     // milliseconds since navigation started.
     let table = NodeRef::<leptos::html::Table>::new();
@@ -436,6 +454,7 @@ fn skill_cell(
         )
     };
     let week_label = Date::parse(&week).map(Date::short_label).unwrap_or(week);
+    let (skill2, week_label2) = (skill.clone(), week_label.clone());
     let title = move || {
         let s = numbers();
         let booked = format!(
@@ -464,17 +483,26 @@ fn skill_cell(
         let s = numbers();
         hours_shown(s.confirmed + s.pipeline)
     };
+    let title2 = title.clone();
+    // With the odds the title names the skill and week already.
+    let label = move || match odds() {
+        Some(_) => title2(),
+        None => format!("{skill2}, week of {week_label2}: {}", title2()),
+    };
     view! {
         <td class=class title=title data-sum-skill=skill_id data-week=w
             data-odds=move || odds().map(|o| format!("{}:{}:{}", o.p50, o.p90, o.over_bp))>
-            <span class="cell-main">{demand}</span>
-            <span class="cell-of">{move || format!("/{}", hours_shown(numbers().capacity))}</span>
             // A button, so the details (P50, P90, the deals) open from the keyboard too.
-            {move || odds().map(|o| view! {
-                <button type="button" class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
-                    {chance_text(o.over_bp)}<span class="sr-only">" chance of being"</span>" over"
-                </button>
-            })}
+            <button type="button" class="cell-button">
+                <span class="cell-main">{demand}</span>
+                <span class="cell-of">{move || format!("/{}", hours_shown(numbers().capacity))}</span>
+                {move || odds().map(|o| view! {
+                    <span class=format!("odds odds-{}", OverBand::of(o.over_bp).as_str())>
+                        {chance_text(o.over_bp)}" over"
+                    </span>
+                })}
+                <span class="sr-only">{move || format!(" — {}", label())}</span>
+            </button>
         </td>
     }
 }
@@ -485,18 +513,28 @@ fn unassigned_row(
     i: usize,
     skill: i64,
     skill_name: String,
-    weeks: u32,
+    week_dates: Vec<String>,
     rows: Memo<SkillRows>,
 ) -> impl IntoView {
+    let weeks = week_dates.len();
     let any = move || rows.with(|r| r.weeks[i].iter().any(|s| s.unassigned > 0));
     move || {
         any().then(|| {
-            let cells = (0..weeks as usize)
+            let cells = (0..weeks)
                 .map(|w| {
                     let minutes = move || rows.with(|r| r.weeks[i][w].unassigned);
+                    let name = skill_name.clone();
+                    let week = Date::parse(&week_dates[w])
+                        .map(Date::short_label)
+                        .unwrap_or_default();
                     view! {
                         <td class="unassigned-cell" class:empty=move || minutes() == 0 data-unassigned=skill data-week=w>
-                            {move || (minutes() > 0).then(|| hours_shown(minutes()))}
+                            {move || (minutes() > 0).then(|| view! {
+                                <button type="button" class="cell-button">
+                                    {hours_shown(minutes())}
+                                    <span class="sr-only">{format!(" h of {name} in the pipeline with nobody booked, week of {week}: who could take it")}</span>
+                                </button>
+                            })}
                         </td>
                     }
                 })

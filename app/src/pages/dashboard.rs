@@ -228,7 +228,7 @@ fn ForecastChart(d: DashboardData, currency: Currency) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" data-testid="forecast-chart"
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="group" data-testid="forecast-chart"
             aria-label="Weighted pipeline forecast by expected close month">
             <line x1=pad_l y1=h - pad_b x2=w - 8.0 y2=h - pad_b class="axis-line"/>
             <line x1=pad_l y1=pad_t x2=w - 8.0 y2=pad_t class="grid-line"/>
@@ -279,7 +279,7 @@ fn UtilisationChart(d: DashboardData) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" data-testid="utilisation-chart"
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="group" data-testid="utilisation-chart"
             aria-label="Booked hours as a share of available hours, per week">
             <line x1=pad_l y1=h - pad_b x2=w - 16.0 y2=h - pad_b class="axis-line"/>
             <line x1=pad_l y1=y(10_000) x2=w - 16.0 y2=y(10_000) class="full-line"/>

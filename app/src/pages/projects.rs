@@ -364,7 +364,21 @@ fn BurnPanel(burn: crate::api::projects::BurnView, currency: Currency) -> impl I
             .join(" ")
     };
     let planned = line(|w| w.1);
-    let logged = line(|w| w.2);
+    // Logged time exists up to this week, not beyond: the line stops at today.
+    let past = burn
+        .weeks
+        .iter()
+        .take_while(|(week, ..)| burn.this_week.is_empty() || *week <= burn.this_week)
+        .count();
+    let logged = burn
+        .weeks
+        .iter()
+        .take(past)
+        .enumerate()
+        .map(|(k, week)| format!("{:.1},{:.1}", x(k), y(week.2)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let today_x = (past > 0 && past < n).then(|| x(past - 1));
     let labels = burn
         .weeks
         .iter()
@@ -403,12 +417,16 @@ fn BurnPanel(burn: crate::api::projects::BurnView, currency: Currency) -> impl I
                 aria-label="Planned against logged hours, cumulative, per week">
                 <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis-line"/>
                 <text x=pad y=14 class="axis">{format!("{} h", hours_shown(top as i64))}</text>
+                {today_x.map(|tx| view! {
+                    <line x1=format!("{tx:.1}") y1=pad - 6.0 x2=format!("{tx:.1}") y2=h - pad class="today-line"/>
+                    <text x=format!("{:.1}", tx + 4.0) y=pad - 8.0 class="axis">"this week"</text>
+                })}
                 <polyline points=planned class="planned"/>
-                <polyline points=logged class="logged" data-testid="burn-logged"/>
+                <polyline points=logged class="logged" data-testid="burn-logged" data-weeks=past/>
                 {labels}
             </svg>
-            <p class="legend"><span class="swatch planned-swatch"></span>"planned (cumulative hours)"
-                <span class="swatch logged-swatch"></span>"logged"</p>
+            <p class="legend" aria-hidden="true"><span class="line-swatch planned-swatch"></span>"planned (cumulative hours)"
+                <span class="line-swatch logged-swatch"></span>"logged, up to this week"</p>
         </section>
     }
 }

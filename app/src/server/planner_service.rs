@@ -20,9 +20,11 @@ use crate::shared::planner::{
     CellDetail, EditOutcome, OpenDeal, PlannerGrid, PlannerRow, WhatIfFailure, WhatIfOutcome,
 };
 
-/// Whether the caller sees everyone's row (planners, sales, delivery) or only their own.
+/// Whether the caller sees everyone's row (planners, sales, delivery, and whoever approves
+/// blocked closes: they judge the team's hours) or only their own.
 fn sees_whole_team(caller: &Caller) -> bool {
     caller.can(Permission::ManageCapacity)
+        || caller.can(Permission::OverrideChecks)
         || caller.can(Permission::EditDeals)
         || caller.can(Permission::CloseDeals)
         || caller.can(Permission::ManageProjects)

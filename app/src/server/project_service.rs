@@ -79,7 +79,8 @@ pub async fn project(caller: &Caller, project_id: i64) -> Result<ProjectDetail, 
         .unwrap_or(today.date);
     row.at_risk = burn.at_risk() && !ProjectStatus::stored_is_over(&row.status);
     row.budget_minor = row.budget_minor.filter(|_| values);
-    let burn = burn_view(&burn, first_week, values, costs, row.at_risk);
+    let mut burn = burn_view(&burn, first_week, values, costs, row.at_risk);
+    burn.this_week = today.this_week().to_string();
     let check_report = facts.check_report.map(|r| CheckReport {
         cost_minor: r.cost_minor.filter(|_| costs),
         ..r
@@ -202,6 +203,7 @@ fn burn_view(b: &Burn, first_week: Date, values: bool, costs: bool, at_risk: boo
             .enumerate()
             .map(|(k, (p, l))| (first_week.add_days(7 * k as i32).to_string(), *p, *l))
             .collect(),
+        this_week: String::new(),
     }
 }
 

@@ -72,6 +72,9 @@ pub struct BurnView {
     pub at_risk: bool,
     /// Per week (first day): cumulative planned and logged minutes.
     pub weeks: Vec<(String, i64, i64)>,
+    /// The first day of this week in the workspace: logged time stops there.
+    #[serde(default)]
+    pub this_week: String,
 }
 
 /// Who works on the project in one week.
