@@ -458,7 +458,9 @@ async fn migrate_postgres(url: &str) -> Result<(), sqlx::Error> {
 /// foreign keys off — SQLite changes a constraint by rebuilding the table, which must
 /// neither cascade deletes nor re-point the references of other tables — then, if any
 /// was applied, checks every foreign key: a migration that broke one stops the start
-/// instead of serving damaged data.
+/// instead of serving damaged data. (sqlx runs each SQLite migration in a transaction,
+/// `-- no-transaction` or not, and inside one `PRAGMA foreign_keys` does nothing: the
+/// connection has to be opened with them off.)
 async fn migrate_sqlite(url: &str) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
     let options = sqlite_options(url)?;

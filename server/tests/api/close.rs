@@ -602,6 +602,68 @@ async fn reopening_removes_the_project_unless_time_is_logged() {
 }
 
 #[tokio::test]
+async fn a_reopened_deals_project_id_is_never_given_to_another_project() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let (deal, version) = new_deal(&f, 4_000_000, &[("Design", 40)], 2).await;
+    let closed = f
+        .call(
+            "close_deal",
+            &close_form(deal, version, "key-ids-000000001", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let first: CloseOutcome = serde_json::from_str(&closed.body).unwrap();
+    let page = format!("/projects/{}", first.project_id);
+    assert_eq!(f.get(&page, Some(&am)).await.status, StatusCode::OK);
+    // Reopening deletes the project: it was the newest one.
+    let reopened = f
+        .call(
+            "reopen_deal",
+            &format!(
+                "project_id={}&deal_version={}",
+                first.project_id,
+                version + 1
+            ),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(reopened.status, StatusCode::OK, "{}", reopened.body);
+
+    let (other, other_version) = new_deal(&f, 3_000_000, &[("Design", 20)], 2).await;
+    let closed = f
+        .call(
+            "close_deal",
+            &close_form(other, other_version, "key-ids-000000002", &start(2), ""),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    let second: CloseOutcome = serde_json::from_str(&closed.body).unwrap();
+    assert!(
+        second.project_id > first.project_id,
+        "the new project took id {} after {}",
+        second.project_id,
+        first.project_id
+    );
+    // A bookmark of the reopened project finds nothing rather than another project.
+    assert_eq!(f.get(&page, Some(&am)).await.status, StatusCode::NOT_FOUND);
+    let gone = f
+        .call(
+            "get_project",
+            &format!("project_id={}", first.project_id),
+            Some(&am),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.body);
+    let page = f
+        .get(&format!("/projects/{}", second.project_id), Some(&am))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_project_manager_is_assigned_on_the_project() {
     let f = fixture().await;
     let pm = f.login("pm@northwind.test").await;
