@@ -122,6 +122,85 @@ async fn no_row_of_one_workspace_points_into_another() {
     assert_eq!(crossings, 0);
 }
 
+/// Every name and text a person reads in `slug`'s workspace.
+async fn words_of(pool: &Pool, slug: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for sql in [
+        "SELECT t.name FROM clients t",
+        "SELECT t.contact_name FROM clients t",
+        "SELECT t.title FROM deals t",
+        "SELECT t.brief_goals FROM deals t",
+        "SELECT t.brief_priorities FROM deals t",
+        "SELECT t.brief_context FROM deals t",
+        "SELECT t.name FROM projects t",
+        "SELECT t.name FROM people t",
+        "SELECT t.name FROM users t",
+        "SELECT t.name FROM skills t",
+        "SELECT t.name FROM stages t",
+        "SELECT t.reason FROM time_off t",
+    ] {
+        let scoped = format!(
+            "{sql} JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1 ORDER BY 1"
+        );
+        let found: Vec<String> = sqlx::query_scalar(&scoped)
+            .bind(slug)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert!(!found.is_empty(), "{slug}: nothing for {sql}");
+        words.extend(found);
+    }
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// The kinds of `slug`'s stages, in pipeline order.
+async fn stage_kinds(pool: &Pool, slug: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT s.kind FROM stages s JOIN workspaces w ON w.id = s.workspace_id
+         WHERE w.slug = $1 ORDER BY s.position",
+    )
+    .bind(slug)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_two_workspaces_have_their_own_names() {
+    let (_dir, pool) = fresh_db().await;
+    seed::seed_demo(&pool, seed::SeedSize::DEMO, NOW_MS)
+        .await
+        .unwrap();
+    let northwind = words_of(&pool, "demo").await;
+    let bluebird = words_of(&pool, "bluebird").await;
+    let shared: Vec<&String> = bluebird.iter().filter(|w| northwind.contains(w)).collect();
+    assert!(shared.is_empty(), "in both workspaces: {shared:?}");
+    // A brand and video studio in New York, with Northwind's pipeline shape.
+    let (zone, currency): (String, String) =
+        sqlx::query_as("SELECT time_zone, currency FROM workspaces WHERE slug = 'bluebird'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (zone.as_str(), currency.as_str()),
+        ("America/New_York", "USD")
+    );
+    assert!(bluebird.iter().any(|w| w == "Video editing"));
+    assert_eq!(
+        stage_kinds(&pool, "bluebird").await,
+        stage_kinds(&pool, "demo").await
+    );
+    // Staffed: its won deals have projects with people on them and time logged.
+    let scoped = |table: &str| {
+        format!("SELECT COUNT(*) FROM {table} t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1")
+    };
+    assert!(count(&pool, &scoped("projects"), "bluebird").await >= 2);
+    assert!(count(&pool, &scoped("allocations"), "bluebird").await > 0);
+    assert!(count(&pool, &scoped("time_entries"), "bluebird").await > 0);
+}
+
 #[tokio::test]
 async fn the_seed_is_deterministic_for_a_given_day() {
     let (_a, first) = fresh_db().await;

@@ -156,7 +156,7 @@ fn print_banner(config: &Config) {
         println!("    {:<26} {}", login.email, login.role.name());
     }
     println!(
-        "    {:<26} {} (second workspace)",
+        "    {:<26} {} (Bluebird Creative, the second workspace)",
         seed::BLUEBIRD_ADMIN.email,
         seed::BLUEBIRD_ADMIN.role.name()
     );

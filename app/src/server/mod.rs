@@ -42,6 +42,7 @@ pub mod project_service;
 pub mod relay_repo;
 pub mod role_repo;
 pub mod seed;
+pub mod seed_agencies;
 pub mod sign_in_service;
 pub mod skill_repo;
 pub mod state;

@@ -1,13 +1,16 @@
 //! The demo agency: a deterministic generator of realistic data, relative to today.
 //!
-//! `seed_demo` writes two workspaces — Northwind Studio (the demo, with one login per
-//! built-in role) and the small Bluebird Creative (so isolation can be seen and tested).
+//! `seed_demo` writes two workspaces — Northwind Studio, a digital agency in Berlin (the
+//! demo, with one login per built-in role), and the small Bluebird Creative, a brand and
+//! video studio in New York with its own clients, people, skills and pipeline (so
+//! isolation can be seen and tested). Their words are in [`super::seed_agencies`].
 //! The same generator scales for benchmarks: `baton seed --people 500 --deals 5000`.
 //! Given the same size and the same day it writes the same rows.
 
 use super::auth::hash_password;
 use super::calendar::WorkspaceCalendar;
 use super::db::{Db, Pool};
+use super::seed_agencies::{Agency, BLUEBIRD, NORTHWIND};
 use crate::domain::calendar::{Date, Today, WeekStart, MS_PER_DAY};
 use crate::domain::permissions::RolePreset;
 use crate::domain::rng::SplitMix;
@@ -82,7 +85,7 @@ pub const DEMO_LOGINS: [DemoLogin; 6] = [
 /// The second workspace's only login.
 pub const BLUEBIRD_ADMIN: DemoLogin = DemoLogin {
     email: "admin@bluebird.test",
-    name: "Beatriz Costa",
+    name: "Beatriz Mendoza",
     role: RolePreset::Admin,
 };
 
@@ -165,6 +168,7 @@ async fn seed_into(
         logins: &DEMO_LOGINS,
         rng_seed: 0x0B47_0D3E,
         time_zone: "Europe/Berlin",
+        agency: &NORTHWIND,
     };
     report.absorb(&seed_workspace(tx, &northwind, now_ms).await?);
     let bluebird = WorkspaceSpec {
@@ -178,6 +182,7 @@ async fn seed_into(
         logins: std::slice::from_ref(&BLUEBIRD_ADMIN),
         rng_seed: 0xB10E_B12D,
         time_zone: "America/New_York",
+        agency: &BLUEBIRD,
     };
     report.absorb(&seed_workspace(tx, &bluebird, now_ms).await?);
     Ok(report)
@@ -192,101 +197,12 @@ struct WorkspaceSpec<'a> {
     rng_seed: u64,
     /// The workspace's time zone (weeks start on Monday): the seed's days are its days.
     time_zone: &'a str,
+    /// What it sells, who works there, who buys.
+    agency: &'static Agency,
 }
-
-/// Skill, hourly cost and bill rate (whole currency units), and how many of every 28
-/// people have it as their main skill.
-const SKILLS: [(&str, i64, i64, usize); 7] = [
-    ("Strategy", 70, 150, 3),
-    ("Design", 55, 120, 6),
-    ("Frontend", 55, 120, 6),
-    ("Backend", 60, 130, 5),
-    ("Project management", 50, 110, 3),
-    ("QA", 40, 90, 2),
-    ("Content", 35, 85, 3),
-];
-
-const FIRST_NAMES: [&str; 32] = [
-    "Amara", "Ben", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Keiko",
-    "Liam", "Mei", "Nikhil", "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
-    "Wes", "Ximena", "Yusuf", "Zoe", "Aiden", "Bianca", "Caleb", "Dalia", "Emil", "Freya",
-];
-
-const LAST_NAMES: [&str; 29] = [
-    "Adeyemi", "Bauer", "Castillo", "Dubois", "Eriksen", "Fischer", "Gallo", "Haddad", "Ito",
-    "Jensen", "Kowalski", "Laurent", "Moreau", "Nakamura", "Olsen", "Petrov", "Quintero", "Rossi",
-    "Schmidt", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Alvarez", "Brennan",
-    "Costa",
-];
-
-const CLIENT_PREFIXES: [&str; 10] = [
-    "Harbor", "Lumen", "Kestrel", "Orchid", "Atlas", "Juniper", "Mosaic", "Pioneer", "Quill",
-    "Summit",
-];
-
-const CLIENT_SUFFIXES: [&str; 10] = [
-    "Health",
-    "Logistics",
-    "Bank",
-    "Foods",
-    "Energy",
-    "Museum",
-    "Outdoors",
-    "Labs",
-    "Travel",
-    "Insurance",
-];
-
-/// Deal templates: title and the skills its estimate uses.
-const DEAL_TEMPLATES: [(&str, &[&str]); 12] = [
-    (
-        "Website redesign",
-        &["Strategy", "Design", "Frontend", "Content"],
-    ),
-    ("Mobile app MVP", &["Design", "Frontend", "Backend", "QA"]),
-    ("Brand refresh", &["Strategy", "Design", "Content"]),
-    (
-        "E-commerce replatform",
-        &["Design", "Frontend", "Backend", "QA"],
-    ),
-    ("Design system", &["Design", "Frontend"]),
-    (
-        "Customer portal",
-        &["Design", "Frontend", "Backend", "Project management"],
-    ),
-    ("Campaign microsite", &["Design", "Frontend", "Content"]),
-    ("Data dashboard", &["Design", "Frontend", "Backend"]),
-    ("Accessibility audit", &["Frontend", "QA"]),
-    ("Content strategy", &["Strategy", "Content"]),
-    (
-        "Booking flow rebuild",
-        &["Design", "Frontend", "Backend", "QA"],
-    ),
-    (
-        "Annual report site",
-        &["Design", "Frontend", "Content", "Project management"],
-    ),
-];
-
-/// Stage name, probability, kind, rotting days.
-const STAGES: [(&str, i64, &str, Option<i64>); 6] = [
-    ("Lead", 10, "open", Some(14)),
-    ("Qualified", 25, "open", Some(21)),
-    ("Proposal", 50, "open", Some(14)),
-    ("Negotiation", 75, "open", Some(10)),
-    ("Won", 100, "won", None),
-    ("Lost", 0, "lost", None),
-];
 
 /// Which stage the i-th deal lands in: a pipeline thick at the top, with wins and losses.
 const STAGE_CYCLE: [usize; 16] = [0, 1, 2, 0, 3, 4, 1, 2, 0, 4, 5, 1, 2, 3, 4, 0];
-
-const LOST_REASONS: [&str; 4] = [
-    "Went with a cheaper agency",
-    "Budget frozen for the year",
-    "Timeline did not work for them",
-    "Decided to build in-house",
-];
 
 struct Person {
     id: i64,
@@ -400,14 +316,15 @@ async fn seed_workspace(
     // day give the same rows.
     let mut rng = SplitMix::new(spec.rng_seed);
     let role_ids = seed_roles(&mut w).await?;
-    let skill_ids = seed_skills(&mut w).await?;
+    let skill_ids = seed_skills(&mut w, spec.agency).await?;
     let (people, person_by_name) =
         seed_people(&mut w, &mut rng, spec, &skill_ids, today, now_ms).await?;
     let (owner_ids, admin_id) =
         seed_users(&mut w, spec, &role_ids, &person_by_name, now_ms).await?;
     let clients = seed_clients(&mut w, spec, &owner_ids, admin_id, now_ms).await?;
-    let stage_ids = seed_stages(&mut w).await?;
+    let stage_ids = seed_stages(&mut w, spec.agency).await?;
     let team = Team {
+        agency: spec.agency,
         skill_ids,
         people,
         owner_ids,
@@ -421,6 +338,7 @@ async fn seed_workspace(
 
 /// What the deals are written against.
 struct Team {
+    agency: &'static Agency,
     skill_ids: Vec<i64>,
     people: Vec<Person>,
     /// Users who own clients and deals (admins and account managers).
@@ -428,11 +346,6 @@ struct Team {
     /// (id, name).
     clients: Vec<(i64, String)>,
     stage_ids: Vec<i64>,
-}
-
-/// The index in [`SKILLS`] of the skill called `name`.
-fn skill_index(name: &str) -> usize {
-    SKILLS.iter().position(|s| s.0 == name).unwrap_or(0)
 }
 
 /// One role per built-in preset, with its permissions: role ids by preset key.
@@ -465,10 +378,10 @@ async fn seed_roles(w: &mut Writer<'_, '_>) -> Result<BTreeMap<&'static str, i64
     Ok(role_ids)
 }
 
-/// The skills of [`SKILLS`], ids in that order.
-async fn seed_skills(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
+/// The agency's skills, ids in that order.
+async fn seed_skills(w: &mut Writer<'_, '_>, agency: &Agency) -> Result<Vec<i64>, sqlx::Error> {
     let mut skill_ids = Vec::new();
-    for (name, ..) in SKILLS {
+    for skill in agency.skills {
         skill_ids.push(
             insert_id(
                 w.tx,
@@ -476,7 +389,7 @@ async fn seed_skills(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
                     "INSERT INTO skills (workspace_id, name) VALUES ($1, $2) RETURNING id",
                 )
                 .bind(w.workspace_id)
-                .bind(name),
+                .bind(skill.name),
             )
             .await?,
         );
@@ -496,19 +409,23 @@ async fn seed_people(
 ) -> Result<(Vec<Person>, BTreeMap<String, i64>), sqlx::Error> {
     let workspace_id = w.workspace_id;
     let this_week = today.this_week();
-    let main_skill_cycle: Vec<usize> = SKILLS
+    let agency = spec.agency;
+    let main_skill_cycle: Vec<usize> = agency
+        .skills
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| std::iter::repeat_n(i, s.3))
+        .flat_map(|(i, s)| std::iter::repeat_n(i, s.share))
         .collect();
+    let [team_member_skill, pm_skill, other_skill] =
+        agency.login_skills.map(|s| agency.skill_index(s));
     let login_people: Vec<(&str, usize)> = spec
         .logins
         .iter()
         .filter_map(|login| match login.role {
             RolePreset::Finance => None,
-            RolePreset::TeamMember => Some((login.name, skill_index("Design"))),
-            RolePreset::ProjectManager => Some((login.name, skill_index("Project management"))),
-            _ => Some((login.name, skill_index("Strategy"))),
+            RolePreset::TeamMember => Some((login.name, team_member_skill)),
+            RolePreset::ProjectManager => Some((login.name, pm_skill)),
+            _ => Some((login.name, other_skill)),
         })
         .collect();
     let mut people: Vec<Person> = Vec::new();
@@ -518,13 +435,11 @@ async fn seed_people(
             Some(&(name, skill)) => (name.to_string(), skill),
             None => {
                 let k = i + spec.rng_seed as usize % 7;
-                let first = FIRST_NAMES[k % FIRST_NAMES.len()];
-                let last = LAST_NAMES[(k * 7 + k / FIRST_NAMES.len()) % LAST_NAMES.len()];
-                let name = if k >= FIRST_NAMES.len() * LAST_NAMES.len() {
-                    format!(
-                        "{first} {last} {}",
-                        k / (FIRST_NAMES.len() * LAST_NAMES.len()) + 1
-                    )
+                let (firsts, lasts) = (agency.first_names, agency.last_names);
+                let first = firsts[k % firsts.len()];
+                let last = lasts[(k * 7 + k / firsts.len()) % lasts.len()];
+                let name = if k >= firsts.len() * lasts.len() {
+                    format!("{first} {last} {}", k / (firsts.len() * lasts.len()) + 1)
                 } else {
                     format!("{first} {last}")
                 };
@@ -533,16 +448,21 @@ async fn seed_people(
         };
         let mut skills = vec![main];
         if rng.chance(35) {
-            let second = match SKILLS[main].0 {
-                "Design" => skill_index("Frontend"),
-                "Frontend" => skill_index(if rng.chance(50) { "Backend" } else { "Design" }),
-                "Backend" => skill_index("Frontend"),
-                "Strategy" => skill_index("Content"),
-                "Content" => skill_index("Strategy"),
-                "QA" => skill_index("Frontend"),
-                _ => skill_index("Strategy"),
+            let second = match *agency.skills[main].second {
+                [either, or] => {
+                    if rng.chance(50) {
+                        either
+                    } else {
+                        or
+                    }
+                }
+                [only, ..] => only,
+                [] => agency.skills[main].name,
             };
-            skills.push(second);
+            let second = agency.skill_index(second);
+            if second != main {
+                skills.push(second);
+            }
         }
         let capacity = if i % 11 == 10 {
             24 * 60
@@ -551,9 +471,9 @@ async fn seed_people(
         } else {
             40 * 60
         };
-        let (_, cost, bill, _) = SKILLS[main];
-        let cost_rate = (cost + rng.range(-8, 12)) * 100;
-        let bill_rate = (bill + rng.range(-10, 15)) * 100;
+        let skill = agency.skills[main];
+        let cost_rate = (skill.cost + rng.range(-8, 12)) * 100;
+        let bill_rate = (skill.bill + rng.range(-10, 15)) * 100;
         let email = format!(
             "{}@{}.test",
             name.to_lowercase().replace(' ', "."),
@@ -569,7 +489,7 @@ async fn seed_people(
             .bind(workspace_id)
             .bind(&name)
             .bind(&email)
-            .bind(SKILLS[main].0)
+            .bind(skill.name)
             .bind(capacity)
             .bind(cost_rate)
             .bind(bill_rate)
@@ -601,9 +521,9 @@ async fn seed_people(
             .bind(end.to_string())
             .bind(capacity / 5)
             .bind(if rng.chance(70) {
-                "Holiday"
+                agency.time_off_reasons[0]
             } else {
-                "Conference"
+                agency.time_off_reasons[1]
             })
             .bind(now_ms)
             .execute(&mut **w.tx)
@@ -675,12 +595,19 @@ async fn seed_clients(
         .clamp(3, 400)
         .max(if spec.size.deals >= 48 { 10 } else { 3 });
     let health = ["good", "good", "good", "watch", "good", "at_risk"];
+    let Agency {
+        client_prefixes: prefixes,
+        client_suffixes: suffixes,
+        first_names: firsts,
+        last_names: lasts,
+        ..
+    } = spec.agency;
     let mut clients = Vec::new();
     for i in 0..client_count {
         let base = format!(
             "{} {}",
-            CLIENT_PREFIXES[i % 10],
-            CLIENT_SUFFIXES[(i / 10 + i * 3) % 10]
+            prefixes[i % prefixes.len()],
+            suffixes[(i / prefixes.len() + i * 3) % suffixes.len()]
         );
         let name = if i >= 100 {
             format!("{base} {}", i / 100 + 1)
@@ -700,8 +627,8 @@ async fn seed_clients(
             .bind(health[i % health.len()])
             .bind(format!(
                 "{} {}",
-                FIRST_NAMES[(i * 5 + 3) % FIRST_NAMES.len()],
-                LAST_NAMES[(i * 3 + 1) % LAST_NAMES.len()]
+                firsts[(i * 5 + 3) % firsts.len()],
+                lasts[(i * 3 + 1) % lasts.len()]
             ))
             .bind(format!(
                 "hello@{}.example",
@@ -725,11 +652,11 @@ async fn seed_clients(
     Ok(clients)
 }
 
-/// The pipeline of [`STAGES`], ids in that order.
-async fn seed_stages(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
+/// The agency's pipeline, ids in that order.
+async fn seed_stages(w: &mut Writer<'_, '_>, agency: &Agency) -> Result<Vec<i64>, sqlx::Error> {
     let workspace_id = w.workspace_id;
     let mut stage_ids = Vec::new();
-    for (position, (name, pct, kind, rot)) in STAGES.iter().enumerate() {
+    for (position, stage) in agency.stages.iter().enumerate() {
         stage_ids.push(
             insert_id(
                 w.tx,
@@ -739,11 +666,11 @@ async fn seed_stages(w: &mut Writer<'_, '_>) -> Result<Vec<i64>, sqlx::Error> {
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(workspace_id)
-                .bind(*name)
+                .bind(stage.name)
                 .bind(position as i64)
-                .bind(*pct)
-                .bind(*kind)
-                .bind(*rot),
+                .bind(stage.probability_pct)
+                .bind(stage.kind)
+                .bind(stage.rotting_days),
             )
             .await?,
         );
@@ -759,7 +686,7 @@ struct DealPlan {
     client_name: String,
     owner: i64,
     title: String,
-    /// (index in [`SKILLS`], minutes).
+    /// (index in the agency's skills, minutes).
     lines: Vec<(usize, i64)>,
     value: i64,
     probability_override: Option<i64>,
@@ -821,13 +748,17 @@ async fn seed_deals(
 fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64) -> DealPlan {
     let today = day.date;
     let Team {
-        owner_ids, clients, ..
+        agency,
+        owner_ids,
+        clients,
+        ..
     } = team;
+    let templates = agency.deal_templates;
     let stage = STAGE_CYCLE[i % STAGE_CYCLE.len()];
-    let (template, template_skills) = DEAL_TEMPLATES[(i * 5 + i / 12) % DEAL_TEMPLATES.len()];
+    let (template, template_skills) = templates[(i * 5 + i / 12) % templates.len()];
     let (client_id, client_name) = &clients[(i * 7 + i / 3) % clients.len()];
     let owner = owner_ids[i % owner_ids.len()];
-    let title = if i / DEAL_TEMPLATES.len() % 3 == 1 {
+    let title = if i / templates.len() % 3 == 1 {
         format!("{template} — phase 2")
     } else {
         template.to_string()
@@ -839,11 +770,11 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
             continue;
         }
         let hours = rng.range(5, 40) * 8;
-        lines.push((skill_index(skill), hours * 60));
+        lines.push((agency.skill_index(skill), hours * 60));
     }
     let sell: i64 = lines
         .iter()
-        .map(|&(s, minutes)| minutes * SKILLS[s].2 * 100 / 60)
+        .map(|&(s, minutes)| minutes * agency.skills[s].bill * 100 / 60)
         .sum();
     let value = (sell * rng.range(90, 125) / 100 / 50_000).max(1) * 50_000;
     let probability_override = if stage < 4 && rng.chance(12) {
@@ -852,10 +783,10 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         None
     };
     let weeks = rng.range(4, 14);
-    let (kind, entered_at, closed_at, expected_close, start) = match STAGES[stage].2 {
+    let (kind, entered_at, closed_at, expected_close, start) = match agency.stages[stage].kind {
         "open" => {
             // Most deals move on in time; about one in five sits past its stage's limit.
-            let limit = STAGES[stage].3.unwrap_or(14);
+            let limit = agency.stages[stage].rotting_days.unwrap_or(14);
             let days = if rng.chance(20) {
                 rng.range(limit + 1, limit + 20)
             } else {
@@ -875,15 +806,9 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         }
     };
     let created_at = entered_at - rng.range(0, 40) * MS_PER_DAY;
-    let goals = format!(
-        "{client_name} wants a {} that lifts conversion and is easy for their team to run.",
-        template.to_lowercase()
-    );
-    let priorities = "1. Launch before the season starts. 2. Accessible (WCAG 2.2 AA). 3. Editable without developers.";
-    let context = format!(
-        "Met through a referral. Decision maker is the head of marketing; procurement needs three quotes. Budget signalled around {}k.",
-        value / 100_000
-    );
+    let goals = (agency.goals)(client_name, template);
+    let priorities = agency.priorities;
+    let context = (agency.context)(value / 100_000);
     DealPlan {
         stage,
         client_id: *client_id,
@@ -903,7 +828,7 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         goals,
         priorities,
         context,
-        lost_reason: (kind == "lost").then(|| LOST_REASONS[i % LOST_REASONS.len()]),
+        lost_reason: (kind == "lost").then(|| agency.lost_reasons[i % agency.lost_reasons.len()]),
     }
 }
 
@@ -935,6 +860,7 @@ async fn insert_deal(
         ..
     } = *plan;
     let Team {
+        agency,
         skill_ids,
         stage_ids,
         ..
@@ -987,7 +913,7 @@ async fn insert_deal(
         "deal",
         deal_id,
         "created",
-        json!({ "title": title, "value_minor": value, "stage": STAGES[0].0 }),
+        json!({ "title": title, "value_minor": value, "stage": agency.stages[0].name }),
         created_at,
     );
     if stage > 0 {
@@ -996,7 +922,7 @@ async fn insert_deal(
             "deal",
             deal_id,
             "stage_changed",
-            json!({ "stage": STAGES[stage].0 }),
+            json!({ "stage": agency.stages[stage].name }),
             entered_at,
         );
     }

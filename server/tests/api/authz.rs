@@ -2,7 +2,7 @@
 //! user lacking the permission, as a user of another workspace (with this workspace's
 //! ids) and as a permitted user. A server function missing from the matrix fails the test.
 
-use crate::common::{fixture, Fixture, NOBODY};
+use crate::common::{fixture, leaked, Fixture, NOBODY};
 use app::domain::permissions::Permission;
 use axum::http::StatusCode;
 
@@ -719,6 +719,7 @@ async fn every_server_function_refuses_whom_it_should() {
         let ids = ids(&f).await;
         let args = (case.args)(&ids);
         let name = case.name;
+        let northwind_names = f.names_of("demo").await;
 
         // Anonymous.
         let before = f.fingerprint().await;
@@ -823,6 +824,12 @@ async fn every_server_function_refuses_whom_it_should() {
                 assert!(
                     !lower.contains("northwind"),
                     "{name} leaked Northwind data: {}",
+                    answer.body
+                );
+                assert_eq!(
+                    leaked(&answer.body, &northwind_names),
+                    None,
+                    "{name} leaked a Northwind name: {}",
                     answer.body
                 );
             }

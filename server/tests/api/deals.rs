@@ -107,7 +107,7 @@ async fn bad_moves_get_a_field_error_and_write_nothing() {
     let (deal, version) = lead_deal(&f).await;
     let won = stage(&f, "demo", "Won").await;
     let lost = stage(&f, "demo", "Lost").await;
-    let foreign = stage(&f, "bluebird", "Qualified").await;
+    let foreign = stage(&f, "bluebird", "Discovery call").await;
     let before = f.fingerprint().await;
     for (target, expect) in [
         (won, "Close"),

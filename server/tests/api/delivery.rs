@@ -1,6 +1,6 @@
 //! Delivery: change requests, client updates, share links, the dashboard, CSV.
 
-use crate::common::{encode, fixture, Fixture};
+use crate::common::{encode, fixture, leaked, Fixture};
 use axum::http::StatusCode;
 use serde_json::Value;
 
@@ -792,9 +792,21 @@ async fn exports_follow_the_money_permissions_and_the_workspace() {
         app::domain::csv::parse(&f.get("/export/time.csv", Some(&admin)).await.body).unwrap();
     assert!(all_time.len() > time.len());
 
-    // Another workspace's export holds nothing of Northwind.
+    // Another workspace's exports hold nothing of Northwind, and Northwind's nothing of
+    // theirs.
+    let northwind_names = f.names_of("demo").await;
+    let bluebird_names = f.names_of("bluebird").await;
+    for kind in ["deals", "projects", "people", "time"] {
+        let path = format!("/export/{kind}.csv");
+        let theirs = f.get(&path, Some(&bluebird)).await;
+        assert_eq!(theirs.status, StatusCode::OK, "{path}: {}", theirs.body);
+        assert!(!theirs.body.to_lowercase().contains("northwind"), "{path}");
+        assert_eq!(leaked(&theirs.body, &northwind_names), None, "{path}");
+        assert!(leaked(&theirs.body, &bluebird_names).is_some(), "{path}");
+        let ours = f.get(&path, Some(&admin)).await;
+        assert_eq!(leaked(&ours.body, &bluebird_names), None, "{path}");
+    }
     let other = f.get("/export/deals.csv", Some(&bluebird)).await.body;
-    assert!(!other.to_lowercase().contains("northwind"));
     let bluebird_deals = f
         .id(
             "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id

@@ -1,6 +1,6 @@
 //! The HTTP surface, driven through the router without a socket.
 
-use crate::common::fixture;
+use crate::common::{fixture, leaked};
 use app::api::board::Board;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -81,6 +81,47 @@ async fn a_workspace_sees_only_its_own_deals() {
         .collect();
     shown.sort_unstable();
     assert_eq!(shown, theirs);
+    // Nothing of Northwind on Bluebird's board, and nothing of Bluebird on Northwind's.
+    let northwind = f.names_of("demo").await;
+    assert_eq!(leaked(&answer.body, &northwind), None, "{}", answer.body);
+    assert!(
+        answer.body.contains("Hudson Coffee Roasters"),
+        "{}",
+        answer.body
+    );
+    let bluebird = f.names_of("bluebird").await;
+    let admin = f.login("admin@northwind.test").await;
+    let theirs = f.call("list_board", "", Some(&admin)).await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert_eq!(leaked(&theirs.body, &bluebird), None, "{}", theirs.body);
+    assert!(theirs.body.contains("Harbor Health"), "{}", theirs.body);
+    // The same for the pages as the server renders them; those that list clients, deals,
+    // projects or people show the workspace's own.
+    for (path, lists_names) in [
+        ("/", false),
+        ("/pipeline", true),
+        ("/clients", true),
+        ("/projects", true),
+        ("/capacity", true),
+        ("/time", false),
+        ("/settings/users", true),
+        ("/settings/audit", false),
+    ] {
+        for (who, own, other) in [
+            (&cookie, &bluebird, &northwind),
+            (&admin, &northwind, &bluebird),
+        ] {
+            let page = f.get(path, Some(who)).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert_eq!(leaked(&page.body, other), None, "{path}");
+            if lists_names {
+                assert!(
+                    leaked(&page.body, own).is_some(),
+                    "{path} shows none of its own"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]

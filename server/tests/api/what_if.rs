@@ -3,7 +3,7 @@
 //! own, refuses callers who may not edit deals, reports the deals it could not write,
 //! and leaves the planner showing what the what-if showed.
 
-use crate::common::{encode, fixture, Fixture};
+use crate::common::{encode, fixture, leaked, Fixture};
 use app::api::planner::{PlannerGrid, SkillRows, WhatIfOutcome};
 use app::domain::what_if::{DealChange, Outcome, Scenario, LOST_REASON};
 use axum::http::StatusCode;
@@ -247,6 +247,7 @@ async fn applying_refuses_who_may_not_edit_deals_and_reports_the_deals_it_could_
     assert!(reasons[1].0 == won_deal.0 && reasons[1].1.contains("no longer open"));
     assert!(reasons[2].0 == foreign.0 && reasons[2].1.contains("gone"));
     assert!(!body.to_lowercase().contains("bluebird"), "{body}");
+    assert_eq!(leaked(&body, &f.names_of("bluebird").await), None, "{body}");
     // The deal changed meanwhile is as the other person left it; the won deal too.
     assert_eq!(deal_row(&f, changed.0).await, changed_before);
     assert_eq!(deal_row(&f, won_deal.0).await.4, won_deal.1);

@@ -292,6 +292,32 @@ impl Fixture {
     pub async fn id(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
+
+    /// The names that are one workspace's own (by slug): its clients, deal titles,
+    /// projects and people. The two seeded workspaces share none, so finding one of
+    /// them in the other workspace's answer means something leaked.
+    pub async fn names_of(&self, slug: &str) -> Vec<String> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT c.name FROM clients c JOIN workspaces w ON w.id = c.workspace_id WHERE w.slug = $1
+             UNION SELECT d.title FROM deals d JOIN workspaces w ON w.id = d.workspace_id WHERE w.slug = $1
+             UNION SELECT p.name FROM projects p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = $1
+             UNION SELECT p.name FROM people p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = $1",
+        )
+        .bind(slug)
+        .fetch_all(&self.pool)
+        .await
+        .unwrap();
+        assert!(names.len() > 10, "{slug} has too few names to look for");
+        names
+    }
+}
+
+/// The first of `names` that `text` holds, if any.
+pub fn leaked<'a>(text: &str, names: &'a [String]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(String::as_str)
+        .find(|name| text.contains(name))
 }
 
 /// The `name=value` of the session cookie an answer sets.
