@@ -264,7 +264,7 @@ async fn the_planner_page_shows_the_odds_and_the_what_if_as_rendered_by_the_serv
         "What if…",
         "data-odds=",
         "chance of being over capacity",
-        "chance of being</span> over",
+        "class=\"odds odds-",
         "Applying needs permission to edit deals",
     ] {
         assert!(page.body.contains(text), "{text} missing");
