@@ -147,9 +147,8 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
             <header class="column-header">
                 <div class="column-title">
                     <h2 id=heading_id>{stage.name.clone()}</h2>
-                    <span class="count" data-testid="column-count" aria-label=move || format!("{} deals", count())>
-                        {count}
-                    </span>
+                    <span class="count" data-testid="column-count">{count}</span>
+                    <span class="sr-only">" deals"</span>
                 </div>
                 <p class="column-probability">{probability}</p>
                 {totals}

@@ -102,8 +102,10 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
                 <span class="deal-probability" title="Win probability">{format!("{} %", card.probability_pct)}</span>
             </div>
             <footer class="deal-meta">
-                <span class="avatar" title=card.owner_name.clone() aria-label=owner_label>
-                    {card.owner_initials}
+                // Initials to see, the owner's name to hear (a plain span's aria-label is not read).
+                <span class="avatar" title=card.owner_name.clone()>
+                    <span aria-hidden="true">{card.owner_initials}</span>
+                    <span class="sr-only">{owner_label}</span>
                 </span>
                 {card.fit.map(|fit| {
                     use crate::domain::capacity::CapacityVerdict::*;
