@@ -69,6 +69,12 @@ test("an admin edits a role in the permission builder and the audit log shows it
   await page.goto("/settings/audit", { waitUntil: "networkidle" });
   await expect(page.getByRole("cell", { name: "permission granted" }).first()).toBeVisible();
   await page.screenshot({ path: "screenshots/audit.png" });
+  // Back as it was: later specs see the team member's preset.
+  await page.goto("/settings/roles", { waitUntil: "networkidle" });
+  await page.getByRole("checkbox", { name: "Team member: Edit deals" }).uncheck();
+  await page.waitForLoadState("networkidle");
+  await page.reload({ waitUntil: "networkidle" });
+  await expect(page.getByRole("checkbox", { name: "Team member: Edit deals" })).not.toBeChecked();
 
   await page.goto("/settings/users", { waitUntil: "networkidle" });
   await expect(page.getByRole("cell", { name: "team@northwind.test" })).toBeVisible();

@@ -48,7 +48,8 @@ async function checkBoard(page: Page) {
   await expect(card.locator(".deal-client")).not.toBeEmpty();
   await expect(card.locator(".deal-value")).toHaveText(/^€[\d,]+$/);
   await expect(card.locator(".deal-probability")).toHaveText(/^\d+ %$/);
-  await expect(card.locator(".avatar")).toHaveText(/^[A-Z]{1,2}$/);
+  await expect(card.locator(".avatar [aria-hidden]")).toHaveText(/^[A-Z]{1,2}$/);
+  await expect(card.locator(".avatar .sr-only")).toHaveText(/^Owner: \S/);
   await expect(card.locator(".deal-age")).toContainText("in stage");
 }
 
