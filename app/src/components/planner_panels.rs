@@ -295,10 +295,15 @@ fn SkillWeekPanel(
                     })
                     .collect();
                 lines.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+                if lines.is_empty() {
+                    return view! { <li class="muted">"None: no open deal needs this skill that week."</li> }
+                        .into_any();
+                }
                 lines
                     .into_iter()
                     .map(|(_, text)| view! { <li>{text}</li> })
                     .collect_view()
+                    .into_any()
             })
         })
     };
