@@ -164,6 +164,16 @@ pub fn watch_session() {
         if !visible {
             return;
         }
+        // Public pages work without a session: a share link or an invite stays put.
+        let path = web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_default();
+        if ["/share/", "/invite/", "/login"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            return;
+        }
         leptos::task::spawn_local(async {
             if let Ok(None) = crate::api::auth::current_user().await {
                 to_sign_in();

@@ -94,6 +94,7 @@ pub async fn decide_change(
     // "Override checks" alone may approve a blocked change (and nothing else).
     let caller =
         context::caller_with_any(&[Permission::ManageProjects, Permission::OverrideChecks]).await?;
+    caller.require(Permission::ViewPipeline)?;
     let decision = Decision::parse(&decision)?;
     let add_allocations = match add_allocations.as_str() {
         "" | "false" | "off" => false,
@@ -119,7 +120,9 @@ pub async fn decide_change(
         decision,
         reason: &reason,
         override_reason: &override_reason,
-        add_allocations,
+        // Booking people is the project manager's call: an approver without "manage
+        // projects" approves the budget, not a staffing.
+        add_allocations: add_allocations && caller.can(Permission::ManageProjects),
     };
     change_service::decide(&caller, ruling).await
 }

@@ -20,6 +20,7 @@ pub async fn close_setup(deal_id: i64) -> Result<CloseDialogData, AppError> {
 
     let caller =
         context::caller_with_any(&[Permission::CloseDeals, Permission::OverrideChecks]).await?;
+    caller.require(Permission::ViewPipeline)?;
     close_service::dialog(&caller, deal_id).await
 }
 
@@ -37,6 +38,7 @@ pub async fn preview_close(
 
     let caller =
         context::caller_with_any(&[Permission::CloseDeals, Permission::OverrideChecks]).await?;
+    caller.require(Permission::ViewPipeline)?;
     close_service::preview(&caller, deal_id, &start_on, &staffing).await
 }
 
@@ -62,6 +64,7 @@ pub async fn close_deal(
 
     let caller =
         context::caller_with_any(&[Permission::CloseDeals, Permission::OverrideChecks]).await?;
+    caller.require(Permission::ViewPipeline)?;
     let key = close_key.trim();
     if !(16..=100).contains(&key.len())
         || !key

@@ -87,6 +87,8 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
         StageKind::Lost => "Closed lost".to_string(),
     };
     let drop_hover = RwSignal::new(false);
+    // Only someone who may move deals drops cards (dragging is theirs alone too).
+    let may_drop = board.with_untracked(|b| b.rights.edit);
     let c1 = currency.clone();
     let totals = move || {
         let (_, value, weighted, _) = column.get();
@@ -118,7 +120,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
             aria-label=stage.name.clone()
             data-stage-id=stage.id
             on:dragover=move |ev| {
-                if open || won {
+                if (open || won) && may_drop {
                     ev.prevent_default();
                     drop_hover.set(true);
                 }
@@ -126,7 +128,7 @@ pub fn BoardColumnView(stage_id: i64, currency: Currency) -> AnyView {
             on:dragleave=move |_| drop_hover.set(false)
             on:drop=move |ev| {
                 drop_hover.set(false);
-                if !open && !won {
+                if (!open && !won) || !may_drop {
                     return;
                 }
                 ev.prevent_default();

@@ -83,6 +83,9 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
         .unwrap_or(Date::from_unix_ms(0));
     let currency = data.with_value(|d| Currency::new(&d.currency));
     let deal_id = data.with_value(|d| d.card.id);
+    // Someone who only approves sees the close as the deal stands: start and staffing
+    // are the closer's to change.
+    let can_close = data.with_value(|d| d.can_close);
     let start = RwSignal::new(data.with_value(|d| d.start_week));
     // `None`: the engine's suggestion (it follows the start); `Some`: as edited here.
     let edited: RwSignal<Option<Vec<StaffingLine>>> = RwSignal::new(None);
@@ -271,7 +274,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                         let label = format!("{} {} hours, week of {}", person_name(person), skill_name(skill), week_label(week));
                         view! {
                             <td>
-                                <input type="text" inputmode="decimal" class="hours-input" aria-label=label
+                                <input type="text" inputmode="decimal" class="hours-input" aria-label=label disabled=!can_close
                                     // Read only when changed: the line keeps its exact minutes until then.
                                     value=if minutes == 0 { String::new() } else { hours_shown(minutes) }
                                     on:change=move |ev| {
@@ -288,7 +291,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                 view! {
                     <tr>
                         <th scope="row">
-                            <select class="person-select" aria-label=format!("Who does {} (now {})", skill_name(skill), person_name(person))
+                            <select class="person-select" disabled=!can_close aria-label=format!("Who does {} (now {})", skill_name(skill), person_name(person))
                                 on:change=move |ev| {
                                     if let Ok(to) = event_target_value(&ev).parse::<i64>() {
                                         swap_person(preview, edited, person, skill, to);
@@ -398,10 +401,12 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                 Some(view! {
                     <p class="earliest">
                         "Earliest start that fits: " <strong data-testid="earliest-start">{date}</strong> " "
-                        <button type="button" class="button small" on:click=move |_| {
-                            edited.set(None);
-                            start.set(w);
-                        }>"Start then"</button>
+                        {can_close.then(|| view! {
+                            <button type="button" class="button small" on:click=move |_| {
+                                edited.set(None);
+                                start.set(w);
+                            }>"Start then"</button>
+                        })}
                     </p>
                 }
                 .into_any())
@@ -411,7 +416,6 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
         }
     };
     let can_override = data.with_value(|d| d.can_override);
-    let can_close = data.with_value(|d| d.can_close);
     let approvers = data.with_value(|d| d.approvers.clone());
     let blocked = move || preview.with(|p| p.needs_override);
     // The verdict and what to do about it, next to the confirm button.
@@ -539,7 +543,7 @@ fn Dialog(data: CloseDialogData, back: String) -> AnyView {
                     </div>
                     <label class="verdict-box start-box">
                         <span class="verdict-label">"Start (week of)"</span>
-                        <input type="date" min=min_start step="7" prop:value=start_value aria-label="Start"
+                        <input type="date" min=min_start step="7" prop:value=start_value aria-label="Start" disabled=!can_close
                             on:change=move |ev| {
                                 if let Some(d) = Date::parse(&event_target_value(&ev)) {
                                     // Week 0 starts on the workspace's week start.

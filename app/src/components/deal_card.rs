@@ -89,6 +89,11 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             data-value-minor=card.value_minor.map(|v| v.to_string())
             draggable=if draggable { "true" } else { "false" }
             on:dragstart=move |ev| {
+                // The title link drags too: nothing to carry for whoever may not move it.
+                if !draggable {
+                    ev.prevent_default();
+                    return;
+                }
                 if let Some(dt) = ev.data_transfer() {
                     let _ = dt.set_data("text/plain", &deal_id.to_string());
                     dt.set_effect_allowed("move");
@@ -244,6 +249,9 @@ fn MoveMenu(
                 aria-expanded=move || if open.get() { "true" } else { "false" }
                 aria-label=label
                 title=format!("In {current_name}: move to another stage")
+                // Pressing the button while the list is open must not blur the list
+                // (which would close it, and the click reopen it).
+                on:mousedown=move |ev| if open.get_untracked() { ev.prevent_default() }
                 on:click=move |_| if open.get_untracked() { hide(true) } else { show(at) }
                 on:keydown=on_button_key
             >"Move"<span aria-hidden="true">" ▾"</span></button>

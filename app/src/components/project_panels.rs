@@ -326,8 +326,10 @@ fn ReviewBody(r: ChangeReviewView, currency: Currency, actions: DeliveryActions)
                     <input type="hidden" name="change_id" value=r.id/>
                     <input type="hidden" name="version" value=r.version/>
                     <input type="hidden" name="decision" value="approve"/>
+                    {can_decide.then(|| view! {
                     <label class="check"><input type="checkbox" name="add_allocations" value="true" checked/>
                         " Book the suggested staffing in the planner"</label>
+                    })}
                     {needs_override.then(|| view! {
                         <label><span>{if can_override { "Override reason (needed: the checks block this)" } else { "The checks block this: someone with the override permission must approve it" }}</span>
                             <textarea name="override_reason" rows="2" disabled=!can_override></textarea>

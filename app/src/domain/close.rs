@@ -34,6 +34,13 @@ impl CloseEvaluation {
 
     /// What blocks the close, as sentences (empty when nothing does).
     pub fn blockers(&self) -> Vec<String> {
+        self.blockers_with(true)
+    }
+
+    /// What blocks the close, the margin's percentage only with `margin_figure`: a margin
+    /// of a staffing the caller chose would give people's cost rates away to someone who
+    /// may not see them.
+    pub fn blockers_with(&self, margin_figure: bool) -> Vec<String> {
         let mut out = Vec::new();
         if self.capacity.verdict == CapacityVerdict::Short {
             let minutes: i64 = self.capacity.cells.iter().map(|c| c.shortfall).sum();
@@ -51,7 +58,10 @@ impl CloseEvaluation {
         }
         if self.margin.verdict == MarginVerdict::Block {
             out.push(match self.margin.margin_bp {
-                Some(bp) => format!("the margin ({}) is under the floor", percent(bp)),
+                Some(bp) if margin_figure => {
+                    format!("the margin ({}) is under the floor", percent(bp))
+                }
+                Some(_) => "the margin is under the floor".to_string(),
                 None => "the deal has no value to earn a margin on".to_string(),
             });
         }
@@ -232,6 +242,14 @@ impl ClosePreview {
             forecast_minor: may_see_values.then_some(evaluation.day_one.forecast_minor),
             day_one_risks: burn::visible_risks(&evaluation.day_one, may_see_values, may_see_costs),
         }
+    }
+
+    /// The preview without the margin's figure (verdicts stay): for a staffing chosen by
+    /// a caller who may not see cost rates.
+    pub fn without_margin_figure(mut self, evaluation: &CloseEvaluation) -> Self {
+        self.margin_bp = None;
+        self.blockers = evaluation.blockers_with(false);
+        self
     }
 }
 

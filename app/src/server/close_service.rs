@@ -302,11 +302,19 @@ pub async fn preview(
     let start_week = start_week_of(start_on, today)?;
     let staffing = parse_staffing(staffing, today.this_week())?;
     let evaluation = evaluate(&mut conn, caller, &deal, start_week, staffing.as_deref()).await?;
-    Ok(ClosePreview::of(
+    let preview = ClosePreview::of(
         &evaluation,
         caller.permissions.sees_cost_amounts(),
         caller.can(Permission::ViewDealValues),
-    ))
+    );
+    // The margin of a hand-picked staffing would give people's cost rates away.
+    Ok(
+        if staffing.is_some() && !caller.permissions.sees_cost_amounts() {
+            preview.without_margin_figure(&evaluation)
+        } else {
+            preview
+        },
+    )
 }
 
 /// A close as the caller asked for it, its key and reason already checked.
@@ -484,6 +492,26 @@ async fn check(
         deal_service::current_deal(&mut *conn, caller, request.deal_id, request.version, now_ms)
             .await?;
     let deal = open_deal_from(&mut *conn, caller, request.deal_id, row, &from, now_ms).await?;
+    // An approval (override without "close deals") closes the deal as it stands — its
+    // planned start, the suggested staffing — so the block it approves is the deal's own,
+    // not one made by choosing a start or a staffing.
+    if !caller.can(Permission::CloseDeals) {
+        if request.staffing.is_some() {
+            return Err(AppError::invalid(
+                "staffing",
+                "an approval closes with the suggested staffing: only someone who may close deals changes it",
+            ));
+        }
+        if request.start_week != deal.default_start_week() {
+            return Err(AppError::invalid(
+                "start_on",
+                format!(
+                    "an approval closes at the deal's planned start ({}): only someone who may close deals changes it",
+                    deal.week_date(deal.default_start_week())
+                ),
+            ));
+        }
+    }
     let capacity_before = capacity_cache::version(&mut *conn, caller.workspace_id).await?;
     let evaluation = evaluate(
         &mut *conn,
@@ -494,9 +522,10 @@ async fn check(
     )
     .await?;
     let (_, target_bp, floor_bp) = close_repo::targets(&mut *conn, caller.workspace_id).await?;
+    let margin_figure = caller.permissions.sees_cost_amounts() || request.staffing.is_none();
     let overridden = crate::domain::overrides::decide(
         "the close",
-        &evaluation.blockers(),
+        &evaluation.blockers_with(margin_figure),
         caller.can(Permission::OverrideChecks),
         &request.override_reason,
     )?;

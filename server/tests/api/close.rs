@@ -998,6 +998,61 @@ async fn finance_approves_a_blocked_close_and_only_a_blocked_one() {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("\"field\":\"override_reason\""));
+    // Nor a deal made blocked by choosing the staffing (one hour of it leaves the rest
+    // unassigned) or another start: an approval closes the deal as it stands.
+    let person = f
+        .id("SELECT p.id FROM people p JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' ORDER BY p.id LIMIT 1")
+        .await;
+    let design = f
+        .id("SELECT s.id FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Design'")
+        .await;
+    let made_short = f
+        .call(
+            "close_deal",
+            &format!(
+                "deal_id={fine}&version={fine_version}&close_key=key-finance-0000005&start_on={}&staffing={person}:{design}:{}:60&override_reason={}",
+                start(2),
+                start(2),
+                encode("Finance says go ahead")
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(
+        made_short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        made_short.body
+    );
+    assert!(
+        made_short.body.contains("\"field\":\"staffing\""),
+        "{}",
+        made_short.body
+    );
+    let moved = f
+        .call(
+            "close_deal",
+            &close_form(
+                blocked,
+                blocked_version,
+                "key-finance-0000006",
+                &start(5),
+                "Approved: the client funds two contractors",
+            ),
+            Some(&finance),
+        )
+        .await;
+    assert_eq!(
+        moved.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        moved.body
+    );
+    assert!(
+        moved.body.contains("\"field\":\"start_on\""),
+        "{}",
+        moved.body
+    );
     assert_eq!(f.fingerprint().await, before, "nothing was written");
 
     // With a reason, the blocked close goes ahead: approved by Finance.
@@ -1046,4 +1101,44 @@ async fn finance_approves_a_blocked_close_and_only_a_blocked_one() {
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn a_hand_picked_staffing_does_not_show_the_margin_to_who_may_not_see_costs() {
+    let f = fixture().await;
+    let am = f.login("am@northwind.test").await;
+    let admin = f.login("admin@northwind.test").await;
+    let (deal, _) = new_deal(&f, 9_000_000, &[("Design", 10)], 2).await;
+    let person = f
+        .id("SELECT p.id FROM people p JOIN person_skills ps ON ps.person_id = p.id JOIN skills s ON s.id = ps.skill_id \
+             JOIN workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo' AND s.name = 'Design' ORDER BY p.id LIMIT 1")
+        .await;
+    let design = f
+        .id("SELECT s.id FROM skills s JOIN workspaces w ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Design'")
+        .await;
+    let args = format!(
+        "deal_id={deal}&start_on={}&staffing={person}:{design}:{}:600",
+        start(2),
+        start(2)
+    );
+    // One person's hours against a value the account manager sees: the margin would be
+    // their cost rate.
+    let theirs = f.call("preview_close", &args, Some(&am)).await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    let p: ClosePreview = serde_json::from_str(&theirs.body).unwrap();
+    assert_eq!(p.margin_bp, None);
+    assert!(p.cost_minor.is_none());
+    // The suggestion's margin (the team's) they do see; the admin sees every margin.
+    let suggested = f
+        .call(
+            "preview_close",
+            &format!("deal_id={deal}&start_on={}&staffing=", start(2)),
+            Some(&am),
+        )
+        .await;
+    let p: ClosePreview = serde_json::from_str(&suggested.body).unwrap();
+    assert!(p.margin_bp.is_some());
+    let admins = f.call("preview_close", &args, Some(&admin)).await;
+    let p: ClosePreview = serde_json::from_str(&admins.body).unwrap();
+    assert!(p.margin_bp.is_some());
 }
