@@ -88,6 +88,45 @@ async fn demo_seed_writes_a_realistic_agency_once() {
         .await;
         assert!(n >= 1, "no demo login for {preset:?}");
     }
+    // Some open deals went a stage further once and were moved back: their days in
+    // stage started again, their days without progress did not, and some of them rot
+    // only by that clock. Progress never comes after the stage was entered.
+    let open_deals = |condition: &str| {
+        format!(
+            "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id
+             JOIN stages f ON f.id = d.furthest_stage_id
+             JOIN workspaces w ON w.id = d.workspace_id
+             WHERE w.slug = $1 AND s.kind = 'open' AND {condition}"
+        )
+    };
+    let bounced = count(
+        &pool,
+        &open_deals("f.position > s.position AND d.progressed_at < d.stage_entered_at"),
+        ws,
+    )
+    .await;
+    let rotting_by_progress_only = count(
+        &pool,
+        &open_deals(&format!(
+            "({NOW_MS} - d.progressed_at) / 86400000 > s.rotting_days
+             AND ({NOW_MS} - d.stage_entered_at) / 86400000 <= s.rotting_days"
+        )),
+        ws,
+    )
+    .await;
+    assert!(
+        bounced >= 4 && rotting_by_progress_only >= 1,
+        "bounced: {bounced}, rotting only by progress: {rotting_by_progress_only}"
+    );
+    let unordered = count(
+        &pool,
+        "SELECT COUNT(*) FROM deals d JOIN workspaces w ON w.id = d.workspace_id
+         WHERE w.slug = $1 AND (d.progressed_at IS NULL OR d.furthest_stage_id IS NULL
+                                OR d.progressed_at > d.stage_entered_at)",
+        ws,
+    )
+    .await;
+    assert_eq!(unordered, 0);
     // The second workspace exists and is small.
     assert_eq!(count(&pool, &scoped("deals"), "bluebird").await, 10);
     assert_eq!(count(&pool, &scoped("users"), "bluebird").await, 1);
@@ -111,6 +150,7 @@ async fn no_row_of_one_workspace_points_into_another() {
         "SELECT
            (SELECT COUNT(*) FROM deals d JOIN clients c ON c.id = d.client_id WHERE c.workspace_id <> d.workspace_id)
          + (SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id WHERE s.workspace_id <> d.workspace_id)
+         + (SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.furthest_stage_id WHERE s.workspace_id <> d.workspace_id)
          + (SELECT COUNT(*) FROM deals d JOIN users u ON u.id = d.owner_user_id WHERE u.workspace_id <> d.workspace_id)
          + (SELECT COUNT(*) FROM allocations a JOIN people p ON p.id = a.person_id WHERE p.workspace_id <> a.workspace_id)
          + (SELECT COUNT(*) FROM time_entries t JOIN projects p ON p.id = t.project_id WHERE p.workspace_id <> t.workspace_id)

@@ -51,6 +51,12 @@ async function checkBoard(page: Page) {
   await expect(card.locator(".avatar [aria-hidden]")).toHaveText(/^[A-Z]{1,2}$/);
   await expect(card.locator(".avatar .sr-only")).toHaveText(/^Owner: \S/);
   await expect(card.locator(".deal-age")).toContainText("in stage");
+  await expect(card.locator(".deal-age")).toHaveAttribute("title", /^In this stage \d+ days?/);
+  // A rotting card says how long the deal has gone without progress.
+  const rotFlag = page.locator(".deal-card.rotting .rot-flag").first();
+  if (await rotFlag.count()) {
+    await expect(rotFlag).toHaveAttribute("title", /^Rotting: no progress for \d+ days?$/);
+  }
 }
 
 test("the pipeline board shows every deal in its stage with correct totals", async ({ page }) => {

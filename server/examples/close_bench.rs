@@ -53,7 +53,8 @@ async fn bare_close(pool: &Pool, ws: i64, won: i64, deal: (i64, i64), rows: &Row
     let now = context::now_ms();
     let mut tx = db::begin_write(pool, ws).await.unwrap();
     sqlx::query(
-        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2, version = version + 1
+        "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
+                          furthest_stage_id = $1, progressed_at = $2, version = version + 1
          WHERE id = $3 AND workspace_id = $4",
     )
     .bind(won)

@@ -256,6 +256,7 @@ mod tests {
             owner_name: "Ada".into(),
             owner_initials: "A".into(),
             days_in_stage: 0,
+            days_without_progress: 0,
             rotting: false,
             expected_close_on: None,
             version: 1,

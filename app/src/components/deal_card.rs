@@ -1,6 +1,6 @@
 //! A deal card on the board: draggable, and movable from its own menu with the keyboard.
 
-use crate::api::board::DealCard;
+use crate::api::board::{days_text, DealCard};
 use crate::components::board_state::BoardContext;
 use crate::domain::money::{format_money_whole, Currency};
 use crate::domain::pipeline::StageKind;
@@ -18,12 +18,17 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
     } else {
         "deal-card"
     };
-    let age_title = if card.days_in_stage == 1 {
-        "1 day in this stage".to_string()
-    } else {
-        format!("{} days in this stage", card.days_in_stage)
-    };
+    // The title and the screen reader say both clocks: rotting counts the days without
+    // progress, which a move back does not reset.
+    let age_title = card.age_text();
+    let rot_title = card.rot_text();
     let age = format!("{}d in stage", card.days_in_stage);
+    let age_more = (card.days_without_progress != card.days_in_stage).then(|| {
+        format!(
+            "; no progress for {}",
+            days_text(card.days_without_progress)
+        )
+    });
     let deal_id = card.id;
     let current_stage = card.stage_id;
     // The stages a card can be moved to from its menu: the open ones, and Won (which
@@ -121,9 +126,9 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
                     };
                     view! { <span class=class title=title data-testid="fit">{text}</span> }
                 })}
-                {card.rotting.then(|| view! { <span class="rot-flag" title="Longer in this stage than the stage allows">"Rotting"</span> })}
+                {rot_title.map(|title| view! { <span class="rot-flag" title=title>"Rotting"</span> })}
                 <span class="deal-age" class:is-rotting=card.rotting title=age_title>
-                    {age}
+                    {age}{age_more.map(|more| view! { <span class="sr-only">{more}</span> })}
                 </span>
                 {movable.then(|| view! { <MoveMenu deal_id current_stage options label=move_label/> })}
             </footer>

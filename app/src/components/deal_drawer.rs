@@ -152,6 +152,10 @@ fn Drawer(
                 <div>
                     <p class="eyebrow"><a href=format!("/clients/{}", card.client_id)>{card.client_name.clone()}</a></p>
                     <h2>{card.title.clone()}</h2>
+                    <p class="deal-clocks small" class:is-rotting=card.rotting data-testid="deal-clocks">
+                        {card.rot_text().map(|rot| format!("{rot}. "))}
+                        {if closable { card.clocks_text() } else { format!("In this stage {}", crate::api::board::days_text(card.days_in_stage)) }}
+                    </p>
                 </div>
                 <a class="button ghost small" href=close_href aria-label="Close the drawer">"Close"</a>
             </header>

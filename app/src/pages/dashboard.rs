@@ -2,6 +2,7 @@
 //! utilisation for the next 8 weeks (lines), projects at risk, rotting deals. Live: any
 //! change in the workspace reloads it (debounced).
 
+use crate::api::board::days_text;
 use crate::api::dashboard::{dashboard, DashboardData};
 use crate::api::live::LiveEvent;
 use crate::components::errors::error_panel;
@@ -139,8 +140,8 @@ fn Board(d: DashboardData) -> impl IntoView {
                 <li>
                     <a href=format!("/pipeline?deal={}", r.id) class="strong">{r.title.clone()}</a>
                     <span class="muted">{format!(" · {}{value}", r.client)}</span>
-                    <p class="small"><span class="flag-rot">{format!("{} days in {}", r.days, r.stage)}</span>
-                        <span class="muted">{format!(" (limit {})", r.limit)}</span></p>
+                    <p class="small"><span class="flag-rot">{format!("No progress for {}", days_text(r.days))}</span>
+                        <span class="muted">{format!(" · in {} {} (limit {})", r.stage, days_text(r.days_in_stage), r.limit)}</span></p>
                 </li>
             }
         })

@@ -154,6 +154,7 @@ mod tests {
             probability_override_pct: None,
             owner_name: "Ada".into(),
             stage_entered_at: 0,
+            progressed_at: 0,
             expected_close_on: close.map(|d| format!("2027-01-{:02}", d % 28 + 1)),
             version: 1,
         }

@@ -1,7 +1,7 @@
 //! SQL for the pipeline board and what its drawer picks from (clients, owners). Every
 //! query is scoped by `workspace_id`.
 
-use crate::domain::pipeline::StageKind;
+use crate::domain::pipeline::{StageKind, StagePlace};
 use crate::shared::board::{BoardDealRow, StageSummary};
 
 /// A workspace's display settings.
@@ -54,9 +54,7 @@ struct StageRow {
 
 impl StageRow {
     fn summary(self) -> Result<StageSummary, sqlx::Error> {
-        let kind = StageKind::parse(&self.kind).ok_or_else(|| {
-            sqlx::Error::Decode(format!("stage {} has an unknown kind", self.id).into())
-        })?;
+        let kind = stage_kind(self.id, &self.kind)?;
         Ok(StageSummary {
             id: self.id,
             name: self.name,
@@ -67,6 +65,12 @@ impl StageRow {
     }
 }
 
+/// The kind of stage `id` as stored.
+fn stage_kind(id: i64, kind: &str) -> Result<StageKind, sqlx::Error> {
+    StageKind::parse(kind)
+        .ok_or_else(|| sqlx::Error::Decode(format!("stage {id} has an unknown kind").into()))
+}
+
 /// The one query a board card is loaded with — the live deals of workspace `$1`, with
 /// client and owner names — followed by `$tail` (an extra condition or the order).
 macro_rules! board_deal_sql {
@@ -74,7 +78,9 @@ macro_rules! board_deal_sql {
         concat!(
             "SELECT d.id, d.title, d.client_id, c.name AS client_name, d.owner_user_id,
                     d.value_minor, d.stage_id, d.probability_override_pct, u.name AS owner_name,
-                    d.stage_entered_at, d.expected_close_on, d.version
+                    d.stage_entered_at,
+                    COALESCE(d.progressed_at, d.stage_entered_at) AS progressed_at,
+                    d.expected_close_on, d.version
              FROM deals d
              JOIN clients c ON c.id = d.client_id AND c.workspace_id = d.workspace_id
              JOIN users u ON u.id = d.owner_user_id AND u.workspace_id = d.workspace_id
@@ -175,6 +181,28 @@ pub async fn stage_of_kind(
     .fetch_optional(conn)
     .await?;
     row.map(StageRow::summary).transpose()
+}
+
+/// Where stage `stage_id` of the workspace stands in its pipeline now.
+pub async fn place<'e>(
+    conn: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+    stage_id: i64,
+) -> Result<Option<StagePlace>, sqlx::Error> {
+    let row: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, position, kind FROM stages WHERE id = $1 AND workspace_id = $2")
+            .bind(stage_id)
+            .bind(workspace_id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(|(id, position, kind)| {
+        Ok(StagePlace {
+            id,
+            position,
+            kind: stage_kind(id, &kind)?,
+        })
+    })
+    .transpose()
 }
 
 /// One live (not archived) deal of the workspace as the board loads it.

@@ -10,6 +10,7 @@ use crate::domain::calendar::Date;
 use crate::domain::capacity::DemandLine;
 use crate::error::AppError;
 use crate::server::db::Conn;
+use crate::server::deal_repo::StageEntry;
 
 /// The workspace's currency and margin targets: (currency, target bp, floor bp).
 pub async fn targets(conn: &mut Conn, workspace_id: i64) -> Result<(String, i64, i64), AppError> {
@@ -100,25 +101,27 @@ pub async fn close_by_key<'e>(
     .await
 }
 
-/// Moves deal `deal_id` into Won stage `won_stage_id` as of `now_ms`, starting on
-/// `starts_on`, if it still has `version`; whether it did.
+/// Moves deal `deal_id` into the Won stage of `entry`, starting on `starts_on`, if it
+/// still has `version`; whether it did.
 pub async fn win_deal<'e>(
     conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
-    won_stage_id: i64,
+    entry: StageEntry,
     starts_on: Date,
-    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
         "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
-                          lost_reason = NULL, planned_start_on = $3, version = version + 1
-         WHERE id = $4 AND workspace_id = $5 AND version = $6",
+                          lost_reason = NULL, planned_start_on = $3, furthest_stage_id = $4,
+                          progressed_at = $5, version = version + 1
+         WHERE id = $6 AND workspace_id = $7 AND version = $8",
     )
-    .bind(won_stage_id)
-    .bind(now_ms)
+    .bind(entry.stage_id)
+    .bind(entry.at)
     .bind(starts_on.to_string())
+    .bind(entry.progress.furthest.id)
+    .bind(entry.progress.progressed_at)
     .bind(deal_id)
     .bind(workspace_id)
     .bind(version)

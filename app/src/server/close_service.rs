@@ -605,14 +605,22 @@ async fn write(
 ) -> Result<WrittenClose, AppError> {
     let deal = &checked.deal;
     let report_json = serde_json::to_string(&checked.report).map_err(|_| AppError::Internal)?;
+    let entry = crate::server::deal_service::stage_entry(
+        conn,
+        caller.workspace_id,
+        request.deal_id,
+        checked.from.kind,
+        checked.won.id,
+        now_ms,
+    )
+    .await?;
     let won = close_repo::win_deal(
         &mut *conn,
         caller.workspace_id,
         request.deal_id,
         request.version,
-        checked.won.id,
+        entry,
         checked.starts_on,
-        now_ms,
     )
     .await?;
     if !won {

@@ -6,7 +6,9 @@ use crate::domain::calendar::{Date, Today};
 use crate::domain::capacity::TentativeMode;
 use crate::domain::dashboard::{forecast_by_month, week_loads, win_rate_bp, ForecastDeal};
 use crate::domain::permissions::Permission;
-use crate::domain::pipeline::{days_in_stage, effective_probability, is_rotting, StageKind};
+use crate::domain::pipeline::{
+    days_in_stage, days_without_progress, effective_probability, is_rotting, StageKind,
+};
 use crate::error::AppError;
 use crate::server::context::{self, Caller};
 use crate::server::db::Conn;
@@ -132,8 +134,9 @@ fn forecast(
         .collect()
 }
 
-/// The open deals rotting at `now`, longest over first, at most ten of them, and how many
-/// there are in all; values only with `values`.
+/// The open deals rotting at `now` (no progress for longer than their stage allows),
+/// longest over first, at most ten of them, and how many there are in all; values only
+/// with `values`.
 fn rotting(
     open: &[(&BoardDealRow, &StageSummary)],
     now: i64,
@@ -142,13 +145,14 @@ fn rotting(
     let mut rotting: Vec<RottingDeal> = open
         .iter()
         .filter_map(|(d, stage)| {
-            let days = days_in_stage(d.stage_entered_at, now);
+            let days = days_without_progress(d.progressed_at, d.stage_entered_at, now);
             is_rotting(StageKind::Open, days, stage.rotting_days).then(|| RottingDeal {
                 id: d.id,
                 title: d.title.clone(),
                 client: d.client_name.clone(),
                 stage: stage.name.clone(),
                 days,
+                days_in_stage: days_in_stage(d.stage_entered_at, now),
                 limit: stage.rotting_days.unwrap_or(0),
                 value_minor: values.then_some(d.value_minor),
             })

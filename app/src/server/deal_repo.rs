@@ -6,7 +6,7 @@
 //! transaction has already found in its workspace (`deal_service::current_deal`): its
 //! estimate lines and the fields an edit records.
 
-use crate::domain::pipeline::StageKind;
+use crate::domain::pipeline::{Progress, StageKind, StagePlace};
 use crate::error::AppError;
 use crate::server::db::changed_one;
 use crate::server::db::Conn;
@@ -270,23 +270,64 @@ pub async fn set_estimate(
     Ok(())
 }
 
-/// Moves the deal into stage `stage_id` (open again: no close date, no lost reason) if
-/// it still has `version`; otherwise the conflict.
+/// A deal entering a stage: which, when, and its progress after it (the furthest stage
+/// of its run and when it last made progress, from `pipeline::Progress::entering`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageEntry {
+    /// The stage it enters.
+    pub stage_id: i64,
+    /// When, Unix ms.
+    pub at: i64,
+    /// Its progress once there.
+    pub progress: Progress,
+}
+
+/// The progress of a deal of the workspace as stored: its run's furthest stage (its
+/// stage where none is stored yet) where the pipeline has that stage now, and when it
+/// last made progress (when it entered its stage where none is stored).
+pub async fn progress<'e>(
+    conn: impl crate::server::db::Executor<'e>,
+    workspace_id: i64,
+    deal_id: i64,
+) -> Result<Progress, sqlx::Error> {
+    let (id, position, kind, progressed_at): (i64, i64, String, i64) = sqlx::query_as(
+        "SELECT f.id, f.position, f.kind, COALESCE(d.progressed_at, d.stage_entered_at)
+         FROM deals d
+         JOIN stages f ON f.id = COALESCE(d.furthest_stage_id, d.stage_id)
+                      AND f.workspace_id = d.workspace_id
+         WHERE d.id = $1 AND d.workspace_id = $2",
+    )
+    .bind(deal_id)
+    .bind(workspace_id)
+    .fetch_one(conn)
+    .await?;
+    let kind = StageKind::parse(&kind)
+        .ok_or_else(|| sqlx::Error::Decode(format!("stage {id} has an unknown kind").into()))?;
+    Ok(Progress {
+        furthest: StagePlace { id, position, kind },
+        progressed_at,
+    })
+}
+
+/// Moves the deal into the open stage of `entry` (open again: no close date, no lost
+/// reason) if it still has `version`; otherwise the conflict.
 pub async fn move_to_stage<'e>(
     conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
-    stage_id: i64,
-    now_ms: i64,
+    entry: StageEntry,
 ) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
-                          lost_reason = NULL, version = version + 1
-         WHERE id = $3 AND workspace_id = $4 AND version = $5",
+                          lost_reason = NULL, furthest_stage_id = $3, progressed_at = $4,
+                          version = version + 1
+         WHERE id = $5 AND workspace_id = $6 AND version = $7",
     )
-    .bind(stage_id)
-    .bind(now_ms)
+    .bind(entry.stage_id)
+    .bind(entry.at)
+    .bind(entry.progress.furthest.id)
+    .bind(entry.progress.progressed_at)
     .bind(deal_id)
     .bind(workspace_id)
     .bind(version)
@@ -360,7 +401,8 @@ pub struct NewDeal<'a> {
     pub owner_user_id: i64,
 }
 
-/// Adds a deal to the workspace, entering its stage now; returns its id.
+/// Adds a deal to the workspace, entering its stage now (its first progress); returns
+/// its id.
 pub async fn insert<'e>(
     conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
@@ -369,8 +411,9 @@ pub async fn insert<'e>(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id, owner_user_id,
-                            stage_entered_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) RETURNING id",
+                            stage_entered_at, created_at, updated_at, furthest_stage_id,
+                            progressed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7, $5, $7) RETURNING id",
     )
     .bind(workspace_id)
     .bind(deal.client_id)
@@ -383,25 +426,27 @@ pub async fn insert<'e>(
     .await
 }
 
-/// Closes the deal as lost — into stage `lost_stage_id`, with `reason` — if it still
+/// Closes the deal as lost — into the lost stage of `entry`, with `reason` — if it still
 /// has `version`; otherwise the conflict.
 pub async fn mark_lost<'e>(
     conn: impl crate::server::db::Executor<'e>,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
-    lost_stage_id: i64,
+    entry: StageEntry,
     reason: &str,
-    now_ms: i64,
 ) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = $2,
-                          lost_reason = $3, version = version + 1
-         WHERE id = $4 AND workspace_id = $5 AND version = $6",
+                          lost_reason = $3, furthest_stage_id = $4, progressed_at = $5,
+                          version = version + 1
+         WHERE id = $6 AND workspace_id = $7 AND version = $8",
     )
-    .bind(lost_stage_id)
-    .bind(now_ms)
+    .bind(entry.stage_id)
+    .bind(entry.at)
     .bind(reason)
+    .bind(entry.progress.furthest.id)
+    .bind(entry.progress.progressed_at)
     .bind(deal_id)
     .bind(workspace_id)
     .bind(version)

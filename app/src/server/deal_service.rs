@@ -86,7 +86,8 @@ pub async fn move_to_stage(
         let card = DealCard::from_row(&from, row, now);
         return Ok(mask(card, caller.can(Permission::ViewDealValues)));
     }
-    deal_repo::move_to_stage(&mut *tx, caller.workspace_id, deal_id, version, to.id, now).await?;
+    let entry = stage_entry(&mut tx, caller.workspace_id, deal_id, from.kind, to.id, now).await?;
+    deal_repo::move_to_stage(&mut *tx, caller.workspace_id, deal_id, version, entry).await?;
     let before = json!({ "stage": from.name });
     let after = json!({ "stage": to.name });
     let event = deal_event(caller, deal_id, "stage_changed", Some(before), Some(after));
@@ -336,14 +337,22 @@ pub async fn mark_lost(
     let lost = board_repo::stage_of_kind(&mut tx, caller.workspace_id, StageKind::Lost, false)
         .await?
         .ok_or_else(|| AppError::invalid("stage", "this pipeline has no Lost stage"))?;
+    let entry = stage_entry(
+        &mut tx,
+        caller.workspace_id,
+        deal_id,
+        from.kind,
+        lost.id,
+        now,
+    )
+    .await?;
     deal_repo::mark_lost(
         &mut *tx,
         caller.workspace_id,
         deal_id,
         version,
-        lost.id,
+        entry,
         &reason,
-        now,
     )
     .await?;
     let before = json!({ "stage": from.name });
@@ -443,6 +452,28 @@ pub async fn archive(caller: &Caller, deal_id: i64, version: i64) -> Result<(), 
         .live
         .publish(caller.workspace_id, LiveEvent::DealRemoved { seq, deal_id });
     Ok(())
+}
+
+/// Deal `deal_id`, now in a stage of kind `from`, entering stage `to_stage_id` at `now`:
+/// with its progress after the move (`pipeline::Progress::entering`, the stages compared
+/// where the pipeline has them now).
+pub async fn stage_entry(
+    conn: &mut Conn,
+    workspace_id: i64,
+    deal_id: i64,
+    from: StageKind,
+    to_stage_id: i64,
+    now: i64,
+) -> Result<deal_repo::StageEntry, AppError> {
+    let progress = deal_repo::progress(&mut *conn, workspace_id, deal_id).await?;
+    let to = board_repo::place(&mut *conn, workspace_id, to_stage_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(deal_repo::StageEntry {
+        stage_id: to.id,
+        at: now,
+        progress: progress.entering(from, to, now),
+    })
 }
 
 /// The event of the caller's change `action` to deal `deal_id`.

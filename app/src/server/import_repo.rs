@@ -342,8 +342,8 @@ pub async fn insert_deal(
         "INSERT INTO deals (workspace_id, client_id, title, value_minor, stage_id,
                                 probability_override_pct, owner_user_id, expected_close_on,
                                 planned_start_on, planned_weeks, stage_entered_at, created_at,
-                                updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
+                                updated_at, furthest_stage_id, progressed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $5, $11) RETURNING id",
     )
     .bind(workspace_id)
     .bind(client_id)

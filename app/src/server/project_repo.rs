@@ -6,6 +6,7 @@
 use crate::error::AppError;
 use crate::server::db;
 use crate::server::db::{Conn, Pool};
+use crate::server::deal_repo::StageEntry;
 use crate::shared::close::CheckReport;
 use crate::shared::project::ProjectRow;
 
@@ -271,24 +272,25 @@ pub async fn delete(
     Ok(())
 }
 
-/// Moves the deal a removed project came from back into open stage `stage_id`, if the
-/// deal still has `version`; otherwise the conflict.
+/// Moves the deal a removed project came from back into the open stage of `entry`, if
+/// the deal still has `version`; otherwise the conflict.
 pub async fn reopen_deal(
     conn: &mut Conn,
     workspace_id: i64,
     deal_id: i64,
     version: i64,
-    stage_id: i64,
-    now_ms: i64,
+    entry: StageEntry,
 ) -> Result<(), AppError> {
     db::changed_one(
         sqlx::query(
             "UPDATE deals SET stage_id = $1, stage_entered_at = $2, updated_at = $2, closed_at = NULL,
-                              version = version + 1
-             WHERE id = $3 AND workspace_id = $4 AND version = $5",
+                              furthest_stage_id = $3, progressed_at = $4, version = version + 1
+             WHERE id = $5 AND workspace_id = $6 AND version = $7",
         )
-        .bind(stage_id)
-        .bind(now_ms)
+        .bind(entry.stage_id)
+        .bind(entry.at)
+        .bind(entry.progress.furthest.id)
+        .bind(entry.progress.progressed_at)
         .bind(deal_id)
         .bind(workspace_id)
         .bind(version)

@@ -301,15 +301,10 @@ pub async fn reopen_deal(
     .await?
     .ok_or_else(|| AppError::invalid("stage", "this pipeline has no open stage"))?;
     project_repo::delete(&mut tx, caller.workspace_id, project_id).await?;
-    project_repo::reopen_deal(
-        &mut tx,
-        caller.workspace_id,
-        deal_id,
-        deal_version,
-        to.id,
-        now,
-    )
-    .await?;
+    let entry =
+        deal_service::stage_entry(&mut tx, caller.workspace_id, deal_id, from.kind, to.id, now)
+            .await?;
+    project_repo::reopen_deal(&mut tx, caller.workspace_id, deal_id, deal_version, entry).await?;
     let seq = events::append(
         &mut tx,
         events::NewEvent {

@@ -693,6 +693,9 @@ struct DealPlan {
     weeks: i64,
     kind: &'static str,
     entered_at: i64,
+    /// The furthest stage it reached (index in the agency's stages) and when: its last progress.
+    furthest: usize,
+    progressed_at: i64,
     closed_at: Option<i64>,
     expected_close: Date,
     start: Date,
@@ -806,6 +809,13 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         }
     };
     let created_at = entered_at - rng.range(0, 40) * MS_PER_DAY;
+    let (furthest, progressed_at) = match (kind, bounced_days(i)) {
+        ("open", Some(days)) if entered_at - days * MS_PER_DAY > created_at => {
+            (stage + 1, entered_at - days * MS_PER_DAY)
+        }
+        ("lost", _) => (0, created_at),
+        _ => (stage, entered_at),
+    };
     let goals = (agency.goals)(client_name, template);
     let priorities = agency.priorities;
     let context = (agency.context)(value / 100_000);
@@ -821,6 +831,8 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         weeks,
         kind,
         entered_at,
+        furthest,
+        progressed_at,
         closed_at,
         expected_close,
         start,
@@ -830,6 +842,14 @@ fn plan_deal(rng: &mut SplitMix, team: &Team, i: usize, day: Today, now_ms: i64)
         context,
         lost_reason: (kind == "lost").then(|| agency.lost_reasons[i % agency.lost_reasons.len()]),
     }
+}
+
+/// How many days before it moved back deal `i` had reached the stage after its own, if it
+/// is one of the open deals (about one in eight) that went a stage further once and was
+/// moved back since: its days in stage start again, its days without progress do not.
+fn bounced_days(i: usize) -> Option<i64> {
+    let slot = i % STAGE_CYCLE.len();
+    (matches!(slot, 6 | 12) && STAGE_CYCLE[slot] < 3).then(|| 3 + (i as i64 * 7) % 19)
 }
 
 /// Writes a drawn deal with its estimate lines and its history; answers its id.
@@ -849,6 +869,8 @@ async fn insert_deal(
         probability_override,
         weeks,
         entered_at,
+        furthest,
+        progressed_at,
         closed_at,
         expected_close,
         start,
@@ -872,9 +894,10 @@ async fn insert_deal(
                                 probability_override_pct, owner_user_id, expected_close_on,
                                 planned_start_on, planned_weeks, brief_goals,
                                 brief_priorities, brief_context, notes, stage_entered_at,
-                                created_at, updated_at, closed_at, lost_reason)
+                                created_at, updated_at, closed_at, lost_reason,
+                                furthest_stage_id, progressed_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, $15,
-                     $16, $17, $18) RETURNING id",
+                     $16, $17, $18, $19, $20) RETURNING id",
         )
         .bind(workspace_id)
         .bind(client_id)
@@ -893,7 +916,9 @@ async fn insert_deal(
         .bind(created_at)
         .bind(entered_at)
         .bind(closed_at)
-        .bind(lost_reason),
+        .bind(lost_reason)
+        .bind(stage_ids[furthest])
+        .bind(progressed_at),
     )
     .await?;
     for &(skill, minutes) in lines {
@@ -916,6 +941,16 @@ async fn insert_deal(
         json!({ "title": title, "value_minor": value, "stage": agency.stages[0].name }),
         created_at,
     );
+    if furthest > stage {
+        w.event(
+            Some(owner),
+            "deal",
+            deal_id,
+            "stage_changed",
+            json!({ "stage": agency.stages[furthest].name }),
+            progressed_at,
+        );
+    }
     if stage > 0 {
         w.event(
             Some(owner),

@@ -108,9 +108,14 @@ pub struct DealCard {
     pub owner_name: String,
     /// Owner's initials for the avatar.
     pub owner_initials: String,
-    /// Whole days since the deal entered its stage.
+    /// Whole days since the deal last entered its stage.
     pub days_in_stage: i64,
-    /// Whether it has been in an open stage past the stage's limit.
+    /// Whole days since the deal last made progress (`pipeline::Progress`): at least
+    /// `days_in_stage`, more when it moved back or was reopened since.
+    #[serde(default)]
+    pub days_without_progress: i64,
+    /// Whether it is in an open stage and has gone without progress for longer than the
+    /// stage allows.
     pub rotting: bool,
     /// Expected close date, `YYYY-MM-DD`.
     pub expected_close_on: Option<String>,
@@ -144,8 +149,10 @@ pub struct BoardDealRow {
     pub probability_override_pct: Option<i64>,
     /// Owner's name.
     pub owner_name: String,
-    /// When the deal entered its stage, Unix ms.
+    /// When the deal last entered its stage, Unix ms.
     pub stage_entered_at: i64,
+    /// When the deal last made progress (`pipeline::Progress`), Unix ms.
+    pub progressed_at: i64,
     /// Expected close date.
     pub expected_close_on: Option<String>,
     /// Row version.
@@ -162,6 +169,8 @@ impl DealCard {
             deal.probability_override_pct,
         );
         let days = pipeline::days_in_stage(deal.stage_entered_at, now_ms);
+        let stalled =
+            pipeline::days_without_progress(deal.progressed_at, deal.stage_entered_at, now_ms);
         DealCard {
             id: deal.id,
             stage_id: stage.id,
@@ -174,11 +183,41 @@ impl DealCard {
             probability_pct: probability,
             owner_name: deal.owner_name,
             days_in_stage: days,
-            rotting: pipeline::is_rotting(kind, days, stage.rotting_days),
+            days_without_progress: stalled,
+            rotting: pipeline::is_rotting(kind, stalled, stage.rotting_days),
             expected_close_on: deal.expected_close_on,
             version: deal.version,
             fit: None,
         }
+    }
+
+    /// Its age in words, both clocks when they differ or it is rotting: `In this stage
+    /// 2 days; no progress for 23 days`.
+    pub fn age_text(&self) -> String {
+        if self.rotting || self.days_without_progress != self.days_in_stage {
+            self.clocks_text()
+        } else {
+            format!("In this stage {}", days_text(self.days_in_stage))
+        }
+    }
+
+    /// Both clocks in words: `In this stage 2 days; no progress for 23 days`.
+    pub fn clocks_text(&self) -> String {
+        format!(
+            "In this stage {}; no progress for {}",
+            days_text(self.days_in_stage),
+            days_text(self.days_without_progress)
+        )
+    }
+
+    /// Why it is flagged, if it is rotting: `Rotting: no progress for 23 days`.
+    pub fn rot_text(&self) -> Option<String> {
+        self.rotting.then(|| {
+            format!(
+                "Rotting: no progress for {}",
+                days_text(self.days_without_progress)
+            )
+        })
     }
 
     /// The order cards stand in a column: soonest expected close first, undated last.
@@ -210,6 +249,15 @@ impl BoardColumn {
                 self.weighted_minor = None;
             }
         }
+    }
+}
+
+/// Whole days in words: `1 day`, `23 days`.
+pub fn days_text(days: i64) -> String {
+    if days == 1 {
+        "1 day".into()
+    } else {
+        format!("{days} days")
     }
 }
 
@@ -397,6 +445,7 @@ mod tests {
             probability_override_pct: over,
             owner_name: "Ada Lovelace".into(),
             stage_entered_at: entered,
+            progressed_at: entered,
             expected_close_on: None,
             version: 1,
         }
@@ -429,6 +478,42 @@ mod tests {
         assert_eq!(won.cards[0].probability_pct, 100);
         assert_eq!(won.weighted_minor, Some(300_000));
         assert!(!won.cards[0].rotting);
+    }
+
+    #[test]
+    fn a_card_rots_on_the_time_without_progress_not_in_its_stage() {
+        let stages = vec![stage(1, "Qualified", 25, "open", Some(21))];
+        let now = 100 * MS_PER_DAY;
+        // Back in Qualified two days ago; no progress for 23 days.
+        let mut bounced = deal(1, 1, 1_000, None, now - 2 * MS_PER_DAY);
+        bounced.progressed_at = now - 23 * MS_PER_DAY;
+        // Moved on recently: fresh on both clocks.
+        let fresh = deal(2, 1, 1_000, None, now - 3 * MS_PER_DAY);
+        let board = Board::assemble(
+            "W".into(),
+            Currency::new("EUR"),
+            stages,
+            vec![bounced, fresh],
+            now,
+        )
+        .unwrap();
+        let (bounced, fresh) = (&board.columns[0].cards[0], &board.columns[0].cards[1]);
+        assert_eq!(
+            (bounced.days_in_stage, bounced.days_without_progress),
+            (2, 23)
+        );
+        assert!(bounced.rotting);
+        assert_eq!(
+            bounced.age_text(),
+            "In this stage 2 days; no progress for 23 days"
+        );
+        assert_eq!(
+            bounced.rot_text().as_deref(),
+            Some("Rotting: no progress for 23 days")
+        );
+        assert!(!fresh.rotting);
+        assert_eq!(fresh.age_text(), "In this stage 3 days");
+        assert_eq!(fresh.rot_text(), None);
     }
 
     #[test]

@@ -54,8 +54,12 @@ pub struct RottingDeal {
     pub client: String,
     /// Stage name.
     pub stage: String,
-    /// Days in the stage.
+    /// Days without progress (what rotting counts: `pipeline::Progress`).
     pub days: i64,
+    /// Days since it last entered its stage (fewer than `days` after a move back or a
+    /// reopening).
+    #[serde(default)]
+    pub days_in_stage: i64,
     /// The stage's limit.
     pub limit: i64,
     /// Value (with "view deal values").

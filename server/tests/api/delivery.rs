@@ -692,7 +692,8 @@ async fn the_dashboard_matches_the_database_and_hides_money_by_permission() {
         .id(&format!(
             "SELECT COUNT(*) FROM deals d JOIN stages s ON s.id = d.stage_id
              WHERE d.workspace_id = {ws} AND s.kind = 'open' AND d.archived_at IS NULL
-               AND s.rotting_days IS NOT NULL AND ({now} - d.stage_entered_at) / 86400000 > s.rotting_days"
+               AND s.rotting_days IS NOT NULL
+               AND ({now} - COALESCE(d.progressed_at, d.stage_entered_at)) / 86400000 > s.rotting_days"
         ))
         .await;
     assert_eq!(d["rotting_total"], rotting);
@@ -713,9 +714,10 @@ async fn the_dashboard_matches_the_database_and_hides_money_by_permission() {
 
     // Live: a newly rotting deal shows up.
     sqlx::query(&format!(
-        "UPDATE deals SET stage_entered_at = 0 WHERE id = (SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id
+        "UPDATE deals SET stage_entered_at = 0, progressed_at = 0 WHERE id = (SELECT d.id FROM deals d JOIN stages s ON s.id = d.stage_id
            WHERE d.workspace_id = {ws} AND s.name = 'Lead' AND d.archived_at IS NULL
-             AND ({now} - d.stage_entered_at) / 86400000 <= s.rotting_days ORDER BY d.id LIMIT 1)"
+             AND ({now} - COALESCE(d.progressed_at, d.stage_entered_at)) / 86400000 <= s.rotting_days
+           ORDER BY d.id LIMIT 1)"
     ))
     .execute(&f.pool)
     .await

@@ -13,6 +13,7 @@ mod delivery;
 mod hardening;
 mod http;
 mod planner;
+mod progress;
 mod relay;
 mod security;
 mod shared_limits;
