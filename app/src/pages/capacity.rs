@@ -268,18 +268,14 @@ fn Planner(
                                 hours_shown(c.available),
                                 if c.time_off > 0 { format!(", {} h off", hours_shown(c.time_off)) } else { String::new() }
                             );
-                            // A button: the cell's details (and booking) open from the keyboard too.
-                            let label = format!(
-                                "{title}, week of {}",
-                                Date::parse(&week).map(Date::short_label).unwrap_or_else(|| week.clone())
-                            );
+                            // A button: the cell's details (and booking) open from the keyboard
+                            // too; the row and column headers say whose week it is.
                             view! {
                                 <td class=class title=title data-person=row.person_id data-week=week>
                                     <button type="button" class="cell-button">
                                         <span class="cell-main" class:cell-zero=booked == 0>{hours_shown(booked)}</span>
                                         <span class="cell-of">{format!("/{}", hours_shown(c.available))}</span>
                                         {(c.time_off > 0).then(|| view! { <span class="off-mark">{format!("off {}", hours_shown(c.time_off))}</span> })}
-                                        <span class="sr-only">{format!(" h — {label}")}</span>
                                     </button>
                                 </td>
                             }
@@ -424,7 +420,7 @@ fn Planner(
         {can_edit.then(|| view! { <AssignForm grid/> })}
         <div class="planner-layout">
             <div class="table-scroll planner-scroll">
-                <table class="planner" data-testid="planner" node_ref=table on:click=on_table_click
+                <table class=format!("planner weeks-{weeks}") data-testid="planner" node_ref=table on:click=on_table_click
                     data-what-if=move || what_if.scenario.with(|s| s.len())>
                     <thead><tr><th scope="col" class="corner">"Person / week of"</th>{header}</tr></thead>
                     <tbody>{body}</tbody>
