@@ -38,7 +38,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             .iter()
             .any(|c| c.stage.id == current_stage && c.stage.kind == StageKind::Open)
     });
-    let closes = ctx.board.with_untracked(|b| b.rights.close);
+    let rights = ctx.board.with_untracked(|b| b.rights);
     let options = ctx.board.with_untracked(|b| {
         b.columns
             .iter()
@@ -49,7 +49,7 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             })
             .map(|c| {
                 let label = if c.stage.kind == StageKind::Won && c.stage.id != current_stage {
-                    if closes {
+                    if rights.close {
                         format!("{} — close…", c.stage.name)
                     } else {
                         format!("{} — review the close…", c.stage.name)
@@ -61,7 +61,6 @@ pub fn DealCardView(card: DealCard, currency: Currency) -> AnyView {
             })
             .collect::<Vec<_>>()
     });
-    let rights = ctx.board.with_untracked(|b| b.rights);
     // Without "edit deals" a card moves nowhere but to Won (for those who may close).
     let options: Vec<_> = options
         .into_iter()
