@@ -5,6 +5,7 @@
 // The app's views are deeply nested types; rendering them here needs the deeper limit too.
 #![recursion_limit = "256"]
 
+pub mod compression;
 pub mod config;
 pub mod live;
 pub mod relay;
@@ -26,11 +27,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The whole HTTP surface: pages, server functions under `/api`, `/healthz`, static files,
 /// behind the session guard, the CSRF check and the security headers.
+///
+/// Pages, server functions, exports and static files are compressed; the compression
+/// layer is outside `api_status`, which must read error bodies as they were written. The
+/// live stream and the health check are routed around it.
 pub fn router(state: AppState) -> Router {
     let routes = route_list();
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/live", get(live::live))
+    let compressed = Router::new()
         .route("/export/{file}", get(export))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
@@ -38,6 +41,12 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(security::api_status))
+        .layer(compression::layer())
+        .layer(from_fn(compression::vary_on_encoding));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/live", get(live::live))
+        .merge(compressed)
         // Inside the guards: a body is read only for a request they let through, and a
         // 413 carries the security headers.
         .layer(from_fn_with_state(MAX_BODY_BYTES, security::limit_chunked))

@@ -7,6 +7,7 @@ mod authz;
 mod calendar;
 mod clients;
 mod close;
+mod compression;
 mod concurrency;
 mod deals;
 mod delivery;
