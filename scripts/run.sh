@@ -11,6 +11,6 @@ if [ -f .env ]; then
   source .env
   set +a
 fi
-cargo leptos build --release
+scripts/build.sh
 export LEPTOS_ENV=PROD
 exec target/server-release/baton serve

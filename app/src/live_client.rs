@@ -136,6 +136,50 @@ pub fn connect(
     });
 }
 
+/// Tells the person the page stopped working, with a way to load it again: a part of the
+/// app that failed to download (a dropped connection, or a new version deployed since the
+/// page was opened), or any other failure that stopped the app. Called from the panic hook,
+/// when the app can no longer run, so it writes the DOM directly: a banner with a
+/// *Try again* link that loads the page afresh (`rel="external"`: the router, which has
+/// stopped too, leaves it to the browser).
+#[cfg(feature = "hydrate")]
+pub fn show_broken(panic: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.get_element_by_id("broken").is_some() {
+        return;
+    }
+    let (Some(body), Ok(banner), Ok(text), Ok(link)) = (
+        document.body(),
+        document.create_element("div"),
+        document.create_element("p"),
+        document.create_element("a"),
+    ) else {
+        return;
+    };
+    let chunk = panic.contains("load callback should succeed");
+    text.set_text_content(Some(if chunk {
+        "Part of Baton could not be downloaded: the connection dropped, or Baton was \
+         updated since this page was opened. Nothing you saved is lost."
+    } else {
+        "Something went wrong on this page and it stopped responding. Nothing you saved is lost."
+    }));
+    let here = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_else(|| "/".into());
+    let _ = link.set_attribute("href", &here);
+    let _ = link.set_attribute("rel", "external");
+    link.set_class_name("button");
+    link.set_text_content(Some("Try again"));
+    banner.set_id("broken");
+    banner.set_class_name("broken-banner");
+    let _ = banner.set_attribute("role", "alert");
+    let _ = banner.append_child(&text);
+    let _ = banner.append_child(&link);
+    let _ = body.prepend_with_node_1(&banner);
+}
+
 /// Leaves the page for sign-in (a full load: nothing of the old session stays in memory),
 /// coming back here afterwards.
 #[cfg(feature = "hydrate")]

@@ -5,6 +5,7 @@
 // The app's views are deeply nested types; rendering them here needs the deeper limit too.
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod compression;
 pub mod config;
 pub mod live;
@@ -31,15 +32,46 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Pages, server functions, exports and static files are compressed; the compression
 /// layer is outside `api_status`, which must read error bodies as they were written. The
 /// live stream and the health check are routed around it.
-pub fn router(state: AppState) -> Router {
+pub fn router(mut state: AppState) -> Router {
     let routes = route_list();
+    let site = assets::Site::for_root(&state.leptos_options.site_root);
+    state.leptos_options.site_pkg_dir = site.pkg_dir().into();
+    let page = page_shell(&state, &site);
+    let not_found = {
+        let state = state.clone();
+        leptos_axum::render_app_async_with_context(
+            move || leptos::prelude::provide_context(state.clone()),
+            page.clone(),
+        )
+    };
+    let bundle = {
+        let site = site.clone();
+        move |request: axum::extract::Request| assets::bundle(site.clone(), request)
+    };
+    let fallback = move |request: axum::extract::Request| {
+        let site = site.clone();
+        let not_found = not_found.clone();
+        async move {
+            let (method, path) = (request.method().clone(), request.uri().path().to_string());
+            let headers = request.headers().clone();
+            if let Some(file) = assets::public_file(&site, &method, &path, &headers).await {
+                return file;
+            }
+            if request.uri().path().starts_with("/pkg/") {
+                return assets::not_found();
+            }
+            let mut page = not_found(request).await;
+            if page.status() == StatusCode::OK {
+                *page.status_mut() = StatusCode::NOT_FOUND;
+            }
+            page
+        }
+    };
     let compressed = Router::new()
         .route("/export/{file}", get(export))
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route("/pkg/{*file}", get(bundle))
+        .leptos_routes(&state, routes, page)
+        .fallback(fallback)
         .layer(from_fn(security::api_status))
         .layer(compression::layer())
         .layer(from_fn(compression::vary_on_encoding));
@@ -60,6 +92,29 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Renders a page: the app in its shell, with the bundle's code-splitting manifest, so a
+/// page that needs a lazily loaded part names its files for the browser to preload.
+fn page_shell(
+    state: &AppState,
+    site: &assets::Site,
+) -> impl Fn() -> leptos::prelude::AnyView + Clone + Send + Sync + 'static {
+    use leptos::prelude::IntoAny;
+    let options = state.leptos_options.clone();
+    let manifest = site.split_manifest().map(|files| {
+        leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((
+            format!("/{}", site.pkg_dir()),
+            files,
+            "__wasm_split.______________________.js".to_string(),
+        )))
+    });
+    move || {
+        if let Some(manifest) = &manifest {
+            leptos::prelude::provide_context(manifest.clone());
+        }
+        shell(options.clone()).into_any()
+    }
 }
 
 /// The app's routes, worked out once per process.

@@ -25,6 +25,7 @@ fn is_public(path: &str) -> bool {
             | "/healthz"
             | "/favicon.ico"
             | "/favicon.svg"
+            | "/noscript.css"
             | "/api/login"
             | "/api/accept_invite"
             | "/api/current_user"
@@ -187,11 +188,15 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
             headers.insert(name, v);
         }
     };
-    set("content-security-policy", &csp);
     set("x-content-type-options", "nosniff");
-    set("x-frame-options", "DENY");
-    set("referrer-policy", "same-origin");
-    set("cross-origin-opener-policy", "same-origin");
+    // The bundle's files are not documents: the page's policy governs them, and a chunk
+    // is one of dozens a first load fetches, so each carries only what applies to it.
+    if !is_asset {
+        set("content-security-policy", &csp);
+        set("x-frame-options", "DENY");
+        set("referrer-policy", "same-origin");
+        set("cross-origin-opener-policy", "same-origin");
+    }
     // Pages and answers carry private data: no browser or proxy keeps a copy. The
     // compiled assets under /pkg are public and set their own caching.
     if !is_asset && !cached_by_choice {

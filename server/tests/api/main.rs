@@ -3,6 +3,7 @@
 
 mod common;
 
+mod assets;
 mod authz;
 mod calendar;
 mod clients;
