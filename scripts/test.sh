@@ -37,6 +37,12 @@ cargo test -p baton --test api 2>&1 | tee -a "$log"
 step "end-to-end (Playwright + Chromium)"
 scripts/e2e.sh 2>&1 | tee -a "$log"
 
+# The release as it ships: built split and precompressed with the site inside the binary,
+# the bundle-size report printed, the binary run alone from an empty directory and the
+# first-load and board specs run against it.
+step "release: one self-contained binary, its bundle report and first-load specs"
+scripts/release-check.sh 2>&1 | tee -a "$log"
+
 # A correctness check, not a timing one: any 5xx or lost write fails it.
 step "load: 16 people at once for 15 s, then SIGTERM with a live stream open"
 scripts/load.sh --bin target/debug/baton --users 16 --seconds 15
