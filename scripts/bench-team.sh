@@ -5,7 +5,7 @@
 #   - live latency from browser A to browser B: idle, while 32 simulated people act with
 #     no pause (a stress test), and while 32 act about once a second;
 #   - 300 sign-in attempts at once: the server's memory.
-# Needs `cargo leptos build --release` and wrk (`apt-get install wrk`). Loopback only,
+# Needs the release build (`scripts/build.sh`) and wrk (`apt-get install wrk`). Loopback only,
 # bounded in time; every server it starts is stopped.
 #
 #   scripts/bench-team.sh [--moves 100] [--seconds 75]
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin=target/server-release/baton
-[ -x "$bin" ] || { echo "build first: cargo leptos build --release"; exit 1; }
+[ -x "$bin" ] || { echo "build first: scripts/build.sh"; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
 
 work=$(mktemp -d)

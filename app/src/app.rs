@@ -46,12 +46,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // build), so the stylesheet is named here, where the server knows it.
                 <link rel="stylesheet" id="leptos" href=format!("/{}/baton.css", options.site_pkg_dir)/>
                 <HydrationScripts options/>
-                {use_context::<PagePreloads>().map(|page| view! {
-                    <link rel="modulepreload" href=page.loader crossorigin=""/>
-                    {page.urls.into_iter().map(|url| view! {
-                        <link rel="preload" href=url r#as="fetch" r#type="application/wasm" crossorigin=""/>
-                    }).collect_view()}
-                })}
                 <MetaTags/>
             </head>
             <body>
@@ -174,34 +168,6 @@ lazy_pages! {
         DataRoute => DataPage,
         EngineBenchRoute => EngineBenchPage,
     }
-}
-
-/// The chunks of the WebAssembly bundle the page being rendered needs (its group's and
-/// those the group shares with others) and the split loader: the server provides it and
-/// [`shell`] names them in the head for the browser to fetch with the main module.
-#[derive(Clone, Debug)]
-pub struct PagePreloads {
-    pub loader: String,
-    pub urls: Vec<String>,
-}
-
-/// The group of lazily loaded pages (`lazy_pages!`) that shows `path`, if any: the server
-/// names that group's chunk in the page it renders, so the browser fetches it alongside
-/// the main module instead of after it. Keep in step with the routes in [`App`].
-pub fn page_group(path: &str) -> Option<&'static str> {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    Some(match segments.as_slice() {
-        [] | ["clients"] | ["clients", _] | ["projects"] => "sales_pages",
-        ["pipeline"] => "board_page",
-        ["projects", _] => "project_page",
-        ["capacity"] => "planner_page",
-        ["time"] => "time_page",
-        ["login"] | ["invite", _] | ["share", _] => "public_pages",
-        ["data"]
-        | ["settings", "users" | "roles" | "audit" | "workspace"]
-        | ["bench", "engine"] => "admin_pages",
-        _ => return None,
-    })
 }
 
 /// The application: top bar and routed pages.
@@ -341,28 +307,5 @@ mod tests {
              content=&quot;0;url=http://evil.test/&quot;&gt; · Baton"
         );
         assert_eq!(escape_html("a & 'b'"), "a &amp; &#39;b&#39;");
-    }
-
-    #[test]
-    fn every_page_names_the_group_its_code_is_in() {
-        for (path, group) in [
-            ("/", Some("sales_pages")),
-            ("/pipeline", Some("board_page")),
-            ("/pipeline/", Some("board_page")),
-            ("/clients/4", Some("sales_pages")),
-            ("/projects", Some("sales_pages")),
-            ("/projects/12", Some("project_page")),
-            ("/capacity", Some("planner_page")),
-            ("/time", Some("time_page")),
-            ("/share/abc", Some("public_pages")),
-            ("/invite/abc", Some("public_pages")),
-            ("/settings/audit", Some("admin_pages")),
-            ("/bench/engine", Some("admin_pages")),
-            ("/settings", None),
-            ("/projects/1/2", None),
-            ("/nowhere", None),
-        ] {
-            assert_eq!(page_group(path), group, "{path}");
-        }
     }
 }

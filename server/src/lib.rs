@@ -102,22 +102,9 @@ fn page_shell(
 ) -> impl Fn() -> leptos::prelude::AnyView + Clone + Send + Sync + 'static {
     use leptos::prelude::IntoAny;
     let options = state.leptos_options.clone();
-    let files = site.split_manifest();
-    // What each group of pages needs (its chunk and the chunks it shares), as addresses.
-    let pkg = format!("/{}", site.pkg_dir());
-    let preloads: std::collections::HashMap<String, app::app::PagePreloads> = files
-        .iter()
-        .flat_map(|files| files.iter())
-        .filter_map(|(key, modules)| {
-            let (group, _) = key.rsplit_once('_')?;
-            let urls = modules.iter().map(|m| format!("{pkg}/{m}.wasm")).collect();
-            let loader = format!("{pkg}/__wasm_split.______________________.js");
-            Some((group.to_string(), app::app::PagePreloads { loader, urls }))
-        })
-        .collect();
-    let manifest = files.map(|files| {
+    let manifest = site.split_manifest().map(|files| {
         leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((
-            pkg.clone(),
+            format!("/{}", site.pkg_dir()),
             files,
             "__wasm_split.______________________.js".to_string(),
         )))
@@ -125,18 +112,6 @@ fn page_shell(
     move || {
         if let Some(manifest) = &manifest {
             leptos::prelude::provide_context(manifest.clone());
-        }
-        // Leptos names a lazily loaded part in the page only if its code ran on the server
-        // before the head was written, which a page waiting on a resource misses; the
-        // page's own group is known from its address, so the shell names it up front.
-        let path = leptos::prelude::use_context::<axum::http::request::Parts>()
-            .map(|parts| parts.uri.path().to_string());
-        if let Some(page) = path
-            .as_deref()
-            .and_then(app::app::page_group)
-            .and_then(|group| preloads.get(group))
-        {
-            leptos::prelude::provide_context(page.clone());
         }
         shell(options.clone()).into_any()
     }
