@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo leptos build --release --split --precompress "$@"
+cargo leptos build --release --precompress "$@"

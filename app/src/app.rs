@@ -23,7 +23,7 @@ use crate::pages::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 
 /// The document around every page (server-side only). It hands the response's CSP nonce
 /// to Leptos so the hydration scripts carry it.
@@ -106,70 +106,6 @@ fn Brand() -> impl IntoView {
     }
 }
 
-/// Pages whose code the browser downloads only when one of them is first shown: each group
-/// is one chunk of the WebAssembly bundle (`cargo leptos build --split`), fetched with its
-/// first page; the server renders the pages as any other and names the chunk in the page,
-/// so the browser fetches it alongside the main module. Pages are grouped by who opens them
-/// together: a chunk per page would mean hundreds of small shared chunks (one per set of
-/// pages sharing code), each a request. Each group names the preload function `#[lazy]`
-/// makes for it (`__preload_<group>`), which a route awaits before hydration.
-macro_rules! lazy_pages {
-    ($($group:ident / $preload:ident { $($route:ident => $page:ident),* $(,)? })*) => {$(
-        #[leptos::lazy]
-        fn $group(route: &'static str) -> AnyView {
-            match route {
-                $(stringify!($route) => view! { <$page/> }.into_any(),)*
-                _ => ().into_any(),
-            }
-        }
-
-        $(
-            #[doc = concat!("The route of [`", stringify!($page), "`], in the `",
-                stringify!($group), "` chunk.")]
-            pub struct $route;
-
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                async fn view(_this: Self) -> AnyView {
-                    $group(stringify!($route)).await
-                }
-
-                // Hydration awaits this before it walks the page: without it the page's
-                // view would still be loading when hydration reaches it.
-                async fn preload() {
-                    #[cfg(feature = "hydrate")]
-                    $preload().await;
-                }
-            }
-        )*
-    )*};
-}
-
-lazy_pages! {
-    public_pages / __preload_public_pages { LoginRoute => LoginPage, InviteRoute => InvitePage, ShareRoute => SharePage }
-    board_page / __preload_board_page { PipelineRoute => PipelinePage }
-    sales_pages / __preload_sales_pages {
-        DashboardRoute => DashboardPage,
-        ClientsRoute => ClientsPage,
-        ClientRoute => ClientPage,
-        ProjectsRoute => ProjectsPage,
-    }
-    project_page / __preload_project_page { ProjectRoute => ProjectPage }
-    planner_page / __preload_planner_page { CapacityRoute => CapacityPage }
-    time_page / __preload_time_page { TimeRoute => TimePage }
-    admin_pages / __preload_admin_pages {
-        UsersRoute => UsersPage,
-        RolesRoute => RolesPage,
-        AuditRoute => AuditPage,
-        WorkspaceRoute => WorkspacePage,
-        DataRoute => DataPage,
-        EngineBenchRoute => EngineBenchPage,
-    }
-}
-
 /// The application: top bar and routed pages.
 #[component]
 pub fn App() -> impl IntoView {
@@ -191,23 +127,23 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/share/:token") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/pipeline") view={Lazy::<PipelineRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/clients") view={Lazy::<ClientsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/projects") view={Lazy::<ProjectsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/capacity") view={Lazy::<CapacityRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/time") view={Lazy::<TimeRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/data") view={Lazy::<DataRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/projects/:id") view={Lazy::<ProjectRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/clients/:id") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/roles") view={Lazy::<RolesRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/workspace") view={Lazy::<WorkspaceRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/bench/engine") view={Lazy::<EngineBenchRoute>::new()}/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                    <Route path=path!("/share/:token") view=SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pipeline") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/clients") view=ClientsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects") view=ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/capacity") view=CapacityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/time") view=TimePage ssr=SsrMode::Async/>
+                    <Route path=path!("/data") view=DataPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:id") view=ProjectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/clients/:id") view=ClientPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/workspace") view=WorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("/bench/engine") view=EngineBenchPage/>
                 </Routes>
             </main>
         </Router>

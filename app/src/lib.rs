@@ -20,11 +20,9 @@ pub mod pages;
 pub mod server;
 pub mod shared;
 
-/// The browser entry point: hydrates the server-rendered page.
-///
-/// Pages are loaded on demand (`lazy_pages!` in app.rs), so hydration waits for the shown page's
-/// chunk before the page is live; `data-hydrated` on `<html>` marks the moment (tests wait
-/// for it).
+/// The browser entry point: hydrates the server-rendered page. A panic (a bug, or a
+/// bundle that does not match the page) leaves a message with a way to reload rather than a
+/// dead page (`live_client::show_broken`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
@@ -32,16 +30,9 @@ pub fn hydrate() {
         console_error_panic_hook::hook(info);
         live_client::show_broken(&info.to_string());
     }));
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    leptos::task::spawn_local(async {
-        let body = leptos::prelude::document()
-            .body()
-            .expect("a page has a body");
-        leptos::mount::hydrate_from_async(body, app::App)
-            .await
-            .forget();
-        if let Some(root) = leptos::prelude::document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "");
-        }
-    });
+    leptos::mount::hydrate_body(app::App);
+    // Marks the page as live: its controls answer from here on (tests wait for it).
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }

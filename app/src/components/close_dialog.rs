@@ -41,7 +41,7 @@ pub fn CloseDialog() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match setup.await {
-                    Ok(Some(data)) => dialog(data, back()).await,
+                    Ok(Some(data)) => view! { <Dialog data back=back()/> }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(err) => view! {
                         <div class="modal-backdrop">
@@ -55,13 +55,6 @@ pub fn CloseDialog() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// The dialog's code (with the engine it runs for those who see cost rates) is its own
-/// chunk of the bundle, downloaded when a deal is first closed, not with the board.
-#[leptos::lazy]
-fn dialog(data: CloseDialogData, back: String) -> AnyView {
-    view! { <Dialog data back/> }.into_any()
 }
 
 /// A fresh key for one close attempt: retries and double clicks of this dialog reuse it.

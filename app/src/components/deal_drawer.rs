@@ -39,7 +39,7 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
                 let currency = currency.clone();
                 Suspend::new(async move {
                     match detail.await {
-                        Ok(Some(d)) => drawer(d, save, lose, archive, currency, close_href()).await,
+                        Ok(Some(d)) => view! { <Drawer detail=d save lose archive currency close_href=close_href()/> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(err) => view! {
                             <aside class="drawer" role="dialog" aria-label="Deal">
@@ -52,20 +52,6 @@ pub fn DealDrawer(currency: Currency) -> impl IntoView {
             }}
         </Transition>
     }
-}
-
-/// The drawer's code is its own chunk of the bundle, downloaded when a deal is first
-/// opened, not with the board.
-#[leptos::lazy]
-fn drawer(
-    detail: DealDetail,
-    save: ServerAction<UpdateDeal>,
-    lose: ServerAction<MarkDealLost>,
-    archive: ServerAction<ArchiveDeal>,
-    currency: Currency,
-    close_href: String,
-) -> AnyView {
-    view! { <Drawer detail save lose archive currency close_href/> }.into_any()
 }
 
 #[component]
