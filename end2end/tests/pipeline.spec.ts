@@ -105,6 +105,9 @@ test("home is the dashboard and unknown pages say so", async ({ page }) => {
 });
 
 test("a long column draws a page of cards, counts them all, and shows more on request", async ({ page, browser }) => {
+  // It creates dozens of deals first: on a debug build late in the suite that alone takes
+  // most of the default 30 s.
+  test.setTimeout(60_000);
   const errors = watchConsole(page);
   await signIn(page, "am@northwind.test");
   await page.waitForLoadState("networkidle");
