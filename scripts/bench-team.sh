@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-lib.sh
 
 moves=100
 seconds=75
@@ -39,7 +40,7 @@ trap cleanup EXIT
 start() {
   stop
   local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(free_port)
   url="http://127.0.0.1:$port"
   db="$work/$port.db"
   DATABASE_URL="sqlite://$db" BATON_ADDR="127.0.0.1:$port" RUST_LOG=warn "$bin" serve >"$work/$port.log" 2>&1 &

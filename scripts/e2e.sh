@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-lib.sh
 
 cargo leptos build
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export BATON_DB="$work/e2e.db"
 export BATON_URL="http://127.0.0.1:$port"
 # For specs that start servers of their own (restarts): the binary and where to run it.
@@ -32,12 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 120); do
-  if curl -fsS "$BATON_URL/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log"; echo "the server exited"; exit 1; fi
-  sleep 0.5
-done
-curl -fsS "$BATON_URL/healthz" >/dev/null || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+wait_healthy "$server" "$BATON_URL" "$work/server.log"
 
 mkdir -p end2end/screenshots
 status=0

@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-lib.sh
 
 bin=""
 harness=()
@@ -46,7 +47,6 @@ esac
 dbname="baton_load_two_$$_$(date +%s)"
 dburl="${admin%/*}/$dbname"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 work=$(mktemp -d)
 # As root nginx's workers run as nobody: they must reach their temp dirs below.
 chmod 711 "$work"

@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-lib.sh
 
 bin=""
 people=""
@@ -36,7 +37,7 @@ fi
 [ -x "$bin" ] || { echo "no server binary at $bin: run cargo leptos build first"; exit 1; }
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 url="http://127.0.0.1:$port"
 db="$work/load.db"
 server=""

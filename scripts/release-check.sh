@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The release as it ships: builds it (split by page, precompressed, the site inside the
-# binary), checks the bundle against its budgets (end2end/bench/bundle-report.mjs), then
+# The release as it ships: builds it (precompressed, the site inside the binary), prints
+# its bundle-size report against the budgets (end2end/bench/bundle-report.mjs), then
 # copies the binary alone into an empty directory, runs it there on a throw-away database
 # and runs the first-load and board specs against it. Loopback only; stops the server on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-lib.sh
 root=$PWD
 
 [ -n "${BATON_SKIP_BUILD:-}" ] || scripts/build.sh
@@ -13,7 +14,7 @@ root=$PWD
 
 work=$(mktemp -d)
 cp target/server-release/baton "$work/baton"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 export BATON_URL="http://127.0.0.1:$port"
 export BATON_DB="$work/release.db"
 (cd "$work" && DATABASE_URL="sqlite://$BATON_DB" BATON_ADDR="127.0.0.1:$port" RUST_LOG=warn \
@@ -25,12 +26,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 1 120); do
-  if curl -fsS "$BATON_URL/healthz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log"; echo "the server exited"; exit 1; fi
-  sleep 0.5
-done
-curl -fsS "$BATON_URL/healthz" >/dev/null || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+wait_healthy "$server" "$BATON_URL" "$work/server.log"
 ls "$work"  # the binary and its database: nothing else
 
 status=0

@@ -37,7 +37,7 @@ cargo test -p baton --test api 2>&1 | tee -a "$log"
 step "end-to-end (Playwright + Chromium)"
 scripts/e2e.sh 2>&1 | tee -a "$log"
 
-# The release as it ships: built split and precompressed with the site inside the binary,
+# The release as it ships: built precompressed with the site inside the binary,
 # the bundle-size report printed, the binary run alone from an empty directory and the
 # first-load and board specs run against it.
 step "release: one self-contained binary, its bundle report and first-load specs"

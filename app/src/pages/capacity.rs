@@ -49,18 +49,29 @@ pub fn CapacityPage() -> impl IntoView {
     let seq = StoredValue::new(i64::MAX);
     let status = RwSignal::new(LiveStatus::Connecting);
     let deals_moved = crate::live_client::Debounce::new();
+    // The grid shown: it already holds every change up to its event number (read before
+    // the grid), so an event it holds loads nothing again — after an apply from here, the
+    // reload the apply asked for is the only one.
+    let current = RwSignal::new(None::<PlannerGrid>);
+    let stale = move |s: i64| current.with_untracked(|g| g.as_ref().is_none_or(|g| g.seq < s));
     crate::live_client::connect(
         move || seq.get_value(),
         move |event| match event {
             LiveEvent::Capacity { seq: s } | LiveEvent::Projects { seq: s } => {
                 seq.set_value(s);
-                live_version.update(|v| *v += 1);
+                if stale(s) {
+                    live_version.update(|v| *v += 1);
+                }
             }
             LiveEvent::Deal { seq: s, .. } | LiveEvent::DealRemoved { seq: s, .. } => {
                 seq.set_value(s);
                 let demand = query.with_untracked(|q| q.get("demand").unwrap_or_default());
                 if DemandMode::parse(&demand) != DemandMode::Off {
-                    deals_moved.run(1_000, move || live_version.update(|v| *v += 1));
+                    deals_moved.run(1_000, move || {
+                        if stale(s) {
+                            live_version.update(|v| *v += 1);
+                        }
+                    });
                 }
             }
             LiveEvent::Reset { .. } => live_version.update(|v| *v += 1),
@@ -79,7 +90,6 @@ pub fn CapacityPage() -> impl IntoView {
     // The side panel lives outside the grid, so it stays open (with its messages) while
     // the grid reloads for a change made here or elsewhere.
     let selected = RwSignal::new(None::<Selected>);
-    let current = RwSignal::new(None::<PlannerGrid>);
     view! {
         <Title text="Capacity"/>
         <Transition fallback=|| view! { <p class="loading">"Loading the planner…"</p> }>
