@@ -45,13 +45,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundle's directory carries its version (`pkg/<hash>` in a release
                 // build), so the stylesheet is named here, where the server knows it.
                 <link rel="stylesheet" id="leptos" href=format!("/{}/baton.css", options.site_pkg_dir)/>
-                <HydrationScripts options/>
+                <BootScripts options/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The scripts that start the app in the browser: Leptos' `HydrationScripts` (the
+/// bundle preloaded, then loaded and hydrated) with one change — a bundle that cannot be
+/// downloaded or started shows a message with a way to load the page again (`boot.js`)
+/// rather than leaving a page whose controls do nothing.
+#[component]
+fn BootScripts(options: LeptosOptions) -> impl IntoView {
+    let bundle = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let js = format!("{bundle}.js");
+    let wasm = format!("{bundle}.wasm");
+    let start = format!("{}({js:?}, {wasm:?});", include_str!("boot.js").trim_end());
+    view! {
+        <link rel="modulepreload" href=js.clone() crossorigin=""/>
+        <link rel="preload" href=wasm.clone() r#as="fetch" r#type="application/wasm" crossorigin=""/>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{start}</script>
     }
 }
 

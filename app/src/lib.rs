@@ -20,15 +20,15 @@ pub mod pages;
 pub mod server;
 pub mod shared;
 
-/// The browser entry point: hydrates the server-rendered page. A panic (a bug, or a
-/// bundle that does not match the page) leaves a message with a way to reload rather than a
-/// dead page (`live_client::show_broken`).
+/// The browser entry point (started by `boot.js`): hydrates the server-rendered page. A
+/// panic leaves a message with a way to reload rather than a dead page
+/// (`live_client::show_broken`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        live_client::show_broken(&info.to_string());
+        live_client::show_broken();
     }));
     leptos::mount::hydrate_body(app::App);
     // Marks the page as live: its controls answer from here on (tests wait for it).

@@ -136,14 +136,13 @@ pub fn connect(
     });
 }
 
-/// Tells the person the page stopped working, with a way to load it again: a part of the
-/// app that failed to download (a dropped connection, or a new version deployed since the
-/// page was opened), or any other failure that stopped the app. Called from the panic hook,
-/// when the app can no longer run, so it writes the DOM directly: a banner with a
-/// *Try again* link that loads the page afresh (`rel="external"`: the router, which has
-/// stopped too, leaves it to the browser).
+/// Tells the person the page stopped working, with a way to load it again. Called from
+/// the panic hook, when the app can no longer run, so it writes the DOM directly: a banner
+/// with a *Try again* link that loads the page afresh (`rel="external"`: the router, which
+/// has stopped too, leaves it to the browser). A bundle that cannot be downloaded at all
+/// gets the same banner from `boot.js`.
 #[cfg(feature = "hydrate")]
-pub fn show_broken(panic: &str) {
+pub fn show_broken() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -158,13 +157,9 @@ pub fn show_broken(panic: &str) {
     ) else {
         return;
     };
-    let chunk = panic.contains("load callback should succeed");
-    text.set_text_content(Some(if chunk {
-        "Part of Baton could not be downloaded: the connection dropped, or Baton was \
-         updated since this page was opened. Nothing you saved is lost."
-    } else {
-        "Something went wrong on this page and it stopped responding. Nothing you saved is lost."
-    }));
+    text.set_text_content(Some(
+        "Something went wrong on this page and it stopped responding. Nothing you saved is lost.",
+    ));
     let here = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_else(|| "/".into());

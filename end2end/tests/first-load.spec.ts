@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { signIn, watchConsole } from "./helpers";
+import { hydrated, signIn, watchConsole } from "./helpers";
 
 // The first load: the bundle is served under a versioned directory with caching that
 // matches it. Runs against the debug build in the suite (`/pkg/dev/`, revalidated) and
@@ -36,4 +36,26 @@ test("the bundle is served under a versioned address with caching that matches i
   const html = await page.request.get("/pipeline");
   expect(html.headers()["cache-control"]).toBe("no-store");
   expect(errors).toEqual([]);
+});
+
+test("a bundle that cannot be downloaded leaves a message and a way to try again", async ({ page }) => {
+  await signIn(page, "am@northwind.test");
+  // The connection drops while the WebAssembly downloads.
+  await page.route("**/baton.wasm", (route) => route.abort("connectionreset"));
+  await page.goto("/pipeline");
+  const banner = page.getByRole("alert").filter({ hasText: "could not be downloaded" });
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText("Nothing you saved is lost.");
+  expect(await page.locator("html").getAttribute("data-hydrated")).toBeNull();
+  // The page the server sent is still there to read under the message.
+  await expect(page.getByRole("region", { name: "Proposal", exact: true })).toBeVisible();
+  await page.screenshot({ path: "screenshots/first-load-broken.png" });
+
+  // The connection is back: *Try again* loads the page afresh and it starts.
+  await page.unroute("**/baton.wasm");
+  await banner.getByRole("link", { name: "Try again" }).click();
+  await hydrated(page);
+  await expect(page).toHaveURL(/\/pipeline$/);
+  await expect(page.locator("#broken")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Proposal", exact: true })).toBeVisible();
 });
