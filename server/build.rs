@@ -2,7 +2,7 @@
 //! stylesheet and the public files) into release builds of the server, so the `baton`
 //! binary serves its site from itself.
 //!
-//! Release builds (`cargo leptos build --release --split --precompress`, which builds the
+//! Release builds (`cargo leptos build --release --precompress`, which builds the
 //! site before the server) embed every file with the `.br` and `.gz` copies cargo-leptos
 //! wrote beside it, and name the bundle's directory after a hash of its contents
 //! (`/pkg/<version>/…`), so its files can be cached for good. Debug builds embed nothing
@@ -51,7 +51,7 @@ fn embedded(site: &Path) -> Option<String> {
     if !files.iter().any(|f| f == "pkg/baton.wasm") {
         println!(
             "cargo:warning=no site at {} to embed: this server will serve target/site from \
-             disk (build with `cargo leptos build --release --split --precompress`)",
+             disk (build with `cargo leptos build --release --precompress`)",
             site.display()
         );
         return None;
