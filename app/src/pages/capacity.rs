@@ -46,29 +46,51 @@ pub fn CapacityPage() -> impl IntoView {
     // Reload on every capacity change anywhere in the workspace, and (a second after
     // the last one) on deal changes while pipeline demand is shown.
     let live_version = RwSignal::new(0_u64);
-    let seq = StoredValue::new(i64::MAX);
-    let status = RwSignal::new(LiveStatus::Connecting);
-    let deals_moved = crate::live_client::Debounce::new();
+    let grid = Resource::new(
+        move || (params(), live_version.get()),
+        |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
+    );
     // The grid shown: it already holds every change up to its event number (read before
     // the grid), so an event it holds loads nothing again — after an apply from here, the
     // reload the apply asked for is the only one.
     let current = RwSignal::new(None::<PlannerGrid>);
-    let stale = move |s: i64| current.with_untracked(|g| g.as_ref().is_none_or(|g| g.seq < s));
+    let shown_seq = move || current.with_untracked(|g| g.as_ref().map(|g| g.seq));
+    let stale = move |s: i64| shown_seq().is_none_or(|shown| shown < s);
+    // The stream starts after the last event seen, else after the grid's own event number
+    // (the page's, when it is already loaded), so a change committed between reading the
+    // grid and opening the stream is replayed.
+    let seq = StoredValue::new(None::<i64>);
+    let seen = move |s: i64| seq.update_value(|q| *q = Some(q.map_or(s, |q| q.max(s))));
+    let status = RwSignal::new(LiveStatus::Connecting);
+    let deals_moved = crate::live_client::Debounce::new();
+    // The highest deal event of the burst the debounce is waiting out (events may arrive
+    // out of order, or twice).
+    let burst = StoredValue::new(i64::MIN);
     crate::live_client::connect(
-        move || seq.get_value(),
+        move || {
+            seq.get_value()
+                .or_else(shown_seq)
+                .or_else(|| {
+                    grid.with_untracked(|g| g.as_ref().and_then(|g| g.as_ref().ok()).map(|g| g.seq))
+                })
+                .unwrap_or(i64::MAX)
+        },
         move |event| match event {
             LiveEvent::Capacity { seq: s } | LiveEvent::Projects { seq: s } => {
-                seq.set_value(s);
+                seen(s);
                 if stale(s) {
                     live_version.update(|v| *v += 1);
                 }
             }
             LiveEvent::Deal { seq: s, .. } | LiveEvent::DealRemoved { seq: s, .. } => {
-                seq.set_value(s);
+                seen(s);
                 let demand = query.with_untracked(|q| q.get("demand").unwrap_or_default());
                 if DemandMode::parse(&demand) != DemandMode::Off {
+                    burst.update_value(|b| *b = (*b).max(s));
                     deals_moved.run(1_000, move || {
-                        if stale(s) {
+                        let newest = burst.get_value();
+                        burst.set_value(i64::MIN);
+                        if stale(newest) {
                             live_version.update(|v| *v += 1);
                         }
                     });
@@ -83,10 +105,6 @@ pub fn CapacityPage() -> impl IntoView {
     // are kept here for the side panel.
     let what_if = WhatIf::new(live_version);
     let shown_rows = RwSignal::new(None::<SkillRows>);
-    let grid = Resource::new(
-        move || (params(), live_version.get()),
-        |((from, weeks, demand), _)| capacity_grid(from, weeks, demand),
-    );
     // The side panel lives outside the grid, so it stays open (with its messages) while
     // the grid reloads for a change made here or elsewhere.
     let selected = RwSignal::new(None::<Selected>);
