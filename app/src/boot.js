@@ -24,6 +24,8 @@
     banner.append(text, again);
     document.body.prepend(banner);
   };
+  // The panic hook shows the same banner (`live_client::show_broken`).
+  window.batonBroken = broken;
   let started = false;
   import(js)
     .then((mod) =>

@@ -137,42 +137,18 @@ pub fn connect(
 }
 
 /// Tells the person the page stopped working, with a way to load it again. Called from
-/// the panic hook, when the app can no longer run, so it writes the DOM directly: a banner
-/// with a *Try again* link that loads the page afresh (`rel="external"`: the router, which
-/// has stopped too, leaves it to the browser). A bundle that cannot be downloaded at all
-/// gets the same banner from `boot.js`.
+/// the panic hook, when the app can no longer run: shows `boot.js`'s banner (the one a
+/// bundle that cannot be downloaded gets), saying the page stopped responding, with a
+/// *Try again* link that loads the page afresh.
 #[cfg(feature = "hydrate")]
 pub fn show_broken() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    if document.get_element_by_id("broken").is_some() {
-        return;
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = window, js_name = batonBroken, catch)]
+        fn baton_broken(started: bool) -> Result<(), wasm_bindgen::JsValue>;
     }
-    let (Some(body), Ok(banner), Ok(text), Ok(link)) = (
-        document.body(),
-        document.create_element("div"),
-        document.create_element("p"),
-        document.create_element("a"),
-    ) else {
-        return;
-    };
-    text.set_text_content(Some(
-        "Something went wrong on this page and it stopped responding. Nothing you saved is lost.",
-    ));
-    let here = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_else(|| "/".into());
-    let _ = link.set_attribute("href", &here);
-    let _ = link.set_attribute("rel", "external");
-    link.set_class_name("button");
-    link.set_text_content(Some("Try again"));
-    banner.set_id("broken");
-    banner.set_class_name("broken-banner");
-    let _ = banner.set_attribute("role", "alert");
-    let _ = banner.append_child(&text);
-    let _ = banner.append_child(&link);
-    let _ = body.prepend_with_node_1(&banner);
+    // Without it (a page not started by `boot.js`) there is nothing more to show.
+    let _ = baton_broken(true);
 }
 
 /// Leaves the page for sign-in (a full load: nothing of the old session stays in memory),
